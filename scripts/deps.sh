@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the tests and `make run` need.
+# Idempotent and quick when everything is present: apt is touched only when a package is missing.
+set -euo pipefail
+
+PKGS=(
+  build-essential pkg-config
+  libjansson-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libcmocka-dev
+  sqlite3 curl
+  python3 python3-pytest python3-requests
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,24 @@
+/* cmd.h — the subcommands of the `yibao` binary; main.c's table dispatches to these.
+ * Each takes argc/argv after the subcommand name and returns the process exit code. */
+#ifndef YB_CMD_H
+#define YB_CMD_H
+
+typedef int (*cmd_fn)(int argc, char **argv);
+
+typedef struct cmd_def {
+  const char *name;
+  cmd_fn fn;
+  const char *usage;
+  const char *help;
+} cmd_def;
+
+int cmd_adjudicate(int argc, char **argv);
+int cmd_cases(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Value of "--name VALUE" in argv, or NULL; `flag` reports a bare "--name". */
+const char *cmd_opt(int argc, char **argv, const char *name);
+int cmd_flag(int argc, char **argv, const char *name);
+
+#endif

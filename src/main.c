@@ -1,0 +1,47 @@
+/* main.c — the yibao binary: one table of subcommands, like redis's command table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static int cmd_version(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  puts("yibao 0.1");
+  return 0;
+}
+
+static const cmd_def cmd_table[] = {
+    {"version", cmd_version, "version", "print the version"},
+};
+
+const char *cmd_opt(int argc, char **argv, const char *name) {
+  for (int i = 0; i + 1 < argc; i++)
+    if (strcmp(argv[i], name) == 0) return argv[i + 1];
+  return NULL;
+}
+
+int cmd_flag(int argc, char **argv, const char *name) {
+  for (int i = 0; i < argc; i++)
+    if (strcmp(argv[i], name) == 0) return 1;
+  return 0;
+}
+
+static int usage(FILE *f) {
+  fprintf(f, "usage: yibao COMMAND [ARGS]\n\n");
+  for (size_t i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++)
+    fprintf(f, "  %-60s %s\n", cmd_table[i].usage, cmd_table[i].help);
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage(stderr);
+  if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++)
+    if (strcmp(argv[1], cmd_table[i].name) == 0) return cmd_table[i].fn(argc - 2, argv + 2);
+  fprintf(stderr, "yibao: unknown command '%s'\n", argv[1]);
+  return usage(stderr);
+}
