@@ -167,6 +167,7 @@ typedef struct policy_benefit {
   policy_disease *diseases; /* for chronic: per-disease pools (override `pool` when matched) */
   uint8_t n_then;
   int8_t then[8];          /* indices into scheme.layers, in order */
+  uint8_t category_id;     /* index into policy.categories */
 } policy_benefit;
 
 typedef struct policy_scheme {
@@ -177,6 +178,7 @@ typedef struct policy_scheme {
   uint8_t n_benefits, n_layers;
   policy_benefit *benefits;
   policy_layer *layers;
+  int8_t benefit_of[32];   /* category id → index into benefits, -1 when the scheme lacks it */
 } policy_scheme;
 
 typedef struct policy_code_map {
