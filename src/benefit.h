@@ -108,6 +108,7 @@ typedef struct benefit_step {
   uint8_t payer;               /* policy_payer, for pay steps */
   const char *rule;            /* JSON path of the policy row used (borrowed from policy), or NULL */
   const char *layer;           /* layer name (borrowed), or NULL */
+  const char *layer_zh;        /* its Chinese name (fund_pay_type_name), or NULL */
   int64_t base;                /* amount the step worked on, fen */
   int32_t ratio;               /* bp, 0 if none */
   int64_t amount;              /* amount moved, fen */

@@ -12,20 +12,14 @@ static int cmd_version(int argc, char **argv) {
 }
 
 static const cmd_def cmd_table[] = {
+    {"adjudicate", cmd_adjudicate, "adjudicate --case FILE [--policy P] [--catalog C] [--explain]",
+     "settle one case with the engine and print the settlement JSON (or a readable explanation)"},
+    {"cases", cmd_cases, "cases DIR", "run every golden case in DIR; ends with 'N passed, N failed'"},
+    {"policy", cmd_policy, "policy check FILE...", "validate policy files, naming the JSON path of every problem"},
+    {"bench", cmd_bench, "bench adjudicate --policy P --catalog C [--seconds S]",
+     "engine benchmark printing 'name: value' lines"},
     {"version", cmd_version, "version", "print the version"},
 };
-
-const char *cmd_opt(int argc, char **argv, const char *name) {
-  for (int i = 0; i + 1 < argc; i++)
-    if (strcmp(argv[i], name) == 0) return argv[i + 1];
-  return NULL;
-}
-
-int cmd_flag(int argc, char **argv, const char *name) {
-  for (int i = 0; i < argc; i++)
-    if (strcmp(argv[i], name) == 0) return 1;
-  return 0;
-}
 
 static int usage(FILE *f) {
   fprintf(f, "usage: yibao COMMAND [ARGS]\n\n");

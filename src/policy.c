@@ -210,6 +210,15 @@ static int name_find(const char *base, size_t stride, int n, const char *s) {
   return -1;
 }
 
+/* "a, b, c" from a table of fixed-width names (strings at base + i × stride). */
+static const char *name_join(char *b, size_t n, const char *base, size_t stride, int count) {
+  size_t at = 0;
+  b[0] = 0;
+  for (int i = 0; i < count && at < n; i++)
+    at += (size_t)snprintf(b + at, n - at, "%s%s", i ? ", " : "", base + (size_t)i * stride);
+  return b;
+}
+
 /* Find or add s in a table of fixed-width names; -1 (reported) when full or too long. */
 static int name_intern(loader *l, char *base, size_t stride, int *n, int max, const char *s,
                        const char *path, const char *what) {
@@ -262,11 +271,9 @@ static uint32_t get_name_mask(loader *l, json_t *v, const char *path, const char
     }
     int k = name_find(&names[0][0], sizeof names[0], n, json_string_value(x));
     if (k < 0) {
-      char known[256] = "";
-      size_t at = 0;
-      for (int j = 0; j < n && at < sizeof known; j++)
-        at += (size_t)snprintf(known + at, sizeof known - at, "%s%s", j ? ", " : "", names[j]);
-      ld_fail(l, YB_EUNKNOWN_CODE, pb, "unknown %s '%s' (known: %s)", what, json_string_value(x), known);
+      char known[256];
+      ld_fail(l, YB_EUNKNOWN_CODE, pb, "unknown %s '%s' (known: %s)", what, json_string_value(x),
+              name_join(known, sizeof known, &names[0][0], sizeof names[0], n));
       continue;
     }
     mask |= 1u << k;
@@ -722,10 +729,11 @@ static void parse_then(loader *l, json_t *v, const char *path, const policy_sche
       ld_fail(l, YB_ETYPE, pb, "must be a layer name");
       continue;
     }
-    int k = 0;
-    while (k < s->n_layers && strcmp(s->layers[k].name, json_string_value(x)) != 0) k++;
-    if (k == s->n_layers) {
-      ld_fail(l, YB_EUNKNOWN_CODE, pb, "unknown layer '%s' (not a key of this scheme's layers)", json_string_value(x));
+    char known[256];
+    int k = s->n_layers ? name_find(s->layers[0].name, sizeof *s->layers, s->n_layers, json_string_value(x)) : -1;
+    if (k < 0) {
+      ld_fail(l, YB_EUNKNOWN_CODE, pb, "unknown layer '%s' (this scheme's layers: %s)", json_string_value(x),
+              s->n_layers ? name_join(known, sizeof known, s->layers[0].name, sizeof *s->layers, s->n_layers) : "none");
       continue;
     }
     for (int j = 0; j < b->n_then; j++)
@@ -780,7 +788,9 @@ static void parse_benefits(loader *l, json_t *v, const char *path, policy_scheme
     int cat = name_find(&l->p->categories[0][0], sizeof l->p->categories[0], l->p->n_categories, k);
     pkey(pb, path, k);
     if (cat < 0) {
-      ld_fail(l, YB_EUNKNOWN_CODE, pb, "'%s' is not a category: no med_types entry maps to it", k);
+      char known[256];
+      ld_fail(l, YB_EUNKNOWN_CODE, pb, "'%s' is not a category: no med_types entry maps to it (categories: %s)", k,
+              name_join(known, sizeof known, &l->p->categories[0][0], sizeof l->p->categories[0], l->p->n_categories));
       continue;
     }
     policy_benefit *b = &s->benefits[s->n_benefits];

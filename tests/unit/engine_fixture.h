@@ -1,0 +1,65 @@
+/* engine_fixture.h — a small two-scheme policy and catalog used by the engine's unit
+ * tests; numbers chosen so each expected amount can be worked by hand. */
+#ifndef ENGINE_FIXTURE_H
+#define ENGINE_FIXTURE_H
+
+static const char FIXTURE_POLICY[] =
+    "{\"format\":\"yibao-policy/1\",\"region\":\"430100\",\"region_name\":\"测试区\",\"year\":2024,\"version\":\"t1\","
+    "\"psn_types\":{\"11\":\"in_service\",\"12\":\"retired\",\"1701\":\"resident\"},"
+    "\"idet_types\":{\"2304\":{\"group\":\"tekun\",\"special\":true},\"2303\":{\"group\":\"dibao\",\"special\":true}},"
+    "\"med_types\":{\"11\":\"outpatient\",\"2101\":\"inpatient\",\"41\":\"pharmacy\",\"14\":\"chronic\"},"
+    "\"schemes\":{"
+    " \"310\":{\"name\":\"职工基本医疗保险\",\"fund_pay_type\":\"310100\",\"fund_pay_type_name\":\"职工基本医疗保险统筹基金\","
+    "  \"benefits\":{"
+    "   \"inpatient\":{\"admission\":true,"
+    "     \"deductible\":{\"per\":\"visit\",\"rows\":[{\"when\":{\"nth_min\":2},\"amount\":300},{\"amount\":600}]},"
+    "     \"ratio\":{\"rows\":[{\"when\":{\"psn_class\":\"retired\"},\"ratio\":0.9},{\"ratio\":0.85}]},"
+    "     \"cap\":{\"kind\":\"payment\",\"bucket\":\"pool\",\"rows\":[{\"amount\":300000}]},"
+    "     \"then\":[\"hifob\",\"acct\"]},"
+    "   \"outpatient\":{\"deductible\":{\"per\":\"year\",\"bucket\":\"opt_ded\",\"rows\":[{\"amount\":1000}]},"
+    "     \"ratio\":{\"rows\":[{\"ratio\":0.6}]},"
+    "     \"cap\":{\"kind\":\"payment\",\"bucket\":\"opt_pool\",\"rows\":[{\"amount\":1500}]},\"then\":[\"acct\"]},"
+    "   \"pharmacy\":{\"then\":[\"acct\"]}},"
+    "  \"layers\":{"
+    "   \"hifob\":{\"kind\":\"ratio\",\"payer\":\"hifob_pay\",\"fund_pay_type\":\"330100\","
+    "     \"fund_pay_type_name\":\"大额医疗费用补助基金\",\"covers\":[\"overflow\"],"
+    "     \"ratio\":{\"rows\":[{\"ratio\":0.9}]},\"cap\":{\"kind\":\"payment\",\"bucket\":\"hifob_paid\",\"rows\":[{\"amount\":400000}]}},"
+    "   \"acct\":{\"kind\":\"acct\",\"payer\":\"acct_pay\",\"covers\":[\"inscp\",\"pre\",\"out\"],\"family\":true}}},"
+    " \"390\":{\"name\":\"城乡居民基本医疗保险\",\"fund_pay_type\":\"390100\",\"fund_pay_type_name\":\"城乡居民基本医疗保险基金\","
+    "  \"benefits\":{"
+    "   \"inpatient\":{\"admission\":true,"
+    "     \"deductible\":{\"per\":\"visit\",\"rows\":[{\"when\":{\"special\":true},\"amount\":0},{\"when\":{\"hosp_lv\":[0,1]},\"amount\":200},"
+    "                   {\"when\":{\"hosp_lv\":2},\"amount\":500},{\"amount\":1000}]},"
+    "     \"ratio\":{\"rows\":[{\"when\":{\"hosp_lv\":[0,1]},\"ratio\":0.9},{\"when\":{\"hosp_lv\":2},\"ratio\":0.75},{\"ratio\":0.6}]},"
+    "     \"ratio_cut\":{\"rows\":[{\"when\":{\"area\":\"unfiled\"},\"share\":0.1}]},"
+    "     \"cap\":{\"kind\":\"payment\",\"bucket\":\"pool\",\"rows\":[{\"amount\":150000}]},"
+    "     \"then\":[\"hifmi\",\"maf\"]},"
+    "   \"chronic\":{\"needs_disease\":true,\"diseases\":{\"I10\":{\"name\":\"高血压\","
+    "       \"deductible\":{\"per\":\"year\",\"bucket\":\"chr_ded\",\"rows\":[{\"amount\":0}]},"
+    "       \"ratio\":{\"rows\":[{\"ratio\":0.6}]},"
+    "       \"cap\":{\"kind\":\"payment\",\"period\":\"month\",\"bucket\":\"chr_I10\",\"rows\":[{\"amount\":100}]}}},\"then\":[]}},"
+    "  \"layers\":{"
+    "   \"hifmi\":{\"kind\":\"banded\",\"payer\":\"hifmi_pay\",\"fund_pay_type\":\"390200\","
+    "     \"fund_pay_type_name\":\"城乡居民大病医疗保险基金\",\"covers\":[\"inscp\"],\"base\":[\"inscp\"],"
+    "     \"base_deductible\":true,\"base_bucket\":\"hifmi_base\",\"band_mode\":\"marginal\",\"band_edges\":\"excess\","
+    "     \"rows\":[{\"when\":{\"special\":true},\"amount\":7500,\"bands\":[{\"from\":0,\"ratio\":0.65}]},"
+    "               {\"amount\":15000,\"bands\":[{\"from\":0,\"ratio\":0.6},{\"from\":10000,\"ratio\":0.7}]}],"
+    "     \"cap\":{\"kind\":\"payment\",\"bucket\":\"hifmi_paid\",\"rows\":[{\"when\":{\"special\":true},\"no_cap\":true},{\"amount\":400000}]},"
+    "     \"incentive_ceiling\":0.2},"
+    "   \"maf\":{\"kind\":\"ratio\",\"payer\":\"maf_pay\",\"fund_pay_type\":\"610100\",\"fund_pay_type_name\":\"医疗救助基金\","
+    "     \"applies\":{\"group\":[\"tekun\",\"dibao\"]},\"covers\":[\"inscp\"],"
+    "     \"deductible\":{\"per\":\"year\",\"bucket\":\"maf_ded\",\"rows\":[{\"when\":{\"group\":\"tekun\"},\"amount\":0},{\"amount\":1000}]},"
+    "     \"ratio\":{\"rows\":[{\"when\":{\"group\":\"tekun\"},\"ratio\":0.8},{\"ratio\":0.7}]},"
+    "     \"cap\":{\"kind\":\"payment\",\"bucket\":\"maf_paid\",\"rows\":[{\"amount\":60000}]}}}}}}";
+
+static const char FIXTURE_CATALOG[] =
+    "{\"format\":\"yibao-catalog/1\",\"items\":["
+    "{\"code\":\"A\",\"name\":\"甲类药\",\"lv\":\"01\",\"chrgitm_type\":\"09\"},"
+    "{\"code\":\"B10\",\"name\":\"乙类药10%\",\"lv\":\"02\",\"chrgitm_type\":\"09\",\"selfpay_prop\":0.1},"
+    "{\"code\":\"C\",\"name\":\"丙类\",\"lv\":\"03\",\"chrgitm_type\":\"09\"},"
+    "{\"code\":\"LIM\",\"name\":\"限价材料\",\"lv\":\"01\",\"chrgitm_type\":\"08\",\"price_limit\":20},"
+    "{\"code\":\"F\",\"name\":\"限女性\",\"lv\":\"01\",\"chrgitm_type\":\"05\",\"gend\":\"2\"},"
+    "{\"code\":\"R\",\"name\":\"限制使用\",\"lv\":\"02\",\"chrgitm_type\":\"09\",\"selfpay_prop\":0.2,\"lmt_used\":true,\"indications\":[\"E11\"]}"
+    "]}";
+
+#endif
