@@ -448,11 +448,9 @@ static int layer_banded(run *r, const policy_layer *l, int64_t avail, int64_t *p
   if (cap_room(r, &l->cap, raise, &room, &limit, &cap_rule) != 0) return r->e->code;
   int64_t before = l->per_visit ? 0 : accum_get(r->acc, l->base_bucket, 0);
   int64_t after = before + contrib;
-  int64_t due_after = banded_due(l, row, after);
-  /* per year: entitlement to date less what was paid (the cap bucket holds that) */
-  int64_t paid = l->per_visit ? 0 : (l->cap.bucket >= 0 ? accum_get(r->acc, l->cap.bucket, 0)
-                                                         : banded_due(l, row, before));
-  int64_t p = money_clamp0(due_after - paid);
+  /* this visit pays the growth of the entitlement: over a year the payments telescope
+   * to F(year's base) exactly, whatever the order of visits */
+  int64_t p = money_clamp0(banded_due(l, row, after) - banded_due(l, row, before));
   int32_t shown = row->bands[0].ratio;
   for (int k = 0; k < row->n_bands; k++)
     if (row->bands[k].from <= (l->band_on_total ? after : after - row->amount)) shown = row->bands[k].ratio;

@@ -349,7 +349,7 @@ int cmd_cases(int argc, char **argv) {
     names[n++] = strdup(de->d_name);
   }
   closedir(d);
-  qsort(names, n, sizeof *names, by_name);
+  if (n) qsort(names, n, sizeof *names, by_name);
   int passed = 0, failed = 0;
   char path[2048], why[1024];
   for (size_t i = 0; i < n; i++) {
