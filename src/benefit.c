@@ -9,6 +9,7 @@
 #include "benefit.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -448,11 +449,9 @@ static int layer_banded(run *r, const policy_layer *l, int64_t avail, int64_t *p
   if (cap_room(r, &l->cap, raise, &room, &limit, &cap_rule) != 0) return r->e->code;
   int64_t before = l->per_visit ? 0 : accum_get(r->acc, l->base_bucket, 0);
   int64_t after = before + contrib;
-  int64_t due_after = banded_due(l, row, after);
-  /* per year: entitlement to date less what was paid (the cap bucket holds that) */
-  int64_t paid = l->per_visit ? 0 : (l->cap.bucket >= 0 ? accum_get(r->acc, l->cap.bucket, 0)
-                                                         : banded_due(l, row, before));
-  int64_t p = money_clamp0(due_after - paid);
+  /* this visit pays the growth of the entitlement: over a year the payments telescope
+   * to F(year's base) exactly, whatever the order of visits */
+  int64_t p = money_clamp0(banded_due(l, row, after) - banded_due(l, row, before));
   int32_t shown = row->bands[0].ratio;
   for (int k = 0; k < row->n_bands; k++)
     if (row->bands[k].from <= (l->band_on_total ? after : after - row->amount)) shown = row->bands[k].ratio;
@@ -549,8 +548,7 @@ static int setup(run *r, const policy_benefit **bn_out) {
     r->ctx.nth = (int)accum_get(r->acc, 0, 0) + 1;
     r->out->nth = r->ctx.nth;
   }
-  snprintf(r->out->clr_type, sizeof r->out->clr_type, "%s",
-           bn->admission ? "21" : strcmp(bn->category, "pharmacy") == 0 ? "41" : "11");
+  memcpy(r->out->clr_type, bn->admission ? "21" : strcmp(bn->category, "pharmacy") == 0 ? "41" : "11", 3);
   *bn_out = bn;
   return 0;
 }
@@ -560,7 +558,9 @@ int benefit_settle(const policy *p, const benefit_person *psn, const accum *acc,
                    benefit_line_out *line_out, benefit_result *out, yb_err *e) {
   yb_err scratch;
   if (!e) e = &scratch;
-  memset(out, 0, sizeof *out);
+  /* the header only: detail, trace and delta entries are written before they are counted */
+  memset(out, 0, offsetof(benefit_result, detail));
+  out->delta.n = 0;
   if (n < 0 || n > BENEFIT_MAX_LINES)
     return yb_fail(e, YB_ERANGE, "feedetail", "a settlement takes 0 to %d lines", BENEFIT_MAX_LINES);
   run r = {.p = p, .psn = psn, .v = v, .acc = acc, .out = out, .e = e};
@@ -649,7 +649,9 @@ void benefit_step_text(const benefit_step *s, char *buf, int n) {
     case STEP_POOL_CAP: snprintf(buf, sz, "统筹基金最高支付限额 %s 元，本次按限额支付 %s 元", c, b); break;
     case STEP_COPAY: snprintf(buf, sz, "每次定额自付 %s 元", b); break;
     case STEP_LAYER:
-      if (s->limit)
+      if (s->limit && s->base <= s->limit)
+        snprintf(buf, sz, "%s：累计基数 %s 元未超过起付标准 %s 元，本次不支付", who, a, c);
+      else if (s->limit)
         snprintf(buf, sz, "%s：累计基数 %s 元超过起付标准 %s 元，按比例 %s 支付 %s 元", who, a, c, d, b);
       else
         snprintf(buf, sz, "%s：%s 元 × %s = %s 元", who, a, d, b);

@@ -109,21 +109,33 @@ static json_t *settlement_json(const loaded_case *c, const benefit_result *r, co
 }
 
 /* Settle a loaded case; *out_json gets the settlement JSON on success. */
-static int case_settle(loaded_case *c, benefit_result *r, json_t **out_json, yb_err *e) {
+static int case_settle(loaded_case *c, benefit_result *r, json_t **out_json, benefit_line_out **keep,
+                       yb_err *e) {
   benefit_line_out *lo = calloc(c->n ? (size_t)c->n : 1, sizeof *lo);
   if (!lo) return yb_fail(e, YB_ENOMEM, "feedetail", "out of memory");
   int rc = benefit_settle(c->pol, &c->psn, &c->acc, &c->visit, c->lines, c->n, lo, r, e);
   if (rc == 0) *out_json = settlement_json(c, r, lo);
-  free(lo);
+  if (keep)
+    *keep = lo;
+  else
+    free(lo);
   return rc;
 }
 
 /* ---------- adjudicate ---------- */
 
-static void explain(FILE *f, const loaded_case *c, const benefit_result *r) {
-  char a[32], b[32];
+static void explain(FILE *f, const loaded_case *c, const benefit_result *r, const benefit_line_out *lo) {
+  char a[32], b[32], d[32], g[32], h[32];
   fprintf(f, "参保人 %s  险种 %s  医疗类别 %s  医院等级 %d  日期 %d\n", c->psn.psn_no, c->visit.insutype,
           c->visit.med_type, c->visit.hosp_lv, c->visit.date);
+  fprintf(f, "费用明细（金额 = 全自费 + 超限价 + 先行自付 + 政策范围内）：\n");
+  for (int i = 0; i < c->n; i++) {
+    const benefit_line_out *x = &lo[i];
+    fprintf(f, "  %-4s %-34s %10s = %s + %s + %s + %s %s\n", c->lines[i].feedetl_sn, c->lines[i].item->name,
+            money_fen_str(c->lines[i].sumamt, a), money_fen_str(x->fulamt_ownpay_amt, b),
+            money_fen_str(x->overlmt_amt, d), money_fen_str(x->preselfpay_amt, g),
+            money_fen_str(x->inscp_scp_amt, h), benefit_line_reason_text(x->reason));
+  }
   for (int i = 0; i < r->n_trace; i++) {
     char text[256];
     benefit_step_text(&r->trace[i], text, sizeof text);
@@ -151,12 +163,15 @@ int cmd_adjudicate(int argc, char **argv) {
   }
   benefit_result r;
   json_t *out = NULL;
-  if (case_settle(&c, &r, &out, &e) != 0) {
+  benefit_line_out *lo = NULL;
+  if (case_settle(&c, &r, &out, &lo, &e) != 0) {
     fprintf(stderr, "yibao adjudicate: %s\n", yb_err_text(&e, msg, sizeof msg));
+    free(lo);
     case_free(&c);
     return 1;
   }
-  if (cmd_flag(argc, argv, "--explain")) explain(stdout, &c, &r);
+  if (cmd_flag(argc, argv, "--explain")) explain(stdout, &c, &r, lo);
+  free(lo);
   if (!cmd_flag(argc, argv, "--explain") || cmd_flag(argc, argv, "--json")) {
     char *text = jsonx_dumps(out, JSON_INDENT(2));
     puts(text);
@@ -245,7 +260,7 @@ static int run_case(const char *file, char *why, size_t n) {
   json_t *want_err = expect ? json_object_get(expect, "error") : NULL;
   benefit_result r;
   json_t *got = NULL;
-  if (rc == 0 && !setup_failed) rc = case_settle(&c, &r, &got, &e);
+  if (rc == 0 && !setup_failed) rc = case_settle(&c, &r, &got, NULL, &e);
   int fail = 0;
   if (!expect) {
     snprintf(why, n, "%s", rc && setup_failed ? yb_err_text(&e, msg, sizeof msg) : "no expect");
@@ -349,7 +364,7 @@ int cmd_cases(int argc, char **argv) {
     names[n++] = strdup(de->d_name);
   }
   closedir(d);
-  qsort(names, n, sizeof *names, by_name);
+  if (n) qsort(names, n, sizeof *names, by_name);
   int passed = 0, failed = 0;
   char path[2048], why[1024];
   for (size_t i = 0; i < n; i++) {

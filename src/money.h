@@ -19,6 +19,12 @@ enum { MONEY_SCALE_FEN = 2, MONEY_SCALE_CNT = 4, MONEY_SCALE_PRICE = 6, MONEY_SC
 
 /* num / den rounded half away from zero. den > 0. */
 static inline int64_t money_div_round(__int128 num, int64_t den) {
+  if (num >= -INT64_MAX && num <= INT64_MAX) { /* the common case, without 128-bit division */
+    int64_t n = (int64_t)num, q = n / den, r = n % den;
+    if (r < 0) r = -r;
+    if (2 * r >= den) q += (n < 0 ? -1 : 1);
+    return q;
+  }
   __int128 q = num / den, r = num % den;
   if (r < 0) r = -r;
   if (2 * r >= den) q += (num < 0 ? -1 : 1);
