@@ -1,0 +1,152 @@
+/* api.h — the national-interface transactions: one static table maps infno to its handler,
+ * its input node and whether it writes; api_core.c authenticates, parses, dispatches, keeps
+ * msgid idempotency and hands writes to the store's group-commit writer. Handlers translate
+ * between the wire and the store / engine and never see HTTP. */
+#ifndef YB_API_H
+#define YB_API_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "err.h"
+#include "hsi.h"
+#include "policy.h"
+#include "store.h"
+
+typedef struct api_policy {
+  char region[8];
+  int year;
+  policy *p;
+} api_policy;
+
+typedef struct api_server api_server;
+
+/* One transaction being handled. */
+typedef struct api_req {
+  api_server *srv;
+  store_conn *c;            /* the writer (writes) or this thread's reader */
+  const hsi_env *env;
+  const store_inst *inst;   /* the authenticated institution */
+  json_t *input;            /* borrowed */
+  json_t *output;           /* set by the handler (new reference), NULL = {} */
+  char psn_no[32];          /* person touched, for the logs */
+  char what[200];           /* one line for the write log */
+  char now[20];             /* yyyy-MM-dd HH:mm:ss at receipt */
+  char sign_no[40], opter_no[32]; /* 9001/9002: applied to the in-memory sign-ins after commit */
+  int sign_event;           /* 1 signed in, 2 signed out */
+} api_req;
+
+typedef int (*api_fn)(api_req *r, yb_err *e);
+
+enum { API_NODE_NONE = 0, API_NODE_OBJECT = 1, API_NODE_LIST = 2, API_NODE_ANY = 3 };
+
+typedef struct api_txn {
+  const char *infno;
+  api_fn fn;
+  const char *node; /* the input node read first ("data", "feedetail" …) */
+  int node_kind;
+  int writes;       /* runs in the writer; its reply is stored under msgid */
+  int needs_sign;   /* needs a valid sign_no (everything but 9001) */
+  const char *name;
+} api_txn;
+
+const api_txn *api_txn_find(const char *infno);
+/* The table, for docs and checks; *n its length. */
+const api_txn *api_txn_table(int *n);
+
+/* ---- server ------------------------------------------------------------------------------- */
+/* Load institutions, sign-ins, policies and the catalog from the store. */
+int api_server_new(store *s, api_server **out, yb_err *e);
+void api_server_free(api_server *srv);
+store *api_server_store(api_server *srv);
+
+/* One HTTP call. The caller (http.c) fills the request part and calls api_call_start: 0 means
+ * the reply is ready; 1 means the call must go to the writer: the caller parks the request,
+ * then calls api_call_submit, and `resume` is called from the writer thread once the reply is
+ * ready (after the commit). */
+typedef struct api_call {
+  store_job job;            /* first: the writer's queue entry */
+  api_server *srv;
+  const char *body;         /* borrowed */
+  size_t len;
+  char path_infno[8];
+  hsi_auth auth;
+  void (*resume)(struct api_call *);
+  void *user;
+  /* reply */
+  int http_status;
+  char *reply;              /* malloc'd JSON text */
+  /* internal */
+  json_t *root;
+  hsi_env env;
+  store_inst inst;
+  const api_txn *txn;
+  json_t *input;
+  char refmsg_time[18];
+  char req_hash[65];
+  api_req req;
+} api_call;
+
+int api_call_start(api_call *c);
+void api_call_submit(api_call *c);
+void api_call_free(api_call *c); /* frees reply and parse state, not the struct */
+
+/* ---- helpers shared by the handlers (api_core.c) ----------------------------------------- */
+/* The input node `key` of r->input as an object (a one-row list is accepted). */
+json_t *api_node(api_req *r, const char *key, int required, yb_err *e);
+/* Policy for a person's insured region and the visit's year (the last loaded version). */
+const policy *api_policy_for(api_server *srv, const char *region, int year);
+const catalog *api_catalog(api_server *srv);
+const char *api_region(api_server *srv);
+/* A fresh id: region + tag + 10 digits from sequence `tag`. */
+int api_new_id(api_req *r, const char *tag, char *out, size_t cap, yb_err *e);
+/* Refuse unless the visit exists and belongs to the caller (and to psn_no when given). */
+int api_visit_mine(api_req *r, const char *mdtrt_id, const char *psn_no, store_visit *v, yb_err *e);
+/* Refuse when envelope insuplc_admdvs is given and differs from the person's. */
+int api_check_insuplc(api_req *r, const store_person *p, yb_err *e);
+/* Does credential (mdtrt_cert_type 01/02/03, number, card_sn or NULL) identify this person? */
+int api_cert_matches(const store_person *p, const char *type, const char *no, const char *card_sn);
+/* The operator of a valid sign-in of institution `code`; YB_EAUTH if none. */
+int api_sign_opter(api_server *srv, const char *sign_no, const char *code, char *opter, size_t cap,
+                   yb_err *e);
+/* A date-time field as text yyyy-MM-dd HH:mm:ss (normalized from any accepted format). */
+int api_get_dt(json_t *o, const char *path, const char *key, int required, char *out, yb_err *e);
+
+/* ---- handlers (api_session.c, api_visit.c, api_settle.c, api_query.c) --------------------- */
+int api_9001(api_req *r, yb_err *e);
+int api_9002(api_req *r, yb_err *e);
+int api_1101(api_req *r, yb_err *e);
+int api_2201(api_req *r, yb_err *e);
+int api_2202(api_req *r, yb_err *e);
+int api_2203(api_req *r, yb_err *e);
+int api_2204(api_req *r, yb_err *e);
+int api_2205(api_req *r, yb_err *e);
+int api_2206(api_req *r, yb_err *e);
+int api_2207(api_req *r, yb_err *e);
+int api_2208(api_req *r, yb_err *e);
+int api_2401(api_req *r, yb_err *e);
+int api_2402(api_req *r, yb_err *e);
+int api_2404(api_req *r, yb_err *e);
+int api_2301(api_req *r, yb_err *e);
+int api_2302(api_req *r, yb_err *e);
+int api_2303(api_req *r, yb_err *e);
+int api_2304(api_req *r, yb_err *e);
+int api_2305(api_req *r, yb_err *e);
+int api_2601(api_req *r, yb_err *e);
+int api_3201(api_req *r, yb_err *e);
+int api_3202(api_req *r, yb_err *e);
+int api_5201(api_req *r, yb_err *e);
+int api_5203(api_req *r, yb_err *e);
+int api_5204(api_req *r, yb_err *e);
+int api_5205(api_req *r, yb_err *e);
+int api_5206(api_req *r, yb_err *e);
+
+/* api_settle.c: split fee lines alone (2204/2301) and cancel a settlement (2208/2305/2601). */
+int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, json_t **results,
+                    yb_err *e);
+int api_cancel_visit(api_req *r, store_visit *v, yb_err *e);
+int api_cancel_setl(api_req *r, const char *setl_id, const char *mdtrt_id, const char *psn_no,
+                    json_t **output, yb_err *e);
+
+#endif

@@ -1,0 +1,503 @@
+/* api_core.c — from an HTTP body to a reply: gateway signature, envelope, sign-in, the infno
+ * table, msgid idempotency and the hand-off of writes to the group-commit writer. */
+#include "api.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jsonx.h"
+
+static const api_txn api_txns[] = {
+    /* infno  handler    input node   kind              writes sign  name */
+    {"9001", api_9001, "signIn", API_NODE_OBJECT, 1, 0, "签到"},
+    {"9002", api_9002, "signOut", API_NODE_OBJECT, 1, 1, "签退"},
+    {"1101", api_1101, "data", API_NODE_OBJECT, 0, 1, "人员信息获取"},
+    {"2201", api_2201, "data", API_NODE_OBJECT, 1, 1, "门诊挂号"},
+    {"2202", api_2202, "data", API_NODE_OBJECT, 1, 1, "门诊挂号撤销"},
+    {"2203", api_2203, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "门诊就诊信息上传"},
+    {"2203A", api_2203, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "门诊就诊信息上传(A)"},
+    {"2204", api_2204, "feedetail", API_NODE_LIST, 1, 1, "门诊费用明细信息上传"},
+    {"2205", api_2205, "data", API_NODE_OBJECT, 1, 1, "门诊费用明细信息撤销"},
+    {"2206", api_2206, "data", API_NODE_OBJECT, 0, 1, "门诊预结算"},
+    {"2207", api_2207, "data", API_NODE_OBJECT, 1, 1, "门诊结算"},
+    {"2208", api_2208, "data", API_NODE_OBJECT, 1, 1, "门诊结算撤销"},
+    {"2301", api_2301, "feedetail", API_NODE_LIST, 1, 1, "住院费用明细上传"},
+    {"2302", api_2302, "data", API_NODE_ANY, 1, 1, "住院费用明细撤销"},
+    {"2303", api_2303, "data", API_NODE_OBJECT, 0, 1, "住院预结算"},
+    {"2304", api_2304, "data", API_NODE_OBJECT, 1, 1, "住院结算"},
+    {"2305", api_2305, "data", API_NODE_OBJECT, 1, 1, "住院结算撤销"},
+    {"2401", api_2401, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "入院办理"},
+    {"2402", api_2402, "dscginfo", API_NODE_OBJECT, 1, 1, "出院办理"},
+    {"2404", api_2404, "data", API_NODE_OBJECT, 1, 1, "入院撤销"},
+    {"2601", api_2601, "data", API_NODE_OBJECT, 1, 1, "冲正交易"},
+    {"3201", api_3201, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对总账"},
+    {"3202", api_3202, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对明细账"},
+    {"5201", api_5201, "data", API_NODE_OBJECT, 0, 1, "就诊信息查询"},
+    {"5203", api_5203, "data", API_NODE_OBJECT, 0, 1, "结算信息查询"},
+    {"5204", api_5204, "data", API_NODE_OBJECT, 0, 1, "费用明细查询"},
+    {"5205", api_5205, "data", API_NODE_OBJECT, 0, 1, "人员慢特病用药记录查询"},
+    {"5206", api_5206, "data", API_NODE_OBJECT, 0, 1, "人员累计信息查询"},
+};
+
+const api_txn *api_txn_find(const char *infno) {
+  for (size_t i = 0; i < sizeof api_txns / sizeof api_txns[0]; i++)
+    if (!strcmp(api_txns[i].infno, infno)) return &api_txns[i];
+  return NULL;
+}
+
+const api_txn *api_txn_table(int *n) {
+  *n = (int)(sizeof api_txns / sizeof api_txns[0]);
+  return api_txns;
+}
+
+/* ---- server state -------------------------------------------------------------------------- */
+typedef struct sign_entry {
+  char sign_no[40], code[32], opter[32];
+} sign_entry;
+
+struct api_server {
+  store *st;
+  char region[8];
+  store_inst *inst;
+  int n_inst;
+  api_policy *pol;
+  int n_pol;
+  catalog *cat;
+  hsi_nonces *nonces;
+  pthread_rwlock_t sign_mu;
+  sign_entry *signs;
+  int n_signs, cap_signs;
+  atomic_llong serial;
+};
+
+store *api_server_store(api_server *srv) { return srv->st; }
+const catalog *api_catalog(api_server *srv) { return srv->cat; }
+const char *api_region(api_server *srv) { return srv->region; }
+
+static int inst_cmp(const void *a, const void *b) {
+  return strcmp(((const store_inst *)a)->fixmedins_code, ((const store_inst *)b)->fixmedins_code);
+}
+
+static int load_inst(const store_inst *r, void *arg) {
+  api_server *srv = arg;
+  store_inst *n = realloc(srv->inst, (size_t)(srv->n_inst + 1) * sizeof *n);
+  if (!n) return YB_ENOMEM;
+  srv->inst = n;
+  srv->inst[srv->n_inst++] = *r;
+  return 0;
+}
+
+static int load_policy(const char *region, int year, const char *version, const char *body,
+                       void *arg) {
+  api_server *srv = arg;
+  (void)version;
+  yb_err e = {0};
+  policy *p = NULL;
+  if (policy_load_text(body, strlen(body), &p, &e) != 0) {
+    char buf[512];
+    fprintf(stderr, "yibao: policy %s/%d/%s does not load: %s\n", region, year, version,
+            yb_err_text(&e, buf, sizeof buf));
+    return YB_EPOLICY;
+  }
+  api_policy *n = realloc(srv->pol, (size_t)(srv->n_pol + 1) * sizeof *n);
+  if (!n) {
+    policy_free(p);
+    return YB_ENOMEM;
+  }
+  srv->pol = n;
+  api_policy *ap = &srv->pol[srv->n_pol++];
+  snprintf(ap->region, sizeof ap->region, "%s", region);
+  ap->year = year;
+  ap->p = p;
+  return 0;
+}
+
+static int sign_cmp(const void *a, const void *b) {
+  return strcmp(((const sign_entry *)a)->sign_no, ((const sign_entry *)b)->sign_no);
+}
+
+/* Add or remove a sign-in (sorted array under a rwlock). Caller holds the write lock. */
+static void sign_add_locked(api_server *srv, const char *sign_no, const char *code, const char *opter) {
+  sign_entry k;
+  snprintf(k.sign_no, sizeof k.sign_no, "%s", sign_no);
+  if (bsearch(&k, srv->signs, (size_t)srv->n_signs, sizeof k, sign_cmp)) return;
+  if (srv->n_signs == srv->cap_signs) {
+    int cap = srv->cap_signs ? srv->cap_signs * 2 : 64;
+    sign_entry *n = realloc(srv->signs, (size_t)cap * sizeof *n);
+    if (!n) return;
+    srv->signs = n;
+    srv->cap_signs = cap;
+  }
+  int i = srv->n_signs;
+  while (i > 0 && strcmp(srv->signs[i - 1].sign_no, sign_no) > 0) {
+    srv->signs[i] = srv->signs[i - 1];
+    i--;
+  }
+  snprintf(srv->signs[i].sign_no, sizeof srv->signs[i].sign_no, "%s", sign_no);
+  snprintf(srv->signs[i].code, sizeof srv->signs[i].code, "%s", code);
+  snprintf(srv->signs[i].opter, sizeof srv->signs[i].opter, "%s", opter);
+  srv->n_signs++;
+}
+
+static int load_sign(const char *sign_no, const char *code, const char *opter, void *arg) {
+  sign_add_locked(arg, sign_no, code, opter);
+  return 0;
+}
+
+static void sign_out_locked(api_server *srv, const char *code, const char *opter) {
+  int j = 0;
+  for (int i = 0; i < srv->n_signs; i++)
+    if (strcmp(srv->signs[i].code, code) || strcmp(srv->signs[i].opter, opter))
+      srv->signs[j++] = srv->signs[i];
+  srv->n_signs = j;
+}
+
+static int sign_valid(api_server *srv, const char *sign_no, const char *code) {
+  sign_entry k;
+  snprintf(k.sign_no, sizeof k.sign_no, "%s", sign_no);
+  pthread_rwlock_rdlock(&srv->sign_mu);
+  const sign_entry *f = bsearch(&k, srv->signs, (size_t)srv->n_signs, sizeof k, sign_cmp);
+  int ok = f && !strcmp(f->code, code);
+  pthread_rwlock_unlock(&srv->sign_mu);
+  return ok;
+}
+
+int api_sign_opter(api_server *srv, const char *sign_no, const char *code, char *opter, size_t cap,
+                   yb_err *e) {
+  sign_entry k;
+  snprintf(k.sign_no, sizeof k.sign_no, "%s", sign_no);
+  pthread_rwlock_rdlock(&srv->sign_mu);
+  const sign_entry *f = bsearch(&k, srv->signs, (size_t)srv->n_signs, sizeof k, sign_cmp);
+  int ok = f && !strcmp(f->code, code);
+  if (ok) snprintf(opter, cap, "%s", f->opter);
+  pthread_rwlock_unlock(&srv->sign_mu);
+  return ok ? 0 : yb_fail(e, YB_EAUTH, "input.signOut.sign_no", "%s is not an active sign-in", sign_no);
+}
+
+int api_server_new(store *s, api_server **out, yb_err *e) {
+  api_server *srv = calloc(1, sizeof *srv);
+  if (!srv) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  srv->st = s;
+  pthread_rwlock_init(&srv->sign_mu, NULL);
+  srv->nonces = hsi_nonces_new();
+  store_conn *c = store_reader(s, e);
+  int rc = c ? 0 : YB_ESTORE;
+  if (!rc) rc = store_meta_get(c, "region", srv->region, sizeof srv->region, e);
+  if (!rc) rc = store_inst_each(c, load_inst, srv, e);
+  if (!rc) qsort(srv->inst, (size_t)srv->n_inst, sizeof *srv->inst, inst_cmp);
+  if (!rc) rc = store_signin_each_active(c, load_sign, srv, e);
+  if (!rc) {
+    rc = store_policy_each(c, load_policy, srv, e);
+    if (rc && !e->code) yb_fail(e, rc, "policy", "a stored policy does not load");
+  }
+  char *cat = NULL;
+  if (!rc) rc = store_catalog_latest(c, &cat, e);
+  if (!rc) rc = catalog_load_text(cat, strlen(cat), &srv->cat, e);
+  free(cat);
+  if (!rc && !srv->n_pol) rc = yb_fail(e, YB_EPOLICY, "policy", "the database holds no policy");
+  if (rc) {
+    api_server_free(srv);
+    return rc;
+  }
+  *out = srv;
+  return 0;
+}
+
+void api_server_free(api_server *srv) {
+  if (!srv) return;
+  for (int i = 0; i < srv->n_pol; i++) policy_free(srv->pol[i].p);
+  free(srv->pol);
+  catalog_free(srv->cat);
+  free(srv->inst);
+  free(srv->signs);
+  hsi_nonces_free(srv->nonces);
+  pthread_rwlock_destroy(&srv->sign_mu);
+  free(srv);
+}
+
+const policy *api_policy_for(api_server *srv, const char *region, int year) {
+  const api_policy *best = NULL;
+  for (int i = 0; i < srv->n_pol; i++) {
+    const api_policy *ap = &srv->pol[i];
+    if (!strcmp(ap->region, region) && ap->year == year) best = ap; /* the later loaded wins */
+  }
+  return best ? best->p : NULL;
+}
+
+static const store_inst *inst_by(api_server *srv, int scheme, const char *who) {
+  if (scheme == HSI_SCHEME_HMAC) {
+    store_inst k;
+    snprintf(k.fixmedins_code, sizeof k.fixmedins_code, "%s", who);
+    return bsearch(&k, srv->inst, (size_t)srv->n_inst, sizeof k, inst_cmp);
+  }
+  for (int i = 0; i < srv->n_inst; i++)
+    if (srv->inst[i].access_key[0] && !strcmp(srv->inst[i].access_key, who)) return &srv->inst[i];
+  return NULL;
+}
+
+/* ---- helpers for handlers -------------------------------------------------------------------- */
+json_t *api_node(api_req *r, const char *key, int required, yb_err *e) {
+  json_t *v = json_object_get(r->input, key);
+  char path[64];
+  snprintf(path, sizeof path, "input.%s", key);
+  if (json_is_array(v) && json_array_size(v) == 1) v = json_array_get(v, 0);
+  if (!v || json_is_null(v)) {
+    if (required) yb_fail(e, YB_EMISSING, path, "required");
+    return NULL;
+  }
+  if (!json_is_object(v)) {
+    yb_fail(e, YB_ETYPE, path, "must be an object");
+    return NULL;
+  }
+  return v;
+}
+
+int api_new_id(api_req *r, const char *tag, char *out, size_t cap, yb_err *e) {
+  int64_t v;
+  int rc = store_seq_next(r->c, tag, &v, e);
+  if (rc) return rc;
+  snprintf(out, cap, "%s%s%010lld", r->srv->region, tag, (long long)v);
+  return 0;
+}
+
+int api_visit_mine(api_req *r, const char *mdtrt_id, const char *psn_no, store_visit *v, yb_err *e) {
+  int rc = store_visit_get(r->c, mdtrt_id, v, 0, e);
+  if (rc == YB_ENOT_FOUND || (!rc && strcmp(v->fixmedins_code, r->inst->fixmedins_code)))
+    return yb_fail(e, YB_ENOT_FOUND, "mdtrt_id", "no visit %s at this institution", mdtrt_id);
+  if (rc) return rc;
+  if (psn_no && psn_no[0] && strcmp(psn_no, v->psn_no))
+    return yb_fail(e, YB_EMISMATCH, "psn_no", "visit %s belongs to another person", mdtrt_id);
+  snprintf(r->psn_no, sizeof r->psn_no, "%s", v->psn_no);
+  return 0;
+}
+
+int api_check_insuplc(api_req *r, const store_person *p, yb_err *e) {
+  if (r->env->insuplc_admdvs[0] && strcmp(r->env->insuplc_admdvs, p->insuplc_admdvs))
+    return yb_fail(e, YB_EMISMATCH, "insuplc_admdvs", "%s is not the person's insured region %s",
+                   r->env->insuplc_admdvs, p->insuplc_admdvs);
+  return 0;
+}
+
+int api_cert_matches(const store_person *p, const char *type, const char *no, const char *card_sn) {
+  if (!strcmp(type, "01")) return p->ecert[0] && !strcmp(p->ecert, no);
+  if (!strcmp(type, "02")) return !strcmp(p->certno, no);
+  if (!strcmp(type, "03"))
+    return p->card_no[0] && !strcmp(p->card_no, no) && (!card_sn || !strcmp(p->card_sn, card_sn));
+  return 0;
+}
+
+int api_get_dt(json_t *o, const char *path, const char *key, int required, char *out, yb_err *e) {
+  int32_t d = 0, s = 0;
+  int rc = jsonx_get_date(o, path, key, required, &d, &s, e);
+  if (rc) return rc;
+  if (!d) {
+    out[0] = 0;
+    return 0;
+  }
+  char day[11];
+  snprintf(out, 20, "%s %02d:%02d:%02d", jsonx_date_str(d, day), (s / 3600) % 24, (s / 60) % 60,
+           s % 60);
+  return 0;
+}
+
+/* ---- the call ------------------------------------------------------------------------------- */
+static void reply_error(api_call *c, const yb_err *e) {
+  char msg[600];
+  yb_err_text(e, msg, sizeof msg);
+  free(c->reply);
+  c->http_status = 200;
+  c->reply = hsi_reply(c->srv->region[0] ? c->srv->region : "000000",
+                       atomic_fetch_add(&c->srv->serial, 1), c->refmsg_time, -1, msg, NULL);
+}
+
+static void reply_ok(api_call *c, json_t *output) {
+  free(c->reply);
+  c->http_status = 200;
+  c->reply = hsi_reply(c->srv->region, atomic_fetch_add(&c->srv->serial, 1), c->refmsg_time, 0, "",
+                       output);
+}
+
+static int gateway(api_call *c, int code, const char *msg) {
+  free(c->reply);
+  c->http_status = code;
+  c->reply = hsi_gateway_reply(code, msg);
+  return 0;
+}
+
+static void req_init(api_call *c) {
+  api_req *r = &c->req;
+  memset(r, 0, sizeof *r);
+  r->srv = c->srv;
+  r->env = &c->env;
+  r->inst = &c->inst;
+  r->input = c->input;
+  hsi_time19(r->now);
+}
+
+static int job_run(store_conn *w, store_job *job) {
+  api_call *c = (api_call *)job;
+  api_req *r = &c->req;
+  yb_err e = {0};
+  char *infno = NULL, *hash = NULL, *psn = NULL, *resp = NULL;
+  int rc = store_msg_get(w, c->inst.fixmedins_code, c->env.msgid, &infno, &hash, &psn, &resp, &e);
+  if (rc == 0) { /* a retry: the first answer, nothing written */
+    if (strcmp(infno, c->env.infno))
+      rc = yb_fail(&e, YB_ECONFLICT, "msgid", "already used by this institution for infno %s", infno);
+    else if (strcmp(hash, c->req_hash))
+      rc = yb_fail(&e, YB_ECONFLICT, "msgid", "already used by this institution with a different input");
+    if (rc) {
+      reply_error(c, &e);
+    } else {
+      free(c->reply);
+      c->reply = resp;
+      resp = NULL;
+      c->http_status = 200;
+    }
+    free(infno), free(hash), free(psn), free(resp);
+    return rc;
+  }
+  if (rc != YB_ENOT_FOUND) {
+    reply_error(c, &e);
+    return rc;
+  }
+  yb_err_clear(&e);
+  r->c = w;
+  rc = c->txn->fn(r, &e);
+  if (!rc) {
+    reply_ok(c, r->output);
+    rc = store_msg_put(w, c->inst.fixmedins_code, c->env.msgid, c->env.infno, c->req_hash,
+                       r->psn_no, c->reply, &e);
+    if (!rc)
+      rc = store_log(w, c->inst.fixmedins_code, c->env.opter, c->env.infno, c->env.msgid,
+                     r->psn_no, r->what[0] ? r->what : c->txn->name, &e);
+  }
+  if (rc) {
+    r->sign_event = 0;
+    reply_error(c, &e);
+  }
+  return rc;
+}
+
+static void job_done(store_job *job, int commit_rc) {
+  api_call *c = (api_call *)job;
+  api_req *r = &c->req;
+  if (commit_rc) {
+    yb_err e;
+    yb_fail(&e, YB_ESTORE, "", "storage error: nothing was saved; retry with the same msgid");
+    reply_error(c, &e);
+  } else if (r->sign_event && !job->rc) {
+    pthread_rwlock_wrlock(&c->srv->sign_mu);
+    if (r->sign_event == 1)
+      sign_add_locked(c->srv, r->sign_no, c->inst.fixmedins_code, r->opter_no);
+    else
+      sign_out_locked(c->srv, c->inst.fixmedins_code, r->opter_no);
+    pthread_rwlock_unlock(&c->srv->sign_mu);
+  }
+  c->resume(c);
+}
+
+int api_call_start(api_call *c) {
+  api_server *srv = c->srv;
+  yb_err e = {0};
+  hsi_time17(c->refmsg_time);
+  c->http_status = 200;
+  /* 1. the gateway: who is calling, and is it really them */
+  const char *who = "";
+  int scheme = hsi_auth_scheme(&c->auth, &who);
+  if (scheme < 0) return gateway(c, 401, "缺少服务网关的请求头!");
+  const store_inst *inst = inst_by(srv, scheme, who);
+  if (!inst) return gateway(c, 401, "非法用户!");
+  static const char *const scheme_names[] = {"hmac", "tif", "api"};
+  if (strcmp(inst->sign_scheme, scheme_names[scheme])) return gateway(c, 401, "非法用户!");
+  int64_t now = (int64_t)time(NULL);
+  const char *bad = hsi_verify(&c->auth, scheme, inst->secret, c->body, c->len, now);
+  if (bad) return gateway(c, 401, bad);
+  const char *nonce = scheme == HSI_SCHEME_HMAC ? c->auth.yb_nonce
+                      : scheme == HSI_SCHEME_TIF ? c->auth.tif_nonce
+                                                 : c->auth.api_ts;
+  char nkey[128];
+  snprintf(nkey, sizeof nkey, "%s|%s|%s", inst->fixmedins_code, nonce,
+           scheme == HSI_SCHEME_API ? c->auth.api_name : "");
+  int64_t window = scheme == HSI_SCHEME_API ? HSI_TS_WINDOW_API : HSI_TS_WINDOW;
+  if (hsi_nonce_seen(srv->nonces, scheme_names[scheme], nkey, now + 2 * window, now))
+    return gateway(c, 401, "重复的请求!");
+  c->inst = *inst;
+  /* 2. the envelope */
+  int rc = hsi_parse(c->body, c->len, c->path_infno, &c->root, &c->env, &c->input, &e);
+  if (!rc && strcmp(c->env.fixmedins_code, inst->fixmedins_code))
+    rc = yb_fail(&e, YB_EFORBIDDEN, "fixmedins_code", "%s is not the signing institution",
+                 c->env.fixmedins_code);
+  if (!rc && strcmp(c->env.mdtrtarea_admvs, srv->region))
+    rc = yb_fail(&e, YB_EINVAL, "mdtrtarea_admvs", "this platform serves region %s, not %s",
+                 srv->region, c->env.mdtrtarea_admvs);
+  if (!rc && scheme == HSI_SCHEME_API && strcmp(c->auth.api_name, c->env.infno))
+    rc = yb_fail(&e, YB_EINVAL, "infno", "differs from the _api_name header %s", c->auth.api_name);
+  if (!rc && !(c->txn = api_txn_find(c->env.infno)))
+    rc = yb_fail(&e, YB_EUNKNOWN_CODE, "infno", "unknown or unsupported transaction %s", c->env.infno);
+  if (!rc && c->txn->needs_sign && !sign_valid(srv, c->env.sign_no, inst->fixmedins_code))
+    rc = yb_fail(&e, YB_EAUTH, "sign_no",
+                 c->env.sign_no[0] ? "%s is not a valid sign-in of this institution (call 9001)"
+                                   : "%srequired: call 9001 first",
+                 c->env.sign_no);
+  if (!rc && c->txn->node) {
+    json_t *n = json_object_get(c->input, c->txn->node);
+    char path[64];
+    snprintf(path, sizeof path, "input.%s", c->txn->node);
+    if (!n || json_is_null(n))
+      rc = yb_fail(&e, YB_EMISSING, path, "required");
+    else if (c->txn->node_kind == API_NODE_LIST && !json_is_array(n) && !json_is_object(n))
+      rc = yb_fail(&e, YB_ETYPE, path, "must be a list");
+    else if (c->txn->node_kind == API_NODE_OBJECT && !json_is_object(n) &&
+             !(json_is_array(n) && json_array_size(n) == 1))
+      rc = yb_fail(&e, YB_ETYPE, path, "must be an object");
+  }
+  if (rc) {
+    reply_error(c, &e);
+    return 0;
+  }
+  req_init(c);
+  /* 3. reads run here on this thread's connection */
+  if (!c->txn->writes) {
+    api_req *r = &c->req;
+    r->c = store_reader(srv->st, &e);
+    rc = r->c ? c->txn->fn(r, &e) : YB_ESTORE;
+    if (rc)
+      reply_error(c, &e);
+    else
+      reply_ok(c, r->output);
+    return 0;
+  }
+  /* 4. writes go to the writer: identical retries are recognized by (institution, msgid) and
+   * a hash of the infno and input */
+  char *canon = json_dumps(c->input, JSON_COMPACT | JSON_SORT_KEYS);
+  size_t n = canon ? strlen(canon) : 0;
+  char *buf = malloc(n + sizeof c->env.infno + 1);
+  if (!canon || !buf) {
+    free(canon), free(buf);
+    yb_fail(&e, YB_ENOMEM, "", "out of memory");
+    reply_error(c, &e);
+    return 0;
+  }
+  int k = snprintf(buf, sizeof c->env.infno + 1, "%s\n", c->env.infno);
+  memcpy(buf + k, canon, n);
+  hsi_sha256_hex(buf, (size_t)k + n, c->req_hash);
+  free(canon), free(buf);
+  c->job.run = job_run;
+  c->job.done = job_done;
+  return 1;
+}
+
+void api_call_submit(api_call *c) { store_submit(c->srv->st, &c->job); }
+
+void api_call_free(api_call *c) {
+  free(c->reply);
+  c->reply = NULL;
+  json_decref(c->req.output);
+  c->req.output = NULL;
+  json_decref(c->root);
+  c->root = NULL;
+}

@@ -1,0 +1,610 @@
+/* api_settle.c — settlement: build the engine's person, visit, lines and accumulators from the
+ * store, call benefit_settle, and on 2207/2304 write the settlement, its details, its fee lines,
+ * the accumulator deltas and the account payments in the caller's transaction. Cancellation
+ * (2208/2305/2601) applies the stored deltas negated and writes a reversal row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "benefit.h"
+#include "benefit_json.h"
+#include "jsonx.h"
+#include "money.h"
+
+typedef struct settle_ctx {
+  store_person psn, fam;
+  store_enroll en;
+  const policy *p;
+  benefit_person bp;
+  benefit_visit bv;
+  accum acc;
+  int year;
+} settle_ctx;
+
+static int active_on(const char *begn, const char *end, int32_t date) {
+  int32_t b = 0, d = 0;
+  if (begn[0] && !jsonx_parse_date(begn, &b, NULL) && b > date) return 0;
+  if (end[0] && !jsonx_parse_date(end, &d, NULL) && d < date) return 0;
+  return 1;
+}
+
+static int add_idet(const store_idet *d, void *arg) {
+  settle_ctx *x = arg;
+  if (active_on(d->begntime, d->endtime, x->bv.date) && x->bp.n_idet < BENEFIT_MAX_IDET)
+    snprintf(x->bp.idet[x->bp.n_idet++], sizeof x->bp.idet[0], "%s", d->psn_idet_type);
+  return 0;
+}
+
+static int add_dise(const store_dise *d, void *arg) {
+  settle_ctx *x = arg;
+  if (active_on(d->begndate, d->enddate, x->bv.date) && x->bp.n_dise < BENEFIT_MAX_DISE)
+    snprintf(x->bp.dise[x->bp.n_dise++], sizeof x->bp.dise[0], "%s", d->dise_codg);
+  return 0;
+}
+
+/* A filing for region R covers institutions whose code starts with R less its trailing "00"s. */
+static int add_filing(const store_filing *f, void *arg) {
+  void **a = arg;
+  settle_ctx *x = a[0];
+  const char *inst_region = a[1];
+  char pre[8];
+  snprintf(pre, sizeof pre, "%s", f->admvs);
+  size_t n = strlen(pre);
+  while (n > 2 && pre[n - 1] == '0' && pre[n - 2] == '0') pre[n -= 2] = 0;
+  if (strncmp(inst_region, pre, n) || !active_on(f->begndate, f->enddate, x->bv.date)) return 0;
+  x->bv.area = !strcmp(f->filing_type, "temporary") ? AREA_TEMPORARY : AREA_FILED;
+  return 1; /* found */
+}
+
+static int add_accum(const char *bucket, int period, int64_t value, void *arg) {
+  settle_ctx *x = arg;
+  int b = policy_bucket_find(x->p, bucket);
+  if (b >= 0) accum_add(&x->acc, b, period, value); /* a bucket no longer in the policy is idle */
+  return 0;
+}
+
+/* Everything the engine needs about the person and visit, read in r's transaction. */
+static int ctx_load(api_req *r, const store_visit *v, int acct_used, settle_ctx *x, yb_err *e) {
+  memset(x, 0, sizeof *x);
+  int32_t date = 0;
+  if (jsonx_parse_date(v->begntime, &date, NULL))
+    return yb_fail(e, YB_ESTORE, "mdtrt_id", "visit %s has no valid begntime", v->mdtrt_id);
+  x->year = date / 10000;
+  int rc = store_person_get(r->c, v->psn_no, &x->psn, e);
+  if (rc) return rc;
+  if ((rc = api_check_insuplc(r, &x->psn, e))) return rc;
+  rc = store_enroll_get(r->c, v->psn_no, x->year, v->insutype, &x->en, e);
+  if (rc == YB_ENOT_FOUND)
+    return yb_fail(e, rc, "insutype", "person %s is not enrolled in %s for %d", v->psn_no,
+                   v->insutype, x->year);
+  if (rc) return rc;
+  x->p = api_policy_for(r->srv, x->psn.insuplc_admdvs, x->year);
+  if (!x->p)
+    return yb_fail(e, YB_EPOLICY, "psn_no", "no policy for insured region %s in %d",
+                   x->psn.insuplc_admdvs, x->year);
+  benefit_person *bp = &x->bp;
+  benefit_visit *bv = &x->bv;
+  snprintf(bp->psn_no, sizeof bp->psn_no, "%s", x->psn.psn_no);
+  bp->gend = (uint8_t)atoi(x->psn.gend);
+  jsonx_parse_date(x->psn.brdy, &bp->brdy, NULL);
+  snprintf(bp->psn_type, sizeof bp->psn_type, "%s", x->en.psn_type);
+  bp->cvlserv_flag = x->psn.cvlserv_flag[0] == '1';
+  if (x->en.wait_until[0]) jsonx_parse_date(x->en.wait_until, &bp->wait_until, NULL);
+  snprintf(bp->wait_reason, sizeof bp->wait_reason, "%s", x->en.wait_reason);
+  bp->acct_balc = x->psn.acct_balc;
+  bp->ci_cap_raise = x->en.ci_cap_raise;
+  if (x->psn.family_psn_no[0]) {
+    if ((rc = store_person_get(r->c, x->psn.family_psn_no, &x->fam, e))) return rc;
+    bp->family_balc = x->fam.acct_balc;
+  }
+  snprintf(bv->insutype, sizeof bv->insutype, "%s", v->insutype);
+  snprintf(bv->med_type, sizeof bv->med_type, "%s", v->med_type);
+  bv->hosp_lv = (uint8_t)r->inst->hosp_lv;
+  bv->date = date;
+  snprintf(bv->dise_codg, sizeof bv->dise_codg, "%.*s", (int)sizeof bv->dise_codg - 1, v->dise_codg);
+  for (int i = 0; i < v->n_diag && i < BENEFIT_MAX_DIAG; i++)
+    snprintf(bv->diag[bv->n_diag++], sizeof bv->diag[0], "%s", v->diag[i]);
+  bv->acct_used = acct_used != 0;
+  /* area: local when the institution is in the insured region, else by filing */
+  const char *ir = r->inst->admdvs, *pr = x->psn.insuplc_admdvs;
+  bv->area = AREA_LOCAL;
+  bv->xprov = strncmp(ir, pr, 2) != 0;
+  if (strcmp(ir, pr)) {
+    void *a[2] = {x, (void *)ir};
+    bv->area = AREA_UNFILED;
+    rc = store_filing_each(r->c, x->psn.psn_no, add_filing, a, e);
+    if (rc < 0) return rc;
+  }
+  if ((rc = store_idet_each(r->c, x->psn.psn_no, add_idet, x, e)) ||
+      (rc = store_dise_each(r->c, x->psn.psn_no, add_dise, x, e)) ||
+      (rc = store_accum_each(r->c, x->psn.psn_no, x->year, add_accum, x, e)))
+    return rc;
+  return 0;
+}
+
+static void line_of(const store_fee *f, const catalog *cat, benefit_line *l) {
+  memset(l, 0, sizeof *l);
+  snprintf(l->feedetl_sn, sizeof l->feedetl_sn, "%s", f->feedetl_sn);
+  l->item = catalog_find(cat, f->med_list_codg);
+  l->cnt = f->cnt;
+  l->pric = f->pric;
+  l->sumamt = f->sumamt;
+  l->hosp_appr_flag = (uint8_t)f->hosp_appr_flag;
+}
+
+static void negate_keys(json_t *o, const char *const *keys) {
+  for (; *keys; keys++) {
+    json_t *v = json_object_get(o, *keys);
+    if (json_is_real(v) && json_real_value(v) != 0) json_real_set(v, -json_real_value(v));
+    else if (json_is_integer(v)) json_integer_set(v, -json_integer_value(v));
+  }
+}
+
+int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, json_t **results,
+                    yb_err *e) {
+  settle_ctx *x = malloc(sizeof *x);
+  benefit_result *res = malloc(sizeof *res);
+  int rc = (x && res) ? ctx_load(r, v, 0, x, e) : yb_fail(e, YB_ENOMEM, "", "out of memory");
+  json_t *arr = json_array();
+  static const char *const neg[] = {"det_item_fee_sumamt", "cnt", "fulamt_ownpay_amt", "overlmt_amt",
+                                    "preselfpay_amt", "inscp_scp_amt", NULL};
+  for (int i = 0; i < n && !rc; i++) {
+    benefit_line l;
+    benefit_line_out lo;
+    store_fee f = fees[i];
+    int ret = f.cnt < 0; /* a return is split as the quantity it gives back, then negated */
+    if (ret) f.cnt = -f.cnt, f.sumamt = -f.sumamt;
+    if (f.med_type[0]) snprintf(x->bv.med_type, sizeof x->bv.med_type, "%s", f.med_type);
+    line_of(&f, api_catalog(r->srv), &l);
+    memset(&lo, 0, sizeof lo);
+    if ((rc = benefit_settle(x->p, &x->bp, &x->acc, &x->bv, &l, 1, &lo, res, e))) {
+      char field[256];
+      snprintf(field, sizeof field, "input.feedetail[%d]%s%s", i, e->field[0] ? "." : "", e->field);
+      snprintf(e->field, sizeof e->field, "%.*s", (int)sizeof e->field - 1, field);
+      break;
+    }
+    json_t *row = benefit_json_fee_result(&l, &lo);
+    if (ret) negate_keys(row, neg);
+    json_array_append_new(arr, row);
+  }
+  free(x);
+  free(res);
+  if (rc) {
+    json_decref(arr);
+    return rc;
+  }
+  *results = arr;
+  return 0;
+}
+
+/* ---- settlement ---------------------------------------------------------------------------- */
+typedef struct setl_in {
+  char psn_no[32], mdtrt_id[32], chrg_bchno[32], med_type[8], insutype[8], cert_type[8];
+  char cert_no[72], setlway[8];
+  int64_t medfee, fulamt, overlmt, presel, inscp, acct_used, mid_setl;
+  int has_amounts;
+} setl_in;
+
+typedef struct line_set {
+  store_fee *f;
+  int n, cap;
+} line_set;
+
+static int collect(const store_fee *f, void *arg) {
+  line_set *s = arg;
+  if (s->n == s->cap) {
+    int cap = s->cap ? s->cap * 2 : 32;
+    if (cap > BENEFIT_MAX_LINES * 2) return YB_ELIMIT;
+    store_fee *n = realloc(s->f, (size_t)cap * sizeof *n);
+    if (!n) return YB_ENOMEM;
+    s->f = n;
+    s->cap = cap;
+  }
+  s->f[s->n] = *f;
+  s->f[s->n].body = s->f[s->n].result = NULL;
+  s->n++;
+  return 0;
+}
+
+/* Net returns into their original lines; lines netted to zero drop out. */
+static int net_lines(line_set *s, const catalog *cat, benefit_line *out, int *n, yb_err *e) {
+  int k = 0;
+  for (int i = 0; i < s->n; i++) {
+    store_fee f = s->f[i];
+    if (f.cnt < 0) continue;
+    for (int j = 0; j < s->n; j++)
+      if (s->f[j].cnt < 0 && !strcmp(s->f[j].init_feedetl_sn, f.feedetl_sn))
+        f.cnt += s->f[j].cnt, f.sumamt += s->f[j].sumamt;
+    if (f.cnt == 0) continue;
+    if (f.cnt < 0 || f.sumamt < 0)
+      return yb_fail(e, YB_ECONFLICT, "feedetl_sn", "line %s is returned beyond its quantity", f.feedetl_sn);
+    if (k >= BENEFIT_MAX_LINES)
+      return yb_fail(e, YB_ELIMIT, "mdtrt_id", "more than %d fee lines", BENEFIT_MAX_LINES);
+    line_of(&f, cat, &out[k++]);
+  }
+  *n = k;
+  return 0;
+}
+
+static int read_setl_in(api_req *r, int ipt, int full, setl_in *in, yb_err *e) {
+  const char *P = "input.data";
+  json_t *d = api_node(r, "data", 1, e);
+  if (!d) return e->code;
+  memset(in, 0, sizeof *in);
+  int rc;
+  if ((rc = jsonx_get_str(d, P, "psn_no", true, in->psn_no, sizeof in->psn_no, e)) ||
+      (rc = jsonx_get_str(d, P, "mdtrt_cert_type", true, in->cert_type, sizeof in->cert_type, e)) ||
+      (rc = jsonx_get_str(d, P, "mdtrt_cert_no", !ipt, in->cert_no, sizeof in->cert_no, e)) ||
+      (rc = jsonx_get_str(d, P, "med_type", !ipt, in->med_type, sizeof in->med_type, e)) ||
+      (rc = jsonx_get_dec(d, P, "medfee_sumamt", true, MONEY_SCALE_FEN, &in->medfee, e)) ||
+      (rc = jsonx_get_str(d, P, "psn_setlway", true, in->setlway, sizeof in->setlway, e)) ||
+      (rc = jsonx_get_str(d, P, "mdtrt_id", true, in->mdtrt_id, sizeof in->mdtrt_id, e)) ||
+      (rc = jsonx_get_str(d, P, "chrg_bchno", !ipt, in->chrg_bchno, sizeof in->chrg_bchno, e)) ||
+      (rc = jsonx_get_int(d, P, "acct_used_flag", !ipt || full, &in->acct_used, e)) ||
+      (rc = jsonx_get_str(d, P, "insutype", true, in->insutype, sizeof in->insutype, e)) ||
+      (rc = jsonx_get_int(d, P, "mid_setl_flag", ipt, &in->mid_setl, e)))
+    return rc;
+  if (in->acct_used != 0 && in->acct_used != 1)
+    return yb_fail(e, YB_EUNKNOWN_CODE, "input.data.acct_used_flag", "must be 0 or 1");
+  if (in->mid_setl != 0 && in->mid_setl != 1)
+    return yb_fail(e, YB_EUNKNOWN_CODE, "input.data.mid_setl_flag", "must be 0 or 1");
+  if (strcmp(in->setlway, "01") && strcmp(in->setlway, "02") && strcmp(in->setlway, "1") &&
+      strcmp(in->setlway, "2"))
+    return yb_fail(e, YB_EUNKNOWN_CODE, "input.data.psn_setlway", "must be 01 or 02");
+  if (in->setlway[strlen(in->setlway) - 1] == '2')
+    return yb_fail(e, YB_EPOLICY, "input.data.psn_setlway",
+                   "02 (fixed-amount settlement) is not offered by this region's policy");
+  if (full) { /* the figures the HIS took from the pre-settlement must be given */
+    in->has_amounts = 1;
+    if ((rc = jsonx_get_dec(d, P, "fulamt_ownpay_amt", !ipt, MONEY_SCALE_FEN, &in->fulamt, e)) ||
+        (rc = jsonx_get_dec(d, P, "overlmt_selfpay", !ipt, MONEY_SCALE_FEN, &in->overlmt, e)) ||
+        (rc = jsonx_get_dec(d, P, "preselfpay_amt", !ipt, MONEY_SCALE_FEN, &in->presel, e)) ||
+        (rc = jsonx_get_dec(d, P, "inscp_scp_amt", !ipt, MONEY_SCALE_FEN, &in->inscp, e)))
+      return rc;
+    if (ipt && !json_object_get(d, "inscp_scp_amt")) in->has_amounts = 0;
+  }
+  return 0;
+}
+
+typedef struct settle_run {
+  setl_in in;
+  settle_ctx x;
+  store_visit v;
+  line_set ls;
+  benefit_line *lines;
+  benefit_line_out *lo;
+  int n;
+  benefit_result res;
+} settle_run;
+
+static void run_free(settle_run *s) {
+  free(s->ls.f);
+  free(s->lines);
+  free(s->lo);
+  free(s);
+}
+
+/* Read, check and adjudicate a settlement request (no writes). */
+static int settle_compute(api_req *r, int ipt, int full, settle_run *s, yb_err *e) {
+  int rc = read_setl_in(r, ipt, full, &s->in, e);
+  if (rc) return rc;
+  setl_in *in = &s->in;
+  if ((rc = api_visit_mine(r, in->mdtrt_id, in->psn_no, &s->v, e))) return rc;
+  store_visit *v = &s->v;
+  if (strcmp(v->kind, ipt ? "ipt" : "otp") || v->state == STORE_VISIT_CANCELLED)
+    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "%s is not a valid %s visit", v->mdtrt_id,
+                   ipt ? "inpatient" : "outpatient");
+  if (ipt && full && !in->mid_setl && v->state != STORE_VISIT_DISCHARGED)
+    return yb_fail(e, YB_ECONFLICT, "input.data.mid_setl_flag",
+                   "the stay is not discharged (2402): settle with mid_setl_flag 1 or discharge first");
+  if (strcmp(in->insutype, v->insutype))
+    return yb_fail(e, YB_EMISMATCH, "input.data.insutype", "visit %s is under %s", v->mdtrt_id,
+                   v->insutype);
+  if (!ipt) {
+    if (!v->med_type[0])
+      return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "upload the visit information (2203) first");
+    if (strcmp(in->med_type, v->med_type))
+      return yb_fail(e, YB_EMISMATCH, "input.data.med_type", "visit %s was uploaded as %s",
+                     v->mdtrt_id, v->med_type);
+  }
+  if ((rc = ctx_load(r, v, (int)in->acct_used, &s->x, e))) return rc;
+  if (in->cert_no[0] && !api_cert_matches(&s->x.psn, in->cert_type, in->cert_no, NULL))
+    return yb_fail(e, YB_EMISMATCH, "input.data.mdtrt_cert_no", "does not belong to %s", in->psn_no);
+  rc = store_fee_each(r->c, v->mdtrt_id, ipt ? NULL : in->chrg_bchno, STORE_FEE_UNSETTLED, collect,
+                      &s->ls, e);
+  if (rc == YB_ELIMIT || rc == YB_ENOMEM)
+    return yb_fail(e, rc, "mdtrt_id", rc == YB_ELIMIT ? "too many fee lines" : "out of memory");
+  if (rc) return rc;
+  s->lines = calloc((size_t)(s->ls.n ? s->ls.n : 1), sizeof *s->lines);
+  s->lo = calloc((size_t)(s->ls.n ? s->ls.n : 1), sizeof *s->lo);
+  if (!s->lines || !s->lo) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  if ((rc = net_lines(&s->ls, api_catalog(r->srv), s->lines, &s->n, e))) return rc;
+  if (!s->n)
+    return ipt ? yb_fail(e, YB_ENOT_FOUND, "input.data.mdtrt_id", "no unsettled fee lines in stay %s",
+                         v->mdtrt_id)
+               : yb_fail(e, YB_ENOT_FOUND, "input.data.chrg_bchno", "no unsettled fee lines in batch %s",
+                         in->chrg_bchno);
+  int64_t sum = 0;
+  for (int i = 0; i < s->n; i++) sum += s->lines[i].sumamt;
+  char a[32], b[32];
+  if (sum != in->medfee)
+    return yb_fail(e, YB_EMISMATCH, "input.data.medfee_sumamt", "%s differs from the fee lines' total %s",
+                   money_fen_str(in->medfee, a), money_fen_str(sum, b));
+  if ((rc = benefit_settle(s->x.p, &s->x.bp, &s->x.acc, &s->x.bv, s->lines, s->n, s->lo, &s->res, e)))
+    return rc;
+  if (full && in->has_amounts) {
+    const struct { const char *name; int64_t want, got; } cmp[] = {
+        {"fulamt_ownpay_amt", in->fulamt, s->res.fulamt_ownpay_amt},
+        {"overlmt_selfpay", in->overlmt, s->res.overlmt_selfpay},
+        {"preselfpay_amt", in->presel, s->res.preselfpay_amt},
+        {"inscp_scp_amt", in->inscp, s->res.inscp_scp_amt},
+    };
+    for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++)
+      if (cmp[i].want != cmp[i].got) {
+        char f[48];
+        snprintf(f, sizeof f, "input.data.%s", cmp[i].name);
+        return yb_fail(e, YB_EMISMATCH, f, "%s differs from the settlement's %s",
+                       money_fen_str(cmp[i].want, a), money_fen_str(cmp[i].got, b));
+      }
+  }
+  return 0;
+}
+
+/* SETLINFO with the identity fields around the engine's amounts. */
+static json_t *setlinfo_json(api_req *r, settle_run *s, const char *setl_id) {
+  json_t *si = benefit_json_setlinfo(&s->res);
+  const store_person *p = &s->x.psn;
+  int32_t b = 0;
+  jsonx_parse_date(p->brdy, &b, NULL);
+  json_object_set_new(si, "mdtrt_id", json_string(s->v.mdtrt_id));
+  if (setl_id) json_object_set_new(si, "setl_id", json_string(setl_id));
+  json_object_set_new(si, "psn_no", json_string(p->psn_no));
+  json_object_set_new(si, "psn_name", json_string(p->psn_name));
+  json_object_set_new(si, "psn_cert_type", json_string(p->psn_cert_type));
+  json_object_set_new(si, "certno", json_string(p->certno));
+  json_object_set_new(si, "gend", json_string(p->gend));
+  json_object_set_new(si, "naty", json_string(p->naty));
+  json_object_set_new(si, "brdy", json_string(p->brdy));
+  json_object_set_new(si, "age", json_real((double)benefit_age(b, s->x.bv.date)));
+  json_object_set_new(si, "insutype", json_string(s->v.insutype));
+  json_object_set_new(si, "psn_type", json_string(s->x.en.psn_type));
+  json_object_set_new(si, "cvlserv_flag", json_string(p->cvlserv_flag));
+  json_object_set_new(si, "setl_time", json_string(r->now));
+  json_object_set_new(si, "mdtrt_cert_type", json_string(s->in.cert_type));
+  json_object_set_new(si, "med_type", json_string(s->v.med_type));
+  json_object_set_new(si, "medins_setl_id", json_string(r->env->msgid));
+  json_object_set_new(si, "clr_optins", json_string(api_region(r->srv)));
+  json_object_set_new(si, "clr_way", json_string("1"));
+  return si;
+}
+
+static int pre_settle(api_req *r, int ipt, yb_err *e) {
+  settle_run *s = calloc(1, sizeof *s);
+  if (!s) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  int rc = settle_compute(r, ipt, 0, s, e);
+  if (!rc)
+    r->output = json_pack("{s:o,s:o}", "setlinfo", setlinfo_json(r, s, NULL), "setldetail",
+                          benefit_json_setldetail(&s->res));
+  run_free(s);
+  return rc;
+}
+
+static char *dumpo(json_t *j) { /* dump and release */
+  char *t = jsonx_dumps(j, JSON_COMPACT);
+  json_decref(j);
+  return t;
+}
+
+/* Write accumulators (cur + sign × delta) for every bucket the delta touches. */
+static int write_accum(api_req *r, const settle_ctx *x, const accum *delta, int sign, yb_err *e) {
+  accum cur = x->acc;
+  if (accum_apply(&cur, delta, sign))
+    return yb_fail(e, YB_ELIMIT, "psn_no", "accumulator set of %s is full", x->psn.psn_no);
+  for (int i = 0; i < delta->n; i++) {
+    const accum_entry *d = &delta->e[i];
+    int rc = store_accum_set(r->c, x->psn.psn_no, x->year, x->p->buckets[d->bucket], d->period,
+                             accum_get(&cur, d->bucket, d->period), e);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+static int settle(api_req *r, int ipt, yb_err *e) {
+  settle_run *s = calloc(1, sizeof *s);
+  if (!s) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  int rc = settle_compute(r, ipt, 1, s, e);
+  char setl_id[32] = "";
+  json_t *si = NULL, *sd = NULL;
+  if (!rc) rc = api_new_id(r, "JS", setl_id, sizeof setl_id, e);
+  if (!rc) {
+    si = setlinfo_json(r, s, setl_id);
+    sd = benefit_json_setldetail(&s->res);
+    benefit_result *res = &s->res;
+    store_setl row;
+    memset(&row, 0, sizeof row);
+    snprintf(row.setl_id, sizeof row.setl_id, "%s", setl_id);
+    snprintf(row.mdtrt_id, sizeof row.mdtrt_id, "%s", s->v.mdtrt_id);
+    snprintf(row.psn_no, sizeof row.psn_no, "%s", s->v.psn_no);
+    snprintf(row.fixmedins_code, sizeof row.fixmedins_code, "%s", r->inst->fixmedins_code);
+    snprintf(row.infno, sizeof row.infno, "%s", r->env->infno);
+    snprintf(row.msgid, sizeof row.msgid, "%s", r->env->msgid);
+    snprintf(row.insutype, sizeof row.insutype, "%s", s->v.insutype);
+    snprintf(row.med_type, sizeof row.med_type, "%s", s->v.med_type);
+    snprintf(row.clr_type, sizeof row.clr_type, "%s", res->clr_type);
+    snprintf(row.setl_time, sizeof row.setl_time, "%s", r->now);
+    snprintf(row.chrg_bchno, sizeof row.chrg_bchno, "%s", s->in.chrg_bchno);
+    if (res->pay[PAYER_ACCT_MULAID])
+      snprintf(row.family_psn_no, sizeof row.family_psn_no, "%s", s->x.psn.family_psn_no);
+    row.year = s->x.year;
+    row.state = 1;
+    row.medfee_sumamt = res->medfee_sumamt;
+    row.fund_pay_sumamt = res->fund_pay_sumamt;
+    row.acct_pay = res->pay[PAYER_ACCT];
+    row.acct_mulaid_pay = res->pay[PAYER_ACCT_MULAID];
+    row.psn_cash_pay = res->psn_cash_pay;
+    row.setlinfo = jsonx_dumps(si, JSON_COMPACT);
+    row.setldetail = jsonx_dumps(sd, JSON_COMPACT);
+    row.trace = dumpo(benefit_json_trace(res));
+    row.accum_delta = dumpo(benefit_json_accum(s->x.p, &res->delta));
+    rc = store_setl_put(r->c, &row, e);
+    for (int i = 0; !rc && i < res->n_detail; i++) {
+      const benefit_detail *d = &res->detail[i];
+      rc = store_setl_detail_put(r->c, setl_id, row.psn_no, i + 1, d->fund_pay_type, d->name,
+                                 d->inscp_scp_amt, d->crt_payb_lmt_amt, d->fund_payamt, e);
+    }
+    for (int i = 0; !rc && i < s->ls.n; i++) /* every line, returns included */
+      rc = store_fee_settle(r->c, s->v.mdtrt_id, s->ls.f[i].feedetl_sn, setl_id, e);
+    if (!rc) rc = write_accum(r, &s->x, &res->delta, +1, e);
+    if (!rc && row.acct_pay) rc = store_acct_add(r->c, row.psn_no, -row.acct_pay, e);
+    if (!rc && row.acct_mulaid_pay) rc = store_acct_add(r->c, row.family_psn_no, -row.acct_mulaid_pay, e);
+    store_setl_free(&row);
+  }
+  if (!rc) {
+    char a[32];
+    snprintf(r->what, sizeof r->what, "settle %s as %s: %s", s->v.mdtrt_id, setl_id,
+             money_fen_str(s->res.medfee_sumamt, a));
+    r->output = json_pack("{s:O,s:O}", "setlinfo", si, "setldetail", sd);
+  }
+  json_decref(si);
+  json_decref(sd);
+  run_free(s);
+  return rc;
+}
+
+int api_2206(api_req *r, yb_err *e) { return pre_settle(r, 0, e); }
+int api_2303(api_req *r, yb_err *e) { return pre_settle(r, 1, e); }
+int api_2207(api_req *r, yb_err *e) { return settle(r, 0, e); }
+int api_2304(api_req *r, yb_err *e) { return settle(r, 1, e); }
+
+/* ---- cancellation ---------------------------------------------------------------------------- */
+int api_cancel_setl(api_req *r, const char *setl_id, const char *mdtrt_id, const char *psn_no,
+                    json_t **output, yb_err *e) {
+  store_setl o;
+  int rc = store_setl_get(r->c, setl_id, &o, e);
+  if (rc == YB_ENOT_FOUND || (!rc && (strcmp(o.fixmedins_code, r->inst->fixmedins_code) || o.refd_setl_flag))) {
+    if (!rc) store_setl_free(&o);
+    return yb_fail(e, YB_ENOT_FOUND, "setl_id", "no settlement %s at this institution", setl_id);
+  }
+  if (rc) return rc;
+  settle_ctx *x = calloc(1, sizeof *x);
+  json_t *si = NULL, *sd = NULL, *dj = NULL;
+  char rev_id[32] = "";
+  if (!x) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
+  else if (mdtrt_id && strcmp(mdtrt_id, o.mdtrt_id))
+    rc = yb_fail(e, YB_EMISMATCH, "mdtrt_id", "settlement %s belongs to visit %s", setl_id, o.mdtrt_id);
+  else if (psn_no && strcmp(psn_no, o.psn_no))
+    rc = yb_fail(e, YB_EMISMATCH, "psn_no", "settlement %s belongs to %s", setl_id, o.psn_no);
+  else if (o.state != 1)
+    rc = yb_fail(e, YB_ECONFLICT, "setl_id", "settlement %s is already cancelled", setl_id);
+  if (!rc) {
+    snprintf(r->psn_no, sizeof r->psn_no, "%s", o.psn_no);
+    if ((rc = store_person_get(r->c, o.psn_no, &x->psn, e))) goto out;
+    x->year = o.year;
+    x->p = api_policy_for(r->srv, x->psn.insuplc_admdvs, o.year);
+    if (!x->p) {
+      rc = yb_fail(e, YB_EPOLICY, "setl_id", "no policy for %s in %d", x->psn.insuplc_admdvs, o.year);
+      goto out;
+    }
+    accum delta;
+    dj = json_loads(o.accum_delta, 0, NULL);
+    if ((rc = benefit_json_accum_read(dj, "accum_delta", x->p, &delta, e))) goto out;
+    if ((rc = store_accum_each(r->c, o.psn_no, o.year, add_accum, x, e))) goto out;
+    if ((rc = write_accum(r, x, &delta, -1, e))) goto out;
+    if (o.acct_pay && (rc = store_acct_add(r->c, o.psn_no, o.acct_pay, e))) goto out;
+    if (o.acct_mulaid_pay && (rc = store_acct_add(r->c, o.family_psn_no, o.acct_mulaid_pay, e))) goto out;
+    if ((rc = store_setl_cancel(r->c, setl_id, e))) goto out;
+    if ((rc = store_fee_unsettle(r->c, setl_id, e))) goto out;
+    if ((rc = api_new_id(r, "JS", rev_id, sizeof rev_id, e))) goto out;
+    /* the reversal row: the original's figures negated, so sums over rows stay true */
+    static const char *const amounts[] = {
+        "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
+        "act_pay_dedc", "hifp_pay", "cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay",
+        "oth_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "hosp_part_amt",
+        "acct_mulaid_pay", NULL};
+    static const char *const detail_amounts[] = {"inscp_scp_amt", "crt_payb_lmt_amt", "fund_payamt", NULL};
+    si = json_loads(o.setlinfo, 0, NULL);
+    sd = json_loads(o.setldetail, 0, NULL);
+    if (!si || !sd) {
+      rc = yb_fail(e, YB_ESTORE, "setl_id", "stored settlement %s is unreadable", setl_id);
+      goto out;
+    }
+    negate_keys(si, amounts);
+    size_t i;
+    json_t *d;
+    json_array_foreach(sd, i, d) negate_keys(d, detail_amounts);
+    store_person now;
+    if ((rc = store_person_get(r->c, o.psn_no, &now, e))) goto out;
+    json_object_set_new(si, "setl_id", json_string(rev_id));
+    json_object_set_new(si, "setl_time", json_string(r->now));
+    json_object_set_new(si, "balc", jsonx_money(now.acct_balc));
+    json_object_set(si, "pdn_cash_pay", json_object_get(si, "psn_cash_pay")); /* 2208's spelling */
+    json_object_set_new(si, "hifdm_pay", jsonx_money(0));
+    json_object_set_new(si, "medins_setl_id", json_string(r->env->msgid));
+    store_setl rev = o;
+    rev.setlinfo = rev.setldetail = rev.trace = rev.accum_delta = NULL;
+    snprintf(rev.setl_id, sizeof rev.setl_id, "%s", rev_id);
+    snprintf(rev.orig_setl_id, sizeof rev.orig_setl_id, "%s", setl_id);
+    snprintf(rev.infno, sizeof rev.infno, "%s", r->env->infno);
+    snprintf(rev.msgid, sizeof rev.msgid, "%s", r->env->msgid);
+    snprintf(rev.setl_time, sizeof rev.setl_time, "%s", r->now);
+    rev.refd_setl_flag = 1;
+    rev.state = 1;
+    rev.medfee_sumamt = -o.medfee_sumamt;
+    rev.fund_pay_sumamt = -o.fund_pay_sumamt;
+    rev.acct_pay = -o.acct_pay;
+    rev.acct_mulaid_pay = -o.acct_mulaid_pay;
+    rev.psn_cash_pay = -o.psn_cash_pay;
+    accum neg = {0};
+    accum_apply(&neg, &delta, -1);
+    rev.setlinfo = jsonx_dumps(si, JSON_COMPACT);
+    rev.setldetail = jsonx_dumps(sd, JSON_COMPACT);
+    rev.trace = strdup("[]");
+    rev.accum_delta = dumpo(benefit_json_accum(x->p, &neg));
+    rc = store_setl_put(r->c, &rev, e);
+    store_setl_free(&rev);
+    if (!rc) {
+      snprintf(r->what, sizeof r->what, "cancel settlement %s as %s", setl_id, rev_id);
+      *output = json_pack("{s:O,s:O}", "setlinfo", si, "setldetail", sd);
+    }
+  }
+out:
+  json_decref(dj);
+  json_decref(si);
+  json_decref(sd);
+  free(x);
+  store_setl_free(&o);
+  return rc;
+}
+
+static int cancel(api_req *r, const char *want_infno, yb_err *e) {
+  const char *P = "input.data";
+  json_t *d = api_node(r, "data", 1, e);
+  if (!d) return e->code;
+  char setl_id[32] = "", mdtrt_id[32] = "", psn_no[32] = "";
+  int rc;
+  if ((rc = jsonx_get_str(d, P, "setl_id", true, setl_id, sizeof setl_id, e)) ||
+      (rc = jsonx_get_str(d, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(d, P, "psn_no", true, psn_no, sizeof psn_no, e)))
+    return rc;
+  store_setl o;
+  rc = store_setl_get(r->c, setl_id, &o, e);
+  if (!rc) {
+    int other = strcmp(o.infno, want_infno) && !o.refd_setl_flag;
+    store_setl_free(&o);
+    if (other && !strcmp(o.fixmedins_code, r->inst->fixmedins_code))
+      return yb_fail(e, YB_ECONFLICT, "input.data.setl_id", "%s was settled by %s; cancel it with %s",
+                     setl_id, o.infno, !strcmp(o.infno, "2207") ? "2208" : "2305");
+  }
+  yb_err_clear(e);
+  rc = api_cancel_setl(r, setl_id, mdtrt_id, psn_no, &r->output, e);
+  if (rc && strncmp(e->field, "input.", 6)) { /* name the input field */
+    char f[256];
+    snprintf(f, sizeof f, "input.data.%s", e->field);
+    snprintf(e->field, sizeof e->field, "%.*s", (int)sizeof e->field - 1, f);
+  }
+  return rc;
+}
+
+int api_2208(api_req *r, yb_err *e) { return cancel(r, "2207", e); }
+int api_2305(api_req *r, yb_err *e) { return cancel(r, "2304", e); }

@@ -1,0 +1,713 @@
+/* api_visit.c — visits and fee lines: outpatient 2201/2202/2203/2204/2205, inpatient
+ * 2401/2402/2404/2301/2302. Every check runs before the first write; a failing call is rolled
+ * back by its SAVEPOINT anyway. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "jsonx.h"
+#include "money.h"
+
+#define MAX_FEE_ROWS 1000 /* per call */
+
+/* Person, insured region, enrollment and credential checks shared by 2201 and 2401. */
+static int person_for_visit(api_req *r, json_t *in, const char *P, const char *psn_no,
+                            const char *insutype, int32_t date, store_person *p, yb_err *e) {
+  char path[96];
+  int rc = store_person_get(r->c, psn_no, p, e);
+  snprintf(path, sizeof path, "%s.psn_no", P);
+  if (rc == YB_ENOT_FOUND) return yb_fail(e, rc, path, "no insured person %s", psn_no);
+  if (rc) return rc;
+  if ((rc = api_check_insuplc(r, p, e))) return rc;
+  int32_t died = 0;
+  if (p->death_date[0] && !jsonx_parse_date(p->death_date, &died, NULL) && died < date)
+    return yb_fail(e, YB_ECONFLICT, path, "person died on %s", p->death_date);
+  store_enroll en;
+  rc = store_enroll_get(r->c, psn_no, date / 10000, insutype, &en, e);
+  snprintf(path, sizeof path, "%s.insutype", P);
+  if (rc == YB_ENOT_FOUND)
+    return yb_fail(e, rc, path, "person %s is not enrolled in %s for %d", psn_no, insutype,
+                   date / 10000);
+  if (rc) return rc;
+  char type[8] = "", no[72] = "", card_sn[40] = "", certno[40] = "";
+  if ((rc = jsonx_get_str(in, P, "mdtrt_cert_type", true, type, sizeof type, e)) ||
+      (rc = jsonx_get_str(in, P, "mdtrt_cert_no", false, no, sizeof no, e)) ||
+      (rc = jsonx_get_str(in, P, "card_sn", false, card_sn, sizeof card_sn, e)) ||
+      (rc = jsonx_get_str(in, P, "certno", false, certno, sizeof certno, e)))
+    return rc;
+  snprintf(path, sizeof path, "%s.mdtrt_cert_no", P);
+  if (no[0] && !api_cert_matches(p, type, no, card_sn[0] ? card_sn : NULL))
+    return yb_fail(e, YB_EMISMATCH, path, "credential %s/%s does not belong to %s", type, no, psn_no);
+  snprintf(path, sizeof path, "%s.certno", P);
+  if (certno[0] && strcmp(certno, p->certno))
+    return yb_fail(e, YB_EMISMATCH, path, "does not match person %s", psn_no);
+  snprintf(r->psn_no, sizeof r->psn_no, "%s", psn_no);
+  return 0;
+}
+
+/* The policy in force for a person and date must know the med_type. */
+static int check_med_type(api_req *r, const store_person *p, int year, const char *med_type,
+                          const char *path, yb_err *e) {
+  const policy *pol = api_policy_for(r->srv, p->insuplc_admdvs, year);
+  if (!pol)
+    return yb_fail(e, YB_EPOLICY, path, "no policy for insured region %s in %d", p->insuplc_admdvs,
+                   year);
+  if (policy_category_of(pol, med_type) < 0)
+    return yb_fail(e, YB_EUNKNOWN_CODE, path, "med_type %s is not covered by the policy", med_type);
+  return 0;
+}
+
+static char *dump(json_t *j) { return json_dumps(j, JSON_COMPACT); }
+
+/* Valid diagnoses (vali_flag 1) of a diseinfo list into v->diag; checks each row. */
+static int read_diag(json_t *list, const char *P, store_visit *v, yb_err *e) {
+  if (!list || json_is_null(list)) return 0;
+  if (json_is_object(list)) list = json_pack("[O]", list); else json_incref(list);
+  if (!json_is_array(list)) {
+    json_decref(list);
+    return yb_fail(e, YB_ETYPE, P, "must be a list");
+  }
+  int rc = 0;
+  size_t i;
+  json_t *row;
+  json_array_foreach(list, i, row) {
+    char path[64], code[24] = "", name[128] = "", type[8] = "";
+    int64_t vali = 1;
+    snprintf(path, sizeof path, "%s[%zu]", P, i);
+    if (!json_is_object(row)) {
+      rc = yb_fail(e, YB_ETYPE, path, "must be an object");
+      break;
+    }
+    if ((rc = jsonx_get_str(row, path, "diag_code", true, code, sizeof code, e)) ||
+        (rc = jsonx_get_str(row, path, "diag_name", true, name, sizeof name, e)) ||
+        (rc = jsonx_get_str(row, path, "diag_type", true, type, sizeof type, e)) ||
+        (rc = jsonx_get_int(row, path, "vali_flag", false, &vali, e)))
+      break;
+    if (vali != 0 && vali != 1) {
+      char f[80];
+      snprintf(f, sizeof f, "%s.vali_flag", path);
+      rc = yb_fail(e, YB_EUNKNOWN_CODE, f, "must be 0 or 1");
+      break;
+    }
+    int found = -1;
+    for (int k = 0; k < v->n_diag; k++)
+      if (!strcmp(v->diag[k], code)) found = k;
+    if (!vali && found >= 0) { /* void it */
+      for (int k = found; k + 1 < v->n_diag; k++) memcpy(v->diag[k], v->diag[k + 1], sizeof v->diag[k]);
+      v->n_diag--;
+    } else if (vali && found < 0 && v->n_diag < STORE_MAX_DIAG) {
+      snprintf(v->diag[v->n_diag++], sizeof v->diag[0], "%s", code);
+    }
+  }
+  json_decref(list);
+  return rc;
+}
+
+/* ---- outpatient ------------------------------------------------------------------------------ */
+int api_2201(api_req *r, yb_err *e) {
+  const char *P = "input.data";
+  json_t *in = api_node(r, "data", 1, e);
+  if (!in) return e->code;
+  store_visit v;
+  memset(&v, 0, sizeof v);
+  char tmp[128];
+  int32_t d = 0;
+  int rc;
+  if ((rc = jsonx_get_str(in, P, "psn_no", true, v.psn_no, sizeof v.psn_no, e)) ||
+      (rc = jsonx_get_str(in, P, "insutype", true, v.insutype, sizeof v.insutype, e)) ||
+      (rc = api_get_dt(in, P, "begntime", 1, v.begntime, e)) ||
+      (rc = jsonx_get_str(in, P, "mdtrt_cert_no", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "ipt_otp_no", true, v.ipt_otp_no, sizeof v.ipt_otp_no, e)) ||
+      (rc = jsonx_get_str(in, P, "atddr_no", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "dr_name", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "dept_code", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "dept_name", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "caty", true, tmp, sizeof tmp, e)))
+    return rc;
+  jsonx_parse_date(v.begntime, &d, NULL);
+  store_person p;
+  if ((rc = person_for_visit(r, in, P, v.psn_no, v.insutype, d, &p, e))) return rc;
+  store_visit old;
+  rc = store_visit_find_otp(r->c, r->inst->fixmedins_code, v.ipt_otp_no, &old, e);
+  if (!rc)
+    return yb_fail(e, YB_ECONFLICT, "input.data.ipt_otp_no", "already registered as mdtrt_id %s",
+                   old.mdtrt_id);
+  if (rc != YB_ENOT_FOUND) return rc;
+  yb_err_clear(e);
+  if ((rc = api_new_id(r, "MZ", v.mdtrt_id, sizeof v.mdtrt_id, e))) return rc;
+  snprintf(v.fixmedins_code, sizeof v.fixmedins_code, "%s", r->inst->fixmedins_code);
+  snprintf(v.kind, sizeof v.kind, "otp");
+  v.state = STORE_VISIT_OPEN;
+  json_t *reg = json_pack("{s:O}", "registration", in);
+  char *info = dump(reg);
+  json_decref(reg);
+  v.info = info;
+  rc = store_visit_put(r->c, &v, e);
+  free(info);
+  if (rc) return rc;
+  snprintf(r->what, sizeof r->what, "register outpatient %s", v.mdtrt_id);
+  r->output = json_pack("{s:{s:s,s:s,s:s}}", "data", "mdtrt_id", v.mdtrt_id, "psn_no", v.psn_no,
+                        "ipt_otp_no", v.ipt_otp_no);
+  return 0;
+}
+
+static int cancel_unsettled(const store_fee *f, void *arg) {
+  void **a = arg;
+  return store_fee_cancel(a[0], f->mdtrt_id, f->feedetl_sn, a[1]);
+}
+
+/* Cancel a visit (2202, 2404, 2601 of 2401): no valid settlement; unsettled lines go too. */
+int api_cancel_visit(api_req *r, store_visit *v, yb_err *e) {
+  int64_t n = 0;
+  int rc = store_setl_count_visit(r->c, v->mdtrt_id, &n, e);
+  if (rc) return rc;
+  if (n)
+    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id",
+                   "visit %s has %lld valid settlement(s): cancel them first", v->mdtrt_id,
+                   (long long)n);
+  if (v->state == STORE_VISIT_CANCELLED)
+    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "visit %s is already cancelled", v->mdtrt_id);
+  void *a[2] = {r->c, e};
+  if ((rc = store_fee_each(r->c, v->mdtrt_id, NULL, STORE_FEE_UNSETTLED, cancel_unsettled, a, e)))
+    return rc;
+  store_visit full;
+  if ((rc = store_visit_get(r->c, v->mdtrt_id, &full, 1, e))) return rc;
+  full.state = STORE_VISIT_CANCELLED;
+  rc = store_visit_put(r->c, &full, e);
+  free((char *)full.info);
+  return rc;
+}
+
+int api_2202(api_req *r, yb_err *e) {
+  const char *P = "input.data";
+  json_t *in = api_node(r, "data", 1, e);
+  if (!in) return e->code;
+  char psn_no[32] = "", mdtrt_id[32] = "", otp[32] = "";
+  int rc;
+  if ((rc = jsonx_get_str(in, P, "psn_no", true, psn_no, sizeof psn_no, e)) ||
+      (rc = jsonx_get_str(in, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(in, P, "ipt_otp_no", true, otp, sizeof otp, e)))
+    return rc;
+  store_visit v;
+  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) return rc;
+  if (strcmp(v.kind, "otp"))
+    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "%s is not an outpatient visit", mdtrt_id);
+  if (strcmp(v.ipt_otp_no, otp))
+    return yb_fail(e, YB_EMISMATCH, "input.data.ipt_otp_no", "visit %s was registered as %s",
+                   mdtrt_id, v.ipt_otp_no);
+  if ((rc = api_cancel_visit(r, &v, e))) return rc;
+  snprintf(r->what, sizeof r->what, "cancel registration %s", mdtrt_id);
+  return 0;
+}
+
+/* Merge `key: node` into the visit's stored info JSON. */
+static int visit_update(api_req *r, store_visit *v, const char *key, json_t *node, yb_err *e) {
+  store_visit full;
+  int rc = store_visit_get(r->c, v->mdtrt_id, &full, 1, e);
+  if (rc) return rc;
+  json_t *info = json_loads(full.info, 0, NULL);
+  free((char *)full.info);
+  if (!info) info = json_object();
+  json_object_set(info, key, node);
+  char *text = dump(info);
+  json_decref(info);
+  v->info = text;
+  rc = store_visit_put(r->c, v, e);
+  free(text);
+  v->info = NULL;
+  return rc;
+}
+
+int api_2203(api_req *r, yb_err *e) {
+  const char *P = "input.mdtrtinfo";
+  json_t *in = api_node(r, "mdtrtinfo", 1, e);
+  if (!in) return e->code;
+  char psn_no[32] = "", mdtrt_id[32] = "", med_type[8] = "", begn[20] = "";
+  char dise[32] = "", dise_name[128] = "";
+  int rc;
+  if ((rc = jsonx_get_str(in, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(in, P, "psn_no", true, psn_no, sizeof psn_no, e)) ||
+      (rc = jsonx_get_str(in, P, "med_type", true, med_type, sizeof med_type, e)) ||
+      (rc = api_get_dt(in, P, "begntime", 1, begn, e)) ||
+      (rc = jsonx_get_str(in, P, "dise_codg", false, dise, sizeof dise, e)) ||
+      (rc = jsonx_get_str(in, P, "dise_name", false, dise_name, sizeof dise_name, e)))
+    return rc;
+  store_visit v;
+  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) return rc;
+  if (strcmp(v.kind, "otp") || v.state != STORE_VISIT_OPEN)
+    return yb_fail(e, YB_ECONFLICT, "input.mdtrtinfo.mdtrt_id", "%s is not an open outpatient visit",
+                   mdtrt_id);
+  if (v.med_type[0] && strcmp(v.med_type, med_type)) {
+    int64_t n = 0;
+    if ((rc = store_setl_count_visit(r->c, mdtrt_id, &n, e))) return rc;
+    if (n)
+      return yb_fail(e, YB_ECONFLICT, "input.mdtrtinfo.med_type",
+                     "visit %s is settled as %s; one med_type per visit", mdtrt_id, v.med_type);
+  }
+  store_person p;
+  if ((rc = store_person_get(r->c, psn_no, &p, e))) return rc;
+  if ((rc = check_med_type(r, &p, atoi(v.begntime), med_type, "input.mdtrtinfo.med_type", e)))
+    return rc;
+  snprintf(v.med_type, sizeof v.med_type, "%s", med_type);
+  snprintf(v.dise_codg, sizeof v.dise_codg, "%s", dise);
+  snprintf(v.dise_name, sizeof v.dise_name, "%s", dise_name);
+  if ((rc = read_diag(json_object_get(r->input, "diseinfo"), "input.diseinfo", &v, e))) return rc;
+  json_t *node = json_pack("{s:O,s:O}", "mdtrtinfo", in, "diseinfo",
+                           json_object_get(r->input, "diseinfo") ? json_object_get(r->input, "diseinfo")
+                                                                  : json_null());
+  rc = visit_update(r, &v, "visit", node, e);
+  json_decref(node);
+  if (rc) return rc;
+  snprintf(r->what, sizeof r->what, "visit info %s med_type %s", mdtrt_id, med_type);
+  return 0;
+}
+
+/* One uploaded fee row → store_fee (checked). ipt: inpatient rules (returns, med_type). */
+static int fee_parse(api_req *r, json_t *row, const char *path, const store_visit *v, int ipt,
+                     store_fee *f, yb_err *e) {
+  char mdtrt_id[32] = "", psn_no[32] = "", field[96];
+  int64_t appr = 0;
+  int rc;
+  memset(f, 0, sizeof *f);
+  if (!json_is_object(row)) return yb_fail(e, YB_ETYPE, path, "must be an object");
+  if ((rc = jsonx_get_str(row, path, "feedetl_sn", true, f->feedetl_sn, sizeof f->feedetl_sn, e)) ||
+      (rc = jsonx_get_str(row, path, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(row, path, "psn_no", true, psn_no, sizeof psn_no, e)) ||
+      (rc = jsonx_get_str(row, path, "chrg_bchno", !ipt, f->chrg_bchno, sizeof f->chrg_bchno, e)) ||
+      (rc = jsonx_get_str(row, path, "init_feedetl_sn", false, f->init_feedetl_sn,
+                          sizeof f->init_feedetl_sn, e)) ||
+      (rc = jsonx_get_str(row, path, "med_type", ipt, f->med_type, sizeof f->med_type, e)) ||
+      (rc = jsonx_get_str(row, path, "dise_codg", false, f->dise_codg, sizeof f->dise_codg, e)) ||
+      (rc = api_get_dt(row, path, "fee_ocur_time", 1, f->fee_ocur_time, e)) ||
+      (rc = jsonx_get_str(row, path, "med_list_codg", true, f->med_list_codg,
+                          sizeof f->med_list_codg, e)) ||
+      (rc = jsonx_get_str(row, path, "medins_list_codg", true, f->medins_list_codg,
+                          sizeof f->medins_list_codg, e)) ||
+      (rc = jsonx_get_dec(row, path, "det_item_fee_sumamt", true, MONEY_SCALE_FEN, &f->sumamt, e)) ||
+      (rc = jsonx_get_dec(row, path, "cnt", true, MONEY_SCALE_CNT, &f->cnt, e)) ||
+      (rc = jsonx_get_dec(row, path, "pric", true, MONEY_SCALE_PRICE, &f->pric, e)) ||
+      (rc = jsonx_get_int(row, path, "hosp_appr_flag", !ipt, &appr, e)))
+    return rc;
+#define FIELD(name) (snprintf(field, sizeof field, "%s." name, path), field)
+  if (strcmp(mdtrt_id, v->mdtrt_id))
+    return yb_fail(e, YB_EMISMATCH, FIELD("mdtrt_id"), "every row of one call must carry mdtrt_id %s",
+                   v->mdtrt_id);
+  if (strcmp(psn_no, v->psn_no))
+    return yb_fail(e, YB_EMISMATCH, FIELD("psn_no"), "visit %s belongs to %s", v->mdtrt_id, v->psn_no);
+  if (appr < 0 || appr > 2) return yb_fail(e, YB_EUNKNOWN_CODE, FIELD("hosp_appr_flag"), "must be 0, 1 or 2");
+  if (!catalog_find(api_catalog(r->srv), f->med_list_codg))
+    return yb_fail(e, YB_EUNKNOWN_CODE, FIELD("med_list_codg"), "%s is not in the catalog",
+                   f->med_list_codg);
+  if (f->pric < 0) return yb_fail(e, YB_ERANGE, FIELD("pric"), "must not be negative");
+  if (f->cnt == 0 || (f->cnt < 0 && !ipt))
+    return yb_fail(e, YB_ERANGE, FIELD("cnt"), ipt ? "must not be 0" : "must be positive");
+  if (f->cnt < 0 && !f->init_feedetl_sn[0])
+    return yb_fail(e, YB_EMISSING, FIELD("init_feedetl_sn"), "required for a return (negative cnt)");
+  if (f->cnt > 0 && f->init_feedetl_sn[0])
+    return yb_fail(e, YB_EINVAL, FIELD("init_feedetl_sn"), "only a return (negative cnt) names one");
+  int64_t want = money_line_fen(f->cnt, f->pric);
+  if (f->sumamt - want > 1 || want - f->sumamt > 1) {
+    char a[32], b[32];
+    return yb_fail(e, YB_EMISMATCH, FIELD("det_item_fee_sumamt"), "%s is not cnt × pric = %s",
+                   money_fen_str(f->sumamt, a), money_fen_str(want, b));
+  }
+#undef FIELD
+  if (!ipt) snprintf(f->med_type, sizeof f->med_type, "%s", v->med_type);
+  f->hosp_appr_flag = (int)appr;
+  snprintf(f->mdtrt_id, sizeof f->mdtrt_id, "%s", v->mdtrt_id);
+  snprintf(f->psn_no, sizeof f->psn_no, "%s", v->psn_no);
+  snprintf(f->fixmedins_code, sizeof f->fixmedins_code, "%s", v->fixmedins_code);
+  return 0;
+}
+
+typedef struct batch_check {
+  const char *bch, *dise;
+  int settled;
+  char other_dise[32];
+} batch_check;
+
+static int check_batch_row(const store_fee *f, void *arg) {
+  batch_check *b = arg;
+  if (f->setl_id[0]) b->settled = 1;
+  if (strcmp(f->dise_codg, b->dise)) snprintf(b->other_dise, sizeof b->other_dise, "%s", f->dise_codg);
+  return 0;
+}
+
+typedef struct sum_ctx {
+  const char *orig;
+  int64_t sum;
+} sum_ctx;
+
+static int sum_returns(const store_fee *f, void *arg) {
+  sum_ctx *x = arg;
+  if (f->cnt < 0 && !strcmp(f->init_feedetl_sn, x->orig)) x->sum += f->cnt;
+  return 0;
+}
+
+/* Parse, check and store the rows of 2204 / 2301, replying with FEE-RESULT rows. */
+static int upload(api_req *r, int ipt, yb_err *e) {
+  json_t *arr = json_object_get(r->input, "feedetail");
+  json_t *owned = json_is_object(arr) ? json_pack("[O]", arr) : json_incref(arr);
+  int rc = 0;
+  size_t n = json_array_size(owned);
+  store_fee *fees = NULL;
+  json_t *results = NULL;
+  if (n == 0) {
+    rc = yb_fail(e, YB_EMISSING, "input.feedetail", "no rows");
+    goto out;
+  }
+  if (n > MAX_FEE_ROWS) {
+    rc = yb_fail(e, YB_ELIMIT, "input.feedetail", "more than %d rows in one call", MAX_FEE_ROWS);
+    goto out;
+  }
+  json_t *first = json_array_get(owned, 0);
+  char mdtrt_id[32] = "", psn_no[32] = "";
+  if ((rc = jsonx_get_str(first, "input.feedetail[0]", "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(first, "input.feedetail[0]", "psn_no", true, psn_no, sizeof psn_no, e)))
+    goto out;
+  store_visit v;
+  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) goto out;
+  if (strcmp(v.kind, ipt ? "ipt" : "otp") || v.state == STORE_VISIT_CANCELLED ||
+      (!ipt && v.state != STORE_VISIT_OPEN)) {
+    rc = yb_fail(e, YB_ECONFLICT, "input.feedetail[0].mdtrt_id", "%s is not an open %s visit",
+                 mdtrt_id, ipt ? "inpatient" : "outpatient");
+    goto out;
+  }
+  if (!ipt && !v.med_type[0]) {
+    rc = yb_fail(e, YB_ECONFLICT, "input.feedetail[0].mdtrt_id",
+                 "upload the visit information (2203) first: its med_type is not known");
+    goto out;
+  }
+  fees = calloc(n, sizeof *fees);
+  if (!fees) {
+    rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
+    goto out;
+  }
+  for (size_t i = 0; i < n && !rc; i++) {
+    char path[48];
+    snprintf(path, sizeof path, "input.feedetail[%zu]", i);
+    if ((rc = fee_parse(r, json_array_get(owned, i), path, &v, ipt, &fees[i], e))) break;
+    char field[80];
+    snprintf(field, sizeof field, "%s.feedetl_sn", path);
+    for (size_t k = 0; k < i; k++)
+      if (!strcmp(fees[k].feedetl_sn, fees[i].feedetl_sn)) {
+        rc = yb_fail(e, YB_ECONFLICT, field, "%s appears twice in this call", fees[i].feedetl_sn);
+        break;
+      }
+    store_fee old;
+    if (!rc && !(rc = store_fee_get(r->c, v.mdtrt_id, fees[i].feedetl_sn, &old, e)))
+      rc = yb_fail(e, YB_ECONFLICT, field, "%s is already uploaded for this visit", fees[i].feedetl_sn);
+    else if (rc == YB_ENOT_FOUND)
+      rc = 0, yb_err_clear(e);
+    if (rc) break;
+    if (!ipt) { /* one dise_codg per batch; a settled batch takes no more lines */
+      batch_check b = {fees[i].chrg_bchno, fees[i].dise_codg, 0, ""};
+      for (size_t k = 0; k < i; k++)
+        if (!strcmp(fees[k].chrg_bchno, b.bch) && strcmp(fees[k].dise_codg, b.dise))
+          snprintf(b.other_dise, sizeof b.other_dise, "%s", fees[k].dise_codg);
+      if ((rc = store_fee_each(r->c, v.mdtrt_id, b.bch, STORE_FEE_VALID, check_batch_row, &b, e))) break;
+      snprintf(field, sizeof field, "%s.chrg_bchno", path);
+      if (b.settled)
+        rc = yb_fail(e, YB_ECONFLICT, field, "batch %s is already settled", b.bch);
+      else if (b.other_dise[0])
+        rc = yb_fail(e, YB_EMISMATCH, field, "all rows of batch %s must carry one dise_codg", b.bch);
+    } else if (fees[i].cnt < 0) { /* a return: net against its original line */
+      snprintf(field, sizeof field, "%s.init_feedetl_sn", path);
+      store_fee orig;
+      int found = 0;
+      int64_t net = 0;
+      for (size_t k = 0; k < i; k++)
+        if (!strcmp(fees[k].feedetl_sn, fees[i].init_feedetl_sn)) orig = fees[k], found = 1;
+      if (!found) {
+        rc = store_fee_get(r->c, v.mdtrt_id, fees[i].init_feedetl_sn, &orig, e);
+        if (rc == YB_ENOT_FOUND) rc = yb_fail(e, rc, field, "no line %s in this stay", fees[i].init_feedetl_sn);
+        if (rc) break;
+        if (orig.state != 1) rc = yb_fail(e, YB_ECONFLICT, field, "line %s is cancelled", orig.feedetl_sn);
+        else if (orig.setl_id[0]) rc = yb_fail(e, YB_ECONFLICT, field, "line %s is already settled", orig.feedetl_sn);
+        if (rc) break;
+      }
+      if (orig.cnt < 0) {
+        rc = yb_fail(e, YB_EINVAL, field, "line %s is itself a return", orig.feedetl_sn);
+        break;
+      }
+      if (strcmp(orig.med_list_codg, fees[i].med_list_codg) || orig.pric != fees[i].pric) {
+        snprintf(field, sizeof field, "%s.med_list_codg", path);
+        rc = yb_fail(e, YB_EMISMATCH, field, "a return must repeat line %s's item and price",
+                     orig.feedetl_sn);
+        break;
+      }
+      net = orig.cnt;
+      /* every return against it: stored ones, and this call's up to this row */
+      sum_ctx sc = {orig.feedetl_sn, 0};
+      if ((rc = store_fee_each(r->c, v.mdtrt_id, NULL, STORE_FEE_VALID, sum_returns, &sc, e))) break;
+      net += sc.sum;
+      for (size_t k = 0; k <= i; k++)
+        if (fees[k].cnt < 0 && !strcmp(fees[k].init_feedetl_sn, orig.feedetl_sn)) net += fees[k].cnt;
+      if (net < 0) {
+        snprintf(field, sizeof field, "%s.cnt", path);
+        rc = yb_fail(e, YB_ERANGE, field, "returns more than line %s holds", orig.feedetl_sn);
+        break;
+      }
+    }
+  }
+  if (rc) goto out;
+  if ((rc = api_fee_results(r, &v, fees, (int)n, &results, e))) goto out;
+  for (size_t i = 0; i < n && !rc; i++) {
+    char *body = dump(json_array_get(owned, i)), *res = dump(json_array_get(results, i));
+    fees[i].body = body;
+    fees[i].result = res;
+    rc = store_fee_put(r->c, &fees[i], e);
+    free(body), free(res);
+  }
+  if (rc) goto out;
+  snprintf(r->what, sizeof r->what, "upload %zu fee line(s) to %s", n, v.mdtrt_id);
+  r->output = json_pack("{s:O}", "result", results);
+out:
+  json_decref(results);
+  json_decref(owned);
+  free(fees);
+  return rc;
+}
+
+int api_2204(api_req *r, yb_err *e) { return upload(r, 0, e); }
+int api_2301(api_req *r, yb_err *e) { return upload(r, 1, e); }
+
+typedef struct cancel_ctx {
+  store_conn *c;
+  yb_err *e;
+  int n, settled;
+} cancel_ctx;
+
+static int cancel_row(const store_fee *f, void *arg) {
+  cancel_ctx *x = arg;
+  if (f->setl_id[0]) {
+    x->settled++;
+    return 0;
+  }
+  x->n++;
+  return store_fee_cancel(x->c, f->mdtrt_id, f->feedetl_sn, x->e);
+}
+
+int api_2205(api_req *r, yb_err *e) {
+  const char *P = "input.data";
+  json_t *in = api_node(r, "data", 1, e);
+  if (!in) return e->code;
+  char psn_no[32] = "", mdtrt_id[32] = "", bch[32] = "";
+  int rc;
+  if ((rc = jsonx_get_str(in, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(in, P, "chrg_bchno", true, bch, sizeof bch, e)) ||
+      (rc = jsonx_get_str(in, P, "psn_no", true, psn_no, sizeof psn_no, e)))
+    return rc;
+  store_visit v;
+  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) return rc;
+  if (strcmp(v.kind, "otp"))
+    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "%s is not an outpatient visit", mdtrt_id);
+  cancel_ctx x = {r->c, e, 0, 0};
+  int all = !strcmp(bch, "0000");
+  if (!all) { /* a batch with settled lines stays whole */
+    batch_check b = {bch, "", 0, ""};
+    if ((rc = store_fee_each(r->c, mdtrt_id, bch, STORE_FEE_VALID, check_batch_row, &b, e))) return rc;
+    if (b.settled)
+      return yb_fail(e, YB_ECONFLICT, "input.data.chrg_bchno",
+                     "batch %s is settled: cancel the settlement (2208) first", bch);
+  }
+  if ((rc = store_fee_each(r->c, mdtrt_id, all ? NULL : bch, STORE_FEE_VALID, cancel_row, &x, e)))
+    return rc;
+  if (!x.n)
+    return yb_fail(e, YB_ENOT_FOUND, "input.data.chrg_bchno", "no unsettled fee lines in %s",
+                   all ? "this visit" : bch);
+  snprintf(r->what, sizeof r->what, "cancel %d fee line(s) of %s batch %s", x.n, mdtrt_id, bch);
+  return 0;
+}
+
+/* ---- inpatient ------------------------------------------------------------------------------- */
+int api_2401(api_req *r, yb_err *e) {
+  const char *P = "input.mdtrtinfo";
+  json_t *in = api_node(r, "mdtrtinfo", 1, e);
+  if (!in) return e->code;
+  store_visit v;
+  memset(&v, 0, sizeof v);
+  char tmp[256];
+  int32_t d = 0;
+  int rc;
+  if ((rc = jsonx_get_str(in, P, "psn_no", true, v.psn_no, sizeof v.psn_no, e)) ||
+      (rc = jsonx_get_str(in, P, "insutype", true, v.insutype, sizeof v.insutype, e)) ||
+      (rc = api_get_dt(in, P, "begntime", 1, v.begntime, e)) ||
+      (rc = jsonx_get_str(in, P, "med_type", true, v.med_type, sizeof v.med_type, e)) ||
+      (rc = jsonx_get_str(in, P, "ipt_no", true, v.ipt_otp_no, sizeof v.ipt_otp_no, e)) ||
+      (rc = jsonx_get_str(in, P, "atddr_no", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "chfpdr_name", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "adm_diag_dscr", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "adm_dept_codg", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "adm_dept_name", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "adm_bed", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "dscg_maindiag_code", true, v.diag[0], sizeof v.diag[0], e)) ||
+      (rc = jsonx_get_str(in, P, "dscg_maindiag_name", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "dise_codg", false, v.dise_codg, sizeof v.dise_codg, e)) ||
+      (rc = jsonx_get_str(in, P, "dise_name", false, v.dise_name, sizeof v.dise_name, e)))
+    return rc;
+  v.n_diag = 1;
+  jsonx_parse_date(v.begntime, &d, NULL);
+  store_person p;
+  if ((rc = person_for_visit(r, in, P, v.psn_no, v.insutype, d, &p, e))) return rc;
+  if ((rc = check_med_type(r, &p, d / 10000, v.med_type, "input.mdtrtinfo.med_type", e))) return rc;
+  store_visit old;
+  rc = store_visit_find_otp(r->c, r->inst->fixmedins_code, v.ipt_otp_no, &old, e);
+  if (!rc)
+    return yb_fail(e, YB_ECONFLICT, "input.mdtrtinfo.ipt_no", "already admitted as mdtrt_id %s",
+                   old.mdtrt_id);
+  if (rc != YB_ENOT_FOUND) return rc;
+  yb_err_clear(e);
+  if ((rc = read_diag(json_object_get(r->input, "diseinfo"), "input.diseinfo", &v, e))) return rc;
+  if ((rc = api_new_id(r, "ZY", v.mdtrt_id, sizeof v.mdtrt_id, e))) return rc;
+  snprintf(v.fixmedins_code, sizeof v.fixmedins_code, "%s", r->inst->fixmedins_code);
+  snprintf(v.kind, sizeof v.kind, "ipt");
+  v.state = STORE_VISIT_OPEN;
+  json_t *info = json_pack("{s:O,s:O}", "mdtrtinfo", in, "diseinfo",
+                           json_object_get(r->input, "diseinfo") ? json_object_get(r->input, "diseinfo")
+                                                                  : json_null());
+  char *text = dump(info);
+  json_decref(info);
+  v.info = text;
+  rc = store_visit_put(r->c, &v, e);
+  free(text);
+  if (rc) return rc;
+  snprintf(r->what, sizeof r->what, "admit %s", v.mdtrt_id);
+  r->output = json_pack("{s:{s:s}}", "result", "mdtrt_id", v.mdtrt_id);
+  return 0;
+}
+
+int api_2402(api_req *r, yb_err *e) {
+  const char *P = "input.dscginfo";
+  json_t *in = api_node(r, "dscginfo", 1, e);
+  if (!in) return e->code;
+  char psn_no[32] = "", mdtrt_id[32] = "", insutype[8] = "", end[20] = "", tmp[128];
+  char dise[32] = "", dise_name[128] = "";
+  int64_t way = 0;
+  int rc;
+  if ((rc = jsonx_get_str(in, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(in, P, "psn_no", true, psn_no, sizeof psn_no, e)) ||
+      (rc = jsonx_get_str(in, P, "insutype", true, insutype, sizeof insutype, e)) ||
+      (rc = api_get_dt(in, P, "endtime", 1, end, e)) ||
+      (rc = jsonx_get_str(in, P, "dscg_dept_codg", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_str(in, P, "dscg_dept_name", true, tmp, sizeof tmp, e)) ||
+      (rc = jsonx_get_int(in, P, "dscg_way", true, &way, e)) ||
+      (rc = jsonx_get_str(in, P, "dise_codg", false, dise, sizeof dise, e)) ||
+      (rc = jsonx_get_str(in, P, "dise_name", false, dise_name, sizeof dise_name, e)))
+    return rc;
+  store_visit v;
+  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) return rc;
+  if (strcmp(v.kind, "ipt") || v.state != STORE_VISIT_OPEN)
+    return yb_fail(e, YB_ECONFLICT, "input.dscginfo.mdtrt_id", "%s is not an open inpatient stay",
+                   mdtrt_id);
+  if (strcmp(insutype, v.insutype))
+    return yb_fail(e, YB_EMISMATCH, "input.dscginfo.insutype", "the stay was admitted under %s",
+                   v.insutype);
+  if (strcmp(end, v.begntime) < 0)
+    return yb_fail(e, YB_ERANGE, "input.dscginfo.endtime", "before the admission %s", v.begntime);
+  if (way < 1 || (way > 5 && way != 9))
+    return yb_fail(e, YB_EUNKNOWN_CODE, "input.dscginfo.dscg_way", "must be 1–5 or 9");
+  snprintf(v.endtime, sizeof v.endtime, "%s", end);
+  if (dise[0]) snprintf(v.dise_codg, sizeof v.dise_codg, "%s", dise);
+  if (dise_name[0]) snprintf(v.dise_name, sizeof v.dise_name, "%s", dise_name);
+  if ((rc = read_diag(json_object_get(r->input, "diseinfo"), "input.diseinfo", &v, e))) return rc;
+  v.state = STORE_VISIT_DISCHARGED;
+  json_t *node = json_pack("{s:O,s:O}", "dscginfo", in, "diseinfo",
+                           json_object_get(r->input, "diseinfo") ? json_object_get(r->input, "diseinfo")
+                                                                  : json_null());
+  rc = visit_update(r, &v, "discharge", node, e);
+  json_decref(node);
+  if (rc) return rc;
+  snprintf(r->what, sizeof r->what, "discharge %s", mdtrt_id);
+  return 0;
+}
+
+int api_2404(api_req *r, yb_err *e) {
+  const char *P = "input.data";
+  json_t *in = api_node(r, "data", 1, e);
+  if (!in) return e->code;
+  char psn_no[32] = "", mdtrt_id[32] = "";
+  int rc;
+  if ((rc = jsonx_get_str(in, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(in, P, "psn_no", true, psn_no, sizeof psn_no, e)))
+    return rc;
+  store_visit v;
+  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) return rc;
+  if (strcmp(v.kind, "ipt"))
+    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "%s is not an inpatient stay", mdtrt_id);
+  if ((rc = api_cancel_visit(r, &v, e))) return rc;
+  snprintf(r->what, sizeof r->what, "cancel admission %s", mdtrt_id);
+  return 0;
+}
+
+typedef struct ret_ctx {
+  const char *orig;
+  store_conn *c;
+  yb_err *e;
+} ret_ctx;
+
+static int cancel_returns_of(const store_fee *f, void *arg) {
+  ret_ctx *x = arg;
+  if (f->cnt < 0 && !strcmp(f->init_feedetl_sn, x->orig) && !f->setl_id[0])
+    return store_fee_cancel(x->c, f->mdtrt_id, f->feedetl_sn, x->e);
+  return 0;
+}
+
+int api_2302(api_req *r, yb_err *e) {
+  json_t *d = json_object_get(r->input, "data");
+  json_t *rows = json_is_object(d) ? json_pack("[O]", d) : json_incref(d);
+  int rc = 0, n = 0;
+  size_t i;
+  json_t *row;
+  if (!json_is_array(rows) || !json_array_size(rows)) {
+    json_decref(rows);
+    return yb_fail(e, YB_EMISSING, "input.data", "no rows");
+  }
+  char first_visit[32] = "";
+  json_array_foreach(rows, i, row) {
+    char path[40], sn[32] = "", psn_no[32] = "", mdtrt_id[32] = "";
+    snprintf(path, sizeof path, "input.data[%zu]", i);
+    if (!json_is_object(row)) {
+      rc = yb_fail(e, YB_ETYPE, path, "must be an object");
+      break;
+    }
+    if ((rc = jsonx_get_str(row, path, "feedetl_sn", true, sn, sizeof sn, e)) ||
+        (rc = jsonx_get_str(row, path, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+        (rc = jsonx_get_str(row, path, "psn_no", true, psn_no, sizeof psn_no, e)))
+      break;
+    store_visit v;
+    if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) break;
+    if (strcmp(v.kind, "ipt")) {
+      rc = yb_fail(e, YB_ECONFLICT, path, "%s is not an inpatient stay", mdtrt_id);
+      break;
+    }
+    snprintf(first_visit, sizeof first_visit, "%s", mdtrt_id);
+    char field[64];
+    snprintf(field, sizeof field, "%s.feedetl_sn", path);
+    if (!strcmp(sn, "0000")) {
+      cancel_ctx x = {r->c, e, 0, 0};
+      if ((rc = store_fee_each(r->c, mdtrt_id, NULL, STORE_FEE_VALID, cancel_row, &x, e))) break;
+      n += x.n;
+      continue;
+    }
+    store_fee f;
+    rc = store_fee_get(r->c, mdtrt_id, sn, &f, e);
+    if (rc == YB_ENOT_FOUND) rc = yb_fail(e, rc, field, "no line %s in stay %s", sn, mdtrt_id);
+    if (rc) break;
+    if (f.state != 1 || f.setl_id[0]) {
+      rc = yb_fail(e, YB_ECONFLICT, field, "line %s is %s", sn, f.state != 1 ? "already cancelled" : "settled");
+      break;
+    }
+    if ((rc = store_fee_cancel(r->c, mdtrt_id, sn, e))) break;
+    ret_ctx x = {sn, r->c, e};
+    if (f.cnt > 0 && (rc = store_fee_each(r->c, mdtrt_id, NULL, STORE_FEE_VALID, cancel_returns_of, &x, e)))
+      break;
+    n++;
+  }
+  json_decref(rows);
+  if (rc) return rc;
+  if (!n) return yb_fail(e, YB_ENOT_FOUND, "input.data", "no unsettled fee lines to cancel");
+  snprintf(r->what, sizeof r->what, "cancel %d inpatient fee line(s) of %s", n, first_visit);
+  return 0;
+}

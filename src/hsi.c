@@ -1,0 +1,384 @@
+/* hsi.c — envelope parsing and replies, the three gateway signing schemes, a nonce cache. */
+#include "hsi.h"
+
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/params.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "jsonx.h"
+
+int hsi_json_depth(const char *s, size_t n) {
+  int depth = 0, max = 0, in_str = 0;
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    if (in_str) {
+      if (ch == '\\')
+        i++;
+      else if (ch == '"')
+        in_str = 0;
+    } else if (ch == '"') {
+      in_str = 1;
+    } else if (ch == '{' || ch == '[') {
+      if (++depth > max) max = depth;
+    } else if (ch == '}' || ch == ']') {
+      depth--;
+    }
+  }
+  return max;
+}
+
+static int six_digits(const char *s) {
+  if (strlen(s) != 6) return 0;
+  for (int i = 0; i < 6; i++)
+    if (!isdigit((unsigned char)s[i])) return 0;
+  return 1;
+}
+
+static int printable(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e) return 0;
+  return 1;
+}
+
+static int load(const char *text, size_t len, const char *field, json_t **out, yb_err *e) {
+  if (hsi_json_depth(text, len) > HSI_MAX_DEPTH)
+    return yb_fail(e, YB_ELIMIT, field, "JSON nested deeper than %d levels", HSI_MAX_DEPTH);
+  json_error_t je;
+  *out = json_loadb(text, len, JSON_ALLOW_NUL, &je);
+  if (!*out)
+    return yb_fail(e, YB_EPARSE, field, "malformed JSON at line %d column %d: %s", je.line,
+                   je.column, je.text);
+  return 0;
+}
+
+int hsi_parse(const char *body, size_t len, const char *path_infno, json_t **root, hsi_env *env,
+              json_t **input, yb_err *e) {
+  memset(env, 0, sizeof *env);
+  *root = NULL;
+  *input = NULL;
+  if (len > HSI_MAX_BODY) return yb_fail(e, YB_ELIMIT, "body", "larger than %u bytes", HSI_MAX_BODY);
+  if (len == 0) return yb_fail(e, YB_EMISSING, "body", "empty request body");
+  json_t *r;
+  int rc = load(body, len, "body", &r, e);
+  if (rc) return rc;
+  *root = r;
+  if (!json_is_object(r)) return yb_fail(e, YB_ETYPE, "body", "must be a JSON object");
+  if ((rc = jsonx_get_str(r, "", "infno", !path_infno || !*path_infno, env->infno,
+                          sizeof env->infno, e)))
+    return rc;
+  if (path_infno && *path_infno) {
+    if (!env->infno[0])
+      snprintf(env->infno, sizeof env->infno, "%s", path_infno);
+    else if (strcmp(env->infno, path_infno) != 0)
+      return yb_fail(e, YB_EINVAL, "infno", "body says %s but the path says %s", env->infno,
+                     path_infno);
+  }
+  if ((rc = jsonx_get_str(r, "", "msgid", true, env->msgid, sizeof env->msgid, e))) return rc;
+  if (!printable(env->msgid))
+    return yb_fail(e, YB_EINVAL, "msgid", "must be printable ASCII without spaces");
+  if ((rc = jsonx_get_str(r, "", "mdtrtarea_admvs", true, env->mdtrtarea_admvs,
+                          sizeof env->mdtrtarea_admvs, e)))
+    return rc;
+  if (!six_digits(env->mdtrtarea_admvs))
+    return yb_fail(e, YB_EINVAL, "mdtrtarea_admvs", "must be a 6-digit region code");
+  if ((rc = jsonx_get_str(r, "", "insuplc_admdvs", false, env->insuplc_admdvs,
+                          sizeof env->insuplc_admdvs, e)))
+    return rc;
+  if (env->insuplc_admdvs[0] && !six_digits(env->insuplc_admdvs))
+    return yb_fail(e, YB_EINVAL, "insuplc_admdvs", "must be empty or a 6-digit region code");
+  int64_t ot = 0;
+  if ((rc = jsonx_get_int(r, "", "opter_type", true, &ot, e))) return rc;
+  if (ot < 1 || ot > 3)
+    return yb_fail(e, YB_EUNKNOWN_CODE, "opter_type", "must be 1, 2 or 3");
+  snprintf(env->opter_type, sizeof env->opter_type, "%d", (int)ot);
+  if ((rc = jsonx_get_str(r, "", "opter", true, env->opter, sizeof env->opter, e))) return rc;
+  if ((rc = jsonx_get_str(r, "", "opter_name", false, env->opter_name, sizeof env->opter_name, e)))
+    return rc;
+  if ((rc = jsonx_get_str(r, "", "fixmedins_code", true, env->fixmedins_code,
+                          sizeof env->fixmedins_code, e)))
+    return rc;
+  if ((rc = jsonx_get_str(r, "", "fixmedins_name", false, env->fixmedins_name,
+                          sizeof env->fixmedins_name, e)))
+    return rc;
+  if ((rc = jsonx_get_str(r, "", "sign_no", false, env->sign_no, sizeof env->sign_no, e))) return rc;
+  if ((rc = jsonx_get_str(r, "", "infver", false, env->infver, sizeof env->infver, e))) return rc;
+  if ((rc = jsonx_get_str(r, "", "inf_time", false, env->inf_time, sizeof env->inf_time, e)))
+    return rc;
+  int32_t d, t;
+  if (env->inf_time[0] && jsonx_parse_date(env->inf_time, &d, &t) != 0)
+    return yb_fail(e, YB_EINVAL, "inf_time", "not a date-time (yyyy-MM-dd HH:mm:ss)");
+  json_t *in = json_object_get(r, "input");
+  if (!in || json_is_null(in)) return yb_fail(e, YB_EMISSING, "input", "required");
+  if (json_is_string(in)) { /* some clients send the input node as a JSON string */
+    json_t *parsed;
+    if ((rc = load(json_string_value(in), json_string_length(in), "input", &parsed, e))) return rc;
+    json_object_set_new(r, "input", parsed);
+    in = parsed;
+  }
+  if (!json_is_object(in)) return yb_fail(e, YB_ETYPE, "input", "must be a JSON object");
+  *input = in;
+  return 0;
+}
+
+void hsi_time17(char *buf) {
+  struct timeval tv;
+  struct tm tm;
+  gettimeofday(&tv, NULL);
+  localtime_r(&tv.tv_sec, &tm);
+  strftime(buf, 15, "%Y%m%d%H%M%S", &tm);
+  unsigned ms = (unsigned)(tv.tv_usec / 1000) % 1000u;
+  buf[14] = (char)('0' + ms / 100), buf[15] = (char)('0' + ms / 10 % 10), buf[16] = (char)('0' + ms % 10);
+  buf[17] = 0;
+}
+
+void hsi_time19(char *buf) {
+  time_t now = time(NULL);
+  struct tm tm;
+  localtime_r(&now, &tm);
+  strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+char *hsi_reply(const char *region, int64_t serial, const char *refmsg_time, int infcode,
+                const char *err_msg, json_t *output) {
+  char respond[18], refid[40];
+  hsi_time17(respond);
+  snprintf(refid, sizeof refid, "%.6s%.14s%010lld", region, refmsg_time,
+           (long long)(serial % 10000000000LL));
+  json_t *o = json_object();
+  json_object_set_new(o, "infcode", json_integer(infcode));
+  json_object_set_new(o, "inf_refmsgid", json_string(refid));
+  json_object_set_new(o, "refmsg_time", json_string(refmsg_time));
+  json_object_set_new(o, "respond_time", json_string(respond));
+  json_object_set_new(o, "err_msg", json_string(err_msg ? err_msg : ""));
+  json_object_set_new(o, "warn_msg", json_string(""));
+  json_object_set_new(o, "cainfo", json_string(""));
+  json_object_set_new(o, "signtype", json_string(""));
+  json_object_set_new(o, "output", output ? json_incref(output) : json_object());
+  char *text = jsonx_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  return text;
+}
+
+char *hsi_gateway_reply(int code, const char *message) {
+  json_t *o = json_pack("{s:i,s:s}", "code", code, "message", message);
+  char *text = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  return text;
+}
+
+/* ---- signing ------------------------------------------------------------------------------ */
+static void hex(const unsigned char *d, size_t n, char *out) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = digits[d[i] >> 4];
+    out[2 * i + 1] = digits[d[i] & 15];
+  }
+  out[2 * n] = 0;
+}
+
+void hsi_sha256_hex(const char *s, size_t n, char *out) {
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  SHA256((const unsigned char *)s, n, d);
+  hex(d, sizeof d, out);
+}
+
+static EVP_MAC *hmac_alg;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+static void hmac_fetch(void) { hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL); }
+
+void hsi_sign_hmac(const char *secret, const char *ts, const char *nonce, const char *body,
+                   size_t len, char *out) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  /* HMAC over ts ‖ nonce ‖ body without copying the body */
+  pthread_once(&hmac_once, hmac_fetch);
+  EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac_alg);
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+                         OSSL_PARAM_construct_end()};
+  size_t outl = 0;
+  EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret), params);
+  EVP_MAC_update(ctx, (const unsigned char *)ts, strlen(ts));
+  EVP_MAC_update(ctx, (const unsigned char *)nonce, strlen(nonce));
+  EVP_MAC_update(ctx, (const unsigned char *)body, len);
+  EVP_MAC_final(ctx, d, &outl, sizeof d);
+  EVP_MAC_CTX_free(ctx);
+  hex(d, outl, out);
+}
+
+void hsi_sign_tif(const char *secret, const char *ts, const char *nonce, char *out) {
+  char buf[512];
+  int n = snprintf(buf, sizeof buf, "%s%s%s%s", ts, secret, nonce, ts);
+  if (n < 0 || (size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  SHA256((const unsigned char *)buf, (size_t)n, d);
+  hex(d, sizeof d, out);
+}
+
+void hsi_sign_api(const char *secret, const char *ak, const char *name, const char *ts,
+                  const char *version, char *out) {
+  char buf[512];
+  int n = snprintf(buf, sizeof buf, "_api_access_key=%s&_api_name=%s&_api_timestamp=%s&_api_version=%s",
+                   ak, name, ts, version);
+  if (n < 0 || (size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int dn = 0;
+  HMAC(EVP_sha1(), secret, (int)strlen(secret), (const unsigned char *)buf, (size_t)n, d, &dn);
+  EVP_EncodeBlock((unsigned char *)out, d, (int)dn);
+}
+
+int hsi_auth_scheme(const hsi_auth *a, const char **who) {
+  if (a->yb_sig[0] || a->yb_code[0]) {
+    *who = a->yb_code;
+    return a->yb_code[0] && a->yb_ts[0] && a->yb_nonce[0] && a->yb_sig[0] ? HSI_SCHEME_HMAC : -1;
+  }
+  if (a->tif_sig[0] || a->tif_paasid[0]) {
+    *who = a->tif_paasid;
+    return a->tif_paasid[0] && a->tif_ts[0] && a->tif_nonce[0] && a->tif_sig[0] ? HSI_SCHEME_TIF
+                                                                                 : -1;
+  }
+  if (a->api_sig[0] || a->api_ak[0]) {
+    *who = a->api_ak;
+    return a->api_ak[0] && a->api_name[0] && a->api_version[0] && a->api_ts[0] && a->api_sig[0]
+               ? HSI_SCHEME_API
+               : -1;
+  }
+  *who = "";
+  return -1;
+}
+
+/* Parse a non-negative decimal integer timestamp; -1 if not one. */
+static int64_t parse_ts(const char *s) {
+  if (!*s || strlen(s) > 15) return -1;
+  int64_t v = 0;
+  for (; *s; s++) {
+    if (!isdigit((unsigned char)*s)) return -1;
+    v = v * 10 + (*s - '0');
+  }
+  return v;
+}
+
+static int same_text(const char *a, const char *b, int nocase) {
+  size_t n = strlen(a);
+  if (n != strlen(b)) return 0;
+  unsigned char diff = 0; /* constant time over the length */
+  for (size_t i = 0; i < n; i++) {
+    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+    if (nocase) x = (unsigned char)tolower(x), y = (unsigned char)tolower(y);
+    diff |= (unsigned char)(x ^ y);
+  }
+  return diff == 0;
+}
+
+const char *hsi_verify(const hsi_auth *a, int scheme, const char *secret, const char *body,
+                       size_t len, int64_t now) {
+  char want[160];
+  int64_t ts;
+  switch (scheme) {
+  case HSI_SCHEME_HMAC:
+    ts = parse_ts(a->yb_ts);
+    if (ts < 0 || ts > now + HSI_TS_WINDOW || ts < now - HSI_TS_WINDOW) return "签名时间戳超时!";
+    hsi_sign_hmac(secret, a->yb_ts, a->yb_nonce, body, len, want);
+    return same_text(want, a->yb_sig, 1) ? NULL : "签名不一致!";
+  case HSI_SCHEME_TIF:
+    ts = parse_ts(a->tif_ts);
+    if (ts < 0 || ts > now + HSI_TS_WINDOW || ts < now - HSI_TS_WINDOW) return "签名时间戳超时!";
+    hsi_sign_tif(secret, a->tif_ts, a->tif_nonce, want);
+    return same_text(want, a->tif_sig, 1) ? NULL : "签名不一致!";
+  case HSI_SCHEME_API:
+    ts = parse_ts(a->api_ts);
+    if (ts < 0 || ts / 1000 > now + HSI_TS_WINDOW_API || ts / 1000 < now - HSI_TS_WINDOW_API)
+      return "签名时间戳超时!";
+    hsi_sign_api(secret, a->api_ak, a->api_name, a->api_ts, a->api_version, want);
+    return same_text(want, a->api_sig, 0) ? NULL : "签名不一致!";
+  default:
+    return "缺少服务网关的请求头!";
+  }
+}
+
+/* ---- nonce cache: open addressing on a 64-bit hash of (who, nonce), with expiry ------------ */
+typedef struct nonce_slot {
+  uint64_t h;
+  int64_t expires;
+} nonce_slot;
+
+struct hsi_nonces {
+  pthread_mutex_t mu;
+  nonce_slot *t;
+  size_t cap, used;
+};
+
+hsi_nonces *hsi_nonces_new(void) {
+  hsi_nonces *n = calloc(1, sizeof *n);
+  if (!n) return NULL;
+  n->cap = 1u << 14;
+  n->t = calloc(n->cap, sizeof *n->t);
+  if (!n->t) {
+    free(n);
+    return NULL;
+  }
+  pthread_mutex_init(&n->mu, NULL);
+  return n;
+}
+
+void hsi_nonces_free(hsi_nonces *n) {
+  if (!n) return;
+  pthread_mutex_destroy(&n->mu);
+  free(n->t);
+  free(n);
+}
+
+static uint64_t fnv(const char *a, const char *b) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *a; a++) h = (h ^ (unsigned char)*a) * 1099511628211ULL;
+  h = (h ^ 0x1f) * 1099511628211ULL;
+  for (; *b; b++) h = (h ^ (unsigned char)*b) * 1099511628211ULL;
+  return h ? h : 1;
+}
+
+static void nonce_insert(nonce_slot *t, size_t cap, uint64_t h, int64_t expires) {
+  size_t i = (size_t)h & (cap - 1);
+  while (t[i].h) i = (i + 1) & (cap - 1);
+  t[i].h = h;
+  t[i].expires = expires;
+}
+
+/* Rebuild without expired entries, doubling when still half full. */
+static void nonce_rehash(hsi_nonces *n, int64_t now) {
+  size_t live = 0;
+  for (size_t i = 0; i < n->cap; i++)
+    if (n->t[i].h && n->t[i].expires >= now) live++;
+  size_t cap = n->cap;
+  while (live * 2 >= cap) cap *= 2;
+  nonce_slot *t = calloc(cap, sizeof *t);
+  if (!t) return;
+  for (size_t i = 0; i < n->cap; i++)
+    if (n->t[i].h && n->t[i].expires >= now) nonce_insert(t, cap, n->t[i].h, n->t[i].expires);
+  free(n->t);
+  n->t = t;
+  n->cap = cap;
+  n->used = live;
+}
+
+int hsi_nonce_seen(hsi_nonces *n, const char *who, const char *nonce, int64_t expires, int64_t now) {
+  uint64_t h = fnv(who, nonce);
+  pthread_mutex_lock(&n->mu);
+  size_t i = (size_t)h & (n->cap - 1);
+  for (; n->t[i].h; i = (i + 1) & (n->cap - 1))
+    if (n->t[i].h == h && n->t[i].expires >= now) {
+      pthread_mutex_unlock(&n->mu);
+      return 1;
+    }
+  if ((n->used + 1) * 2 >= n->cap) nonce_rehash(n, now);
+  nonce_insert(n->t, n->cap, h, expires);
+  n->used++;
+  pthread_mutex_unlock(&n->mu);
+  return 0;
+}

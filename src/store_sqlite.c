@@ -1,0 +1,1308 @@
+/* store_sqlite.c — store.h on SQLite: WAL, synchronous=FULL, foreign keys on, prepared
+ * statements only (one cached set per connection), schema migrations at open, and a writer
+ * thread that commits queued jobs in batches (group commit). */
+#include "store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- schema ------------------------------------------------------------------------------ */
+static const char *const store_migrations[] = {
+    /* 1: initial schema */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE seq(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "CREATE TABLE person(psn_no TEXT PRIMARY KEY, psn_cert_type TEXT NOT NULL, certno TEXT NOT NULL,"
+    " psn_name TEXT NOT NULL, gend TEXT NOT NULL, naty TEXT NOT NULL DEFAULT '', brdy TEXT NOT NULL,"
+    " card_no TEXT NOT NULL DEFAULT '', card_sn TEXT NOT NULL DEFAULT '', ecert TEXT NOT NULL DEFAULT '',"
+    " insuplc_admdvs TEXT NOT NULL, emp_name TEXT NOT NULL DEFAULT '', cvlserv_flag TEXT NOT NULL DEFAULT '0',"
+    " family_psn_no TEXT REFERENCES person(psn_no), death_date TEXT NOT NULL DEFAULT '',"
+    " acct_balc INTEGER NOT NULL DEFAULT 0 CHECK(acct_balc >= 0));"
+    "CREATE UNIQUE INDEX person_cert ON person(psn_cert_type, certno);"
+    "CREATE INDEX person_card ON person(card_no) WHERE card_no <> '';"
+    "CREATE INDEX person_ecert ON person(ecert) WHERE ecert <> '';"
+    "CREATE TABLE enrollment(psn_no TEXT NOT NULL REFERENCES person, year INTEGER NOT NULL,"
+    " insutype TEXT NOT NULL, psn_type TEXT NOT NULL, psn_insu_stas TEXT NOT NULL DEFAULT '1',"
+    " psn_insu_date TEXT NOT NULL DEFAULT '', paus_insu_date TEXT NOT NULL DEFAULT '',"
+    " wait_until TEXT NOT NULL DEFAULT '', wait_reason TEXT NOT NULL DEFAULT '',"
+    " ci_cap_raise INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(psn_no, year, insutype)) WITHOUT ROWID;"
+    "CREATE TABLE person_idet(psn_no TEXT NOT NULL REFERENCES person, psn_idet_type TEXT NOT NULL,"
+    " psn_type_lv TEXT NOT NULL DEFAULT '', begntime TEXT NOT NULL, endtime TEXT NOT NULL DEFAULT '',"
+    " memo TEXT NOT NULL DEFAULT '', PRIMARY KEY(psn_no, psn_idet_type, begntime)) WITHOUT ROWID;"
+    "CREATE TABLE person_dise(psn_no TEXT NOT NULL REFERENCES person, dise_codg TEXT NOT NULL,"
+    " dise_name TEXT NOT NULL, kind TEXT NOT NULL, begndate TEXT NOT NULL, enddate TEXT NOT NULL DEFAULT '',"
+    " PRIMARY KEY(psn_no, dise_codg)) WITHOUT ROWID;"
+    "CREATE TABLE person_filing(psn_no TEXT NOT NULL REFERENCES person, filing_type TEXT NOT NULL,"
+    " admvs TEXT NOT NULL, begndate TEXT NOT NULL, enddate TEXT NOT NULL DEFAULT '',"
+    " PRIMARY KEY(psn_no, admvs, begndate)) WITHOUT ROWID;"
+    "CREATE TABLE institution(fixmedins_code TEXT PRIMARY KEY, fixmedins_name TEXT NOT NULL,"
+    " hosp_lv INTEGER NOT NULL CHECK(hosp_lv BETWEEN 0 AND 3), hosp_lv_code TEXT NOT NULL,"
+    " medins_type TEXT NOT NULL, admdvs TEXT NOT NULL, secret TEXT NOT NULL,"
+    " sign_scheme TEXT NOT NULL DEFAULT 'hmac' CHECK(sign_scheme IN ('hmac','tif','api')),"
+    " access_key TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE catalog(version TEXT PRIMARY KEY, loaded_at TEXT NOT NULL, body TEXT NOT NULL);"
+    "CREATE TABLE policy(region TEXT NOT NULL, year INTEGER NOT NULL, version TEXT NOT NULL,"
+    " loaded_at TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(region, year, version));"
+    "CREATE TABLE visit(mdtrt_id TEXT PRIMARY KEY, psn_no TEXT NOT NULL REFERENCES person,"
+    " fixmedins_code TEXT NOT NULL REFERENCES institution, kind TEXT NOT NULL CHECK(kind IN ('otp','ipt')),"
+    " insutype TEXT NOT NULL, med_type TEXT NOT NULL, ipt_otp_no TEXT NOT NULL, begntime TEXT NOT NULL,"
+    " endtime TEXT NOT NULL DEFAULT '', dise_codg TEXT NOT NULL DEFAULT '', dise_name TEXT NOT NULL DEFAULT '',"
+    " diag TEXT NOT NULL DEFAULT '', state INTEGER NOT NULL, info TEXT NOT NULL DEFAULT '{}');"
+    "CREATE INDEX visit_psn ON visit(psn_no, begntime);"
+    "CREATE INDEX visit_otp ON visit(fixmedins_code, ipt_otp_no);"
+    "CREATE TABLE fee(mdtrt_id TEXT NOT NULL REFERENCES visit, feedetl_sn TEXT NOT NULL,"
+    " seq INTEGER NOT NULL, init_feedetl_sn TEXT NOT NULL DEFAULT '', psn_no TEXT NOT NULL,"
+    " fixmedins_code TEXT NOT NULL, chrg_bchno TEXT NOT NULL DEFAULT '', med_type TEXT NOT NULL DEFAULT '',"
+    " med_list_codg TEXT NOT NULL, medins_list_codg TEXT NOT NULL DEFAULT '', fee_ocur_time TEXT NOT NULL,"
+    " dise_codg TEXT NOT NULL DEFAULT '', cnt INTEGER NOT NULL, pric INTEGER NOT NULL, sumamt INTEGER NOT NULL,"
+    " hosp_appr_flag INTEGER NOT NULL DEFAULT 0, state INTEGER NOT NULL DEFAULT 1, setl_id TEXT,"
+    " body TEXT NOT NULL, result TEXT NOT NULL, PRIMARY KEY(mdtrt_id, feedetl_sn)) WITHOUT ROWID;"
+    "CREATE INDEX fee_setl ON fee(setl_id) WHERE setl_id IS NOT NULL;"
+    "CREATE INDEX fee_psn ON fee(psn_no, fee_ocur_time);"
+    "CREATE TABLE settlement(setl_id TEXT PRIMARY KEY, mdtrt_id TEXT NOT NULL REFERENCES visit,"
+    " psn_no TEXT NOT NULL REFERENCES person, fixmedins_code TEXT NOT NULL, infno TEXT NOT NULL,"
+    " msgid TEXT NOT NULL, insutype TEXT NOT NULL, med_type TEXT NOT NULL, clr_type TEXT NOT NULL,"
+    " year INTEGER NOT NULL, setl_time TEXT NOT NULL, chrg_bchno TEXT NOT NULL DEFAULT '',"
+    " orig_setl_id TEXT NOT NULL DEFAULT '', family_psn_no TEXT NOT NULL DEFAULT '',"
+    " refd_setl_flag INTEGER NOT NULL DEFAULT 0, state INTEGER NOT NULL DEFAULT 1,"
+    " medfee_sumamt INTEGER NOT NULL, fund_pay_sumamt INTEGER NOT NULL, acct_pay INTEGER NOT NULL,"
+    " acct_mulaid_pay INTEGER NOT NULL, psn_cash_pay INTEGER NOT NULL, setlinfo TEXT NOT NULL,"
+    " setldetail TEXT NOT NULL, trace TEXT NOT NULL, accum_delta TEXT NOT NULL);"
+    "CREATE INDEX setl_psn ON settlement(psn_no, year);"
+    "CREATE INDEX setl_inst ON settlement(fixmedins_code, setl_time);"
+    "CREATE INDEX setl_visit ON settlement(mdtrt_id);"
+    "CREATE TABLE setl_detail(setl_id TEXT NOT NULL REFERENCES settlement, psn_no TEXT NOT NULL,"
+    " seq INTEGER NOT NULL, fund_pay_type TEXT NOT NULL, fund_pay_type_name TEXT NOT NULL,"
+    " inscp_scp_amt INTEGER NOT NULL, crt_payb_lmt_amt INTEGER NOT NULL, fund_payamt INTEGER NOT NULL,"
+    " PRIMARY KEY(setl_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE accum(psn_no TEXT NOT NULL REFERENCES person, year INTEGER NOT NULL, bucket TEXT NOT NULL,"
+    " period INTEGER NOT NULL, value INTEGER NOT NULL, PRIMARY KEY(psn_no, year, bucket, period)) WITHOUT ROWID;"
+    "CREATE TABLE msglog(fixmedins_code TEXT NOT NULL, msgid TEXT NOT NULL, infno TEXT NOT NULL,"
+    " req_hash TEXT NOT NULL, psn_no TEXT NOT NULL DEFAULT '', response TEXT NOT NULL, created_at TEXT NOT NULL,"
+    " PRIMARY KEY(fixmedins_code, msgid)) WITHOUT ROWID;"
+    "CREATE TABLE signin(sign_no TEXT PRIMARY KEY, fixmedins_code TEXT NOT NULL REFERENCES institution,"
+    " opter_no TEXT NOT NULL, mac TEXT NOT NULL, ip TEXT NOT NULL, sign_time TEXT NOT NULL,"
+    " signout_time TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX signin_opter ON signin(fixmedins_code, opter_no);"
+    "CREATE TABLE write_log(id INTEGER PRIMARY KEY, at TEXT NOT NULL, fixmedins_code TEXT NOT NULL,"
+    " opter TEXT NOT NULL, infno TEXT NOT NULL, msgid TEXT NOT NULL, psn_no TEXT NOT NULL, what TEXT NOT NULL);"
+    "CREATE TRIGGER write_log_no_update BEFORE UPDATE ON write_log BEGIN SELECT RAISE(ABORT, 'write_log is append-only'); END;"
+    "CREATE TRIGGER write_log_no_delete BEFORE DELETE ON write_log BEGIN SELECT RAISE(ABORT, 'write_log is append-only'); END;",
+};
+#define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
+_Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
+
+#define NOW_SQL "strftime('%Y-%m-%d %H:%M:%f','now')"
+#define PERSON_COLS                                                                             \
+  "psn_no,psn_cert_type,certno,psn_name,gend,naty,brdy,card_no,card_sn,ecert,insuplc_admdvs," \
+  "emp_name,cvlserv_flag,coalesce(family_psn_no,''),death_date,acct_balc"
+#define VISIT_COLS                                                                             \
+  "mdtrt_id,psn_no,fixmedins_code,kind,insutype,med_type,ipt_otp_no,begntime,endtime,dise_codg," \
+  "dise_name,diag,state"
+#define FEE_COLS                                                                               \
+  "mdtrt_id,feedetl_sn,init_feedetl_sn,psn_no,fixmedins_code,chrg_bchno,med_type,med_list_codg," \
+  "medins_list_codg,fee_ocur_time,dise_codg,coalesce(setl_id,''),cnt,pric,sumamt,hosp_appr_flag," \
+  "state,body,result"
+#define SETL_COLS                                                                              \
+  "setl_id,mdtrt_id,psn_no,fixmedins_code,infno,msgid,insutype,med_type,clr_type,setl_time,"    \
+  "chrg_bchno,orig_setl_id,family_psn_no,year,refd_setl_flag,state,medfee_sumamt,"             \
+  "fund_pay_sumamt,acct_pay,acct_mulaid_pay,psn_cash_pay,setlinfo,setldetail,trace,accum_delta"
+
+/* Every statement yibao runs, prepared once per connection. */
+#define STORE_SQL(X)                                                                            \
+  X(BEGIN, "BEGIN IMMEDIATE")                                                                   \
+  X(COMMIT, "COMMIT")                                                                           \
+  X(ROLLBACK, "ROLLBACK")                                                                       \
+  X(SAVEPOINT, "SAVEPOINT job")                                                                 \
+  X(ROLLBACK_TO, "ROLLBACK TO job")                                                             \
+  X(RELEASE, "RELEASE job")                                                                     \
+  X(PERSON_GET, "SELECT " PERSON_COLS " FROM person WHERE psn_no=?1")                           \
+  X(PERSON_BY_CERT, "SELECT " PERSON_COLS " FROM person WHERE certno=?1 ORDER BY psn_cert_type LIMIT 1") \
+  X(PERSON_BY_CARD, "SELECT " PERSON_COLS " FROM person WHERE card_no=?1 AND card_no<>''")      \
+  X(PERSON_BY_ECERT, "SELECT " PERSON_COLS " FROM person WHERE ecert=?1 AND ecert<>''")         \
+  X(PERSON_PUT, "INSERT OR REPLACE INTO person(" PERSON_COLS_INS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,nullif(?14,''),?15,?16)") \
+  X(ACCT_ADD, "UPDATE person SET acct_balc=acct_balc+?2 WHERE psn_no=?1 AND acct_balc+?2>=0")   \
+  X(ENROLL_PUT, "INSERT OR REPLACE INTO enrollment VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")     \
+  X(ENROLL_GET, "SELECT * FROM enrollment WHERE psn_no=?1 AND year=?2 AND insutype=?3")         \
+  X(ENROLL_YEAR, "SELECT * FROM enrollment WHERE psn_no=?1 AND year=(CASE WHEN ?2>0 THEN ?2 ELSE (SELECT max(year) FROM enrollment WHERE psn_no=?1) END) ORDER BY insutype") \
+  X(IDET_PUT, "INSERT OR REPLACE INTO person_idet VALUES(?1,?2,?3,?4,?5,?6)")                   \
+  X(IDET_EACH, "SELECT * FROM person_idet WHERE psn_no=?1 ORDER BY begntime")                   \
+  X(DISE_PUT, "INSERT OR REPLACE INTO person_dise VALUES(?1,?2,?3,?4,?5,?6)")                   \
+  X(DISE_EACH, "SELECT * FROM person_dise WHERE psn_no=?1 ORDER BY dise_codg")                  \
+  X(FILING_PUT, "INSERT OR REPLACE INTO person_filing VALUES(?1,?2,?3,?4,?5)")                  \
+  X(FILING_EACH, "SELECT * FROM person_filing WHERE psn_no=?1 ORDER BY begndate")               \
+  X(INST_PUT, "INSERT OR REPLACE INTO institution VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)")          \
+  X(INST_GET, "SELECT * FROM institution WHERE fixmedins_code=?1")                              \
+  X(INST_EACH, "SELECT * FROM institution ORDER BY fixmedins_code")                             \
+  X(POLICY_PUT, "INSERT OR REPLACE INTO policy VALUES(?1,?2,?3," NOW_SQL ",?4)")                \
+  X(POLICY_EACH, "SELECT region,year,version,body FROM policy ORDER BY region,year,loaded_at")  \
+  X(CATALOG_PUT, "INSERT OR REPLACE INTO catalog VALUES(?1," NOW_SQL ",?2)")                    \
+  X(CATALOG_LATEST, "SELECT body FROM catalog ORDER BY loaded_at DESC, version DESC LIMIT 1")   \
+  X(META_SET, "INSERT OR REPLACE INTO meta VALUES(?1,?2)")                                      \
+  X(META_GET, "SELECT value FROM meta WHERE key=?1")                                            \
+  X(SEQ_NEXT, "INSERT INTO seq VALUES(?1,1) ON CONFLICT(name) DO UPDATE SET value=value+1 RETURNING value") \
+  X(VISIT_PUT, "INSERT OR REPLACE INTO visit VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)") \
+  X(VISIT_GET, "SELECT " VISIT_COLS ",info FROM visit WHERE mdtrt_id=?1")                       \
+  X(VISIT_OTP, "SELECT " VISIT_COLS ",'' FROM visit WHERE fixmedins_code=?1 AND ipt_otp_no=?2 AND state<>0") \
+  X(VISIT_EACH, "SELECT " VISIT_COLS ",info FROM visit WHERE psn_no=?1 AND begntime BETWEEN ?2 AND ?3 ORDER BY begntime") \
+  X(FEE_PUT, "INSERT INTO fee VALUES(?1,?2,(SELECT coalesce(max(seq),0)+1 FROM fee WHERE mdtrt_id=?1),?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17,?18)") \
+  X(FEE_GET, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id=?1 AND feedetl_sn=?2")                \
+  X(FEE_EACH, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND (?3&1=0 OR state=1) AND (?3&2=0 OR setl_id IS NULL) ORDER BY seq") \
+  X(FEE_EACH_SETL, "SELECT " FEE_COLS " FROM fee WHERE setl_id=?1 ORDER BY mdtrt_id, seq")      \
+  X(FEE_EACH_PSN, "SELECT " FEE_COLS " FROM fee WHERE psn_no=?1 AND state=1 AND (?2='' OR med_type=?2) AND fee_ocur_time BETWEEN ?3 AND ?4 ORDER BY fee_ocur_time") \
+  X(FEE_CANCEL, "UPDATE fee SET state=0 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL") \
+  X(FEE_SETTLE, "UPDATE fee SET setl_id=?3 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL") \
+  X(FEE_UNSETTLE, "UPDATE fee SET setl_id=NULL WHERE setl_id=?1")                               \
+  X(SETL_PUT, "INSERT INTO settlement(" SETL_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)") \
+  X(SETL_GET, "SELECT " SETL_COLS " FROM settlement WHERE setl_id=?1")                          \
+  X(SETL_CANCEL, "UPDATE settlement SET state=0 WHERE setl_id=?1 AND state=1 AND refd_setl_flag=0") \
+  X(SETL_DETAIL_PUT, "INSERT INTO setl_detail VALUES(?1,?2,?3,?4,?5,?6,?7,?8)")                 \
+  X(SETL_COUNT_VISIT, "SELECT count(*) FROM settlement WHERE mdtrt_id=?1 AND state=1 AND refd_setl_flag=0") \
+  X(SETL_TOTALS, "SELECT coalesce(sum(medfee_sumamt),0),coalesce(sum(fund_pay_sumamt),0),coalesce(sum(acct_pay+acct_mulaid_pay),0),coalesce(sum(psn_cash_pay),0),count(*) FROM settlement WHERE fixmedins_code=?1 AND (?2='' OR insutype=?2) AND (?3='' OR clr_type=?3) AND setl_time BETWEEN ?4 AND ?5 AND (?6<0 OR refd_setl_flag=?6)") \
+  X(SETL_EACH_INST, "SELECT " SETL_COLS " FROM settlement WHERE fixmedins_code=?1 AND setl_time BETWEEN ?2 AND ?3 ORDER BY setl_time, setl_id") \
+  X(ACCUM_EACH, "SELECT bucket,period,value FROM accum WHERE psn_no=?1 AND year=?2 ORDER BY bucket,period") \
+  X(ACCUM_SET, "INSERT INTO accum VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET value=excluded.value") \
+  X(MSG_GET, "SELECT infno,req_hash,psn_no,response FROM msglog WHERE fixmedins_code=?1 AND msgid=?2") \
+  X(MSG_PUT, "INSERT INTO msglog VALUES(?1,?2,?3,?4,?5,?6," NOW_SQL ")")                       \
+  X(SIGNIN_PUT, "INSERT INTO signin VALUES(?1,?2,?3,?4,?5,?6,'')")                              \
+  X(SIGNIN_FIND, "SELECT sign_no FROM signin WHERE fixmedins_code=?1 AND opter_no=?2 AND signout_time='' AND substr(sign_time,1,10)=?3 ORDER BY sign_time DESC LIMIT 1") \
+  X(SIGNIN_OUT, "UPDATE signin SET signout_time=?3 WHERE fixmedins_code=?1 AND opter_no=?2 AND signout_time=''") \
+  X(SIGNIN_ACTIVE, "SELECT sign_no,fixmedins_code,opter_no FROM signin WHERE signout_time=''")   \
+  X(LOG_PUT, "INSERT INTO write_log(at,fixmedins_code,opter,infno,msgid,psn_no,what) VALUES(" NOW_SQL ",?1,?2,?3,?4,?5,?6)")
+
+#define PERSON_COLS_INS                                                                         \
+  "psn_no,psn_cert_type,certno,psn_name,gend,naty,brdy,card_no,card_sn,ecert,insuplc_admdvs," \
+  "emp_name,cvlserv_flag,family_psn_no,death_date,acct_balc"
+
+enum {
+#define ST_ENUM(name, sql) ST_##name,
+  STORE_SQL(ST_ENUM)
+#undef ST_ENUM
+      ST_COUNT
+};
+static const char *const store_sql[] = {
+#define ST_TEXT(name, sql) sql,
+    STORE_SQL(ST_TEXT)
+#undef ST_TEXT
+};
+
+struct store_conn {
+  sqlite3 *db;
+  sqlite3_stmt *st[ST_COUNT];
+  store_conn *next_reader;
+};
+
+struct store {
+  char *path;
+  store_conn *w;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  store_job *head, *tail;
+  int stop, running;
+  pthread_t thread;
+  pthread_key_t rkey;
+  store_conn *readers;
+  uint64_t batches, jobs;
+};
+
+static int dberr(store_conn *c, yb_err *e, const char *what) {
+  return yb_fail(e, YB_ESTORE, "", "%s: %s", what, c && c->db ? sqlite3_errmsg(c->db) : "no db");
+}
+
+static sqlite3_stmt *stmt(store_conn *c, int id, yb_err *e) {
+  if (!c->st[id]) {
+    if (sqlite3_prepare_v3(c->db, store_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL) !=
+        SQLITE_OK) {
+      dberr(c, e, "prepare");
+      return NULL;
+    }
+  }
+  return c->st[id];
+}
+
+/* Bind helpers: text (NULL binds NULL), int64. */
+static void bt(sqlite3_stmt *s, int i, const char *v) {
+  if (v)
+    sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(s, i);
+}
+static void bi(sqlite3_stmt *s, int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
+
+static void ct(sqlite3_stmt *s, int col, char *out, size_t cap) {
+  const unsigned char *t = sqlite3_column_text(s, col);
+  snprintf(out, cap, "%s", t ? (const char *)t : "");
+}
+static const char *cs(sqlite3_stmt *s, int col) {
+  const unsigned char *t = sqlite3_column_text(s, col);
+  return t ? (const char *)t : "";
+}
+static int64_t ci(sqlite3_stmt *s, int col) { return sqlite3_column_int64(s, col); }
+static char *cdup(sqlite3_stmt *s, int col) { return strdup(cs(s, col)); }
+
+/* Step a statement that returns no rows; reset it. */
+static int run_done(store_conn *c, sqlite3_stmt *s, yb_err *e, const char *what) {
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW) return 0;
+  if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    return yb_fail(e, YB_ECONFLICT, "", "%s: %s", what, sqlite3_errmsg(c->db));
+  return dberr(c, e, what);
+}
+
+static void finish(sqlite3_stmt *s) {
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+}
+
+static int exec_plain(store_conn *c, const char *sql, yb_err *e) {
+  char *msg = NULL;
+  if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    yb_fail(e, YB_ESTORE, "", "%s", msg ? msg : "exec failed");
+    sqlite3_free(msg);
+    return YB_ESTORE;
+  }
+  return 0;
+}
+
+static int conn_open(const char *path, int reader, store_conn **out, yb_err *e) {
+  store_conn *c = calloc(1, sizeof *c);
+  if (!c) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+    int rc = yb_fail(e, YB_ESTORE, "db", "cannot open %s: %s", path, sqlite3_errmsg(c->db));
+    sqlite3_close(c->db);
+    free(c);
+    return rc;
+  }
+  sqlite3_busy_timeout(c->db, 10000);
+  int rc = exec_plain(c,
+                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
+                      e);
+  if (rc == 0 && reader) rc = exec_plain(c, "PRAGMA query_only=1;", e);
+  if (rc) {
+    sqlite3_close(c->db);
+    free(c);
+    return rc;
+  }
+  *out = c;
+  return 0;
+}
+
+static void conn_close(store_conn *c) {
+  if (!c) return;
+  for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->st[i]);
+  sqlite3_close(c->db);
+  free(c);
+}
+
+int store_schema_version(store_conn *c) {
+  sqlite3_stmt *s;
+  int v = -1;
+  if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) return -1;
+  if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  return v;
+}
+
+static int migrate(store_conn *c, yb_err *e) {
+  int v = store_schema_version(c);
+  if (v < 0) return dberr(c, e, "user_version");
+  if (v > STORE_SCHEMA_VERSION)
+    return yb_fail(e, YB_ESTORE, "db", "schema version %d is newer than this yibao (%d)", v,
+                   STORE_SCHEMA_VERSION);
+  for (; v < STORE_SCHEMA_VERSION; v++) {
+    char set[64];
+    snprintf(set, sizeof set, "PRAGMA user_version=%d;", v + 1);
+    int rc = exec_plain(c, "BEGIN IMMEDIATE", e);
+    if (!rc) rc = exec_plain(c, store_migrations[v], e);
+    if (!rc) rc = exec_plain(c, set, e);
+    if (!rc) rc = exec_plain(c, "COMMIT", e);
+    if (rc) {
+      exec_plain(c, "ROLLBACK", NULL);
+      return rc;
+    }
+  }
+  return 0;
+}
+
+int store_open(const char *path, store **out, yb_err *e) {
+  store *s = calloc(1, sizeof *s);
+  if (!s) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  s->path = strdup(path);
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_cond_init(&s->cv, NULL);
+  pthread_key_create(&s->rkey, NULL);
+  int rc = conn_open(path, 0, &s->w, e);
+  if (!rc) rc = migrate(s->w, e);
+  if (rc) {
+    store_close(s);
+    return rc;
+  }
+  *out = s;
+  return 0;
+}
+
+void store_close(store *s) {
+  if (!s) return;
+  store_writer_stop(s);
+  for (store_conn *r = s->readers, *n; r; r = n) {
+    n = r->next_reader;
+    conn_close(r);
+  }
+  conn_close(s->w);
+  pthread_key_delete(s->rkey);
+  pthread_mutex_destroy(&s->mu);
+  pthread_cond_destroy(&s->cv);
+  free(s->path);
+  free(s);
+}
+
+store_conn *store_reader(store *s, yb_err *e) {
+  store_conn *c = pthread_getspecific(s->rkey);
+  if (c) return c;
+  if (conn_open(s->path, 1, &c, e) != 0) return NULL;
+  pthread_mutex_lock(&s->mu);
+  c->next_reader = s->readers;
+  s->readers = c;
+  pthread_mutex_unlock(&s->mu);
+  pthread_setspecific(s->rkey, c);
+  return c;
+}
+
+/* ---- group commit ------------------------------------------------------------------------ */
+static int step_ctl(store_conn *c, int id) {
+  sqlite3_stmt *s = stmt(c, id, NULL);
+  if (!s) return -1;
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void run_batch(store *s, store_job *batch) {
+  store_conn *w = s->w;
+  int commit_rc = 0;
+  uint64_t n = 0;
+  if (step_ctl(w, ST_BEGIN) != 0) commit_rc = YB_ESTORE;
+  for (store_job *j = batch; j && !commit_rc; j = j->next, n++) {
+    if (step_ctl(w, ST_SAVEPOINT) != 0) {
+      commit_rc = YB_ESTORE;
+      break;
+    }
+    j->rc = j->run(w, j);
+    if (j->rc != 0 && step_ctl(w, ST_ROLLBACK_TO) != 0) commit_rc = YB_ESTORE;
+    if (step_ctl(w, ST_RELEASE) != 0) commit_rc = YB_ESTORE;
+  }
+  if (!commit_rc && step_ctl(w, ST_COMMIT) != 0) commit_rc = YB_ESTORE;
+  if (commit_rc) {
+    fprintf(stderr, "store: batch failed: %s\n", sqlite3_errmsg(w->db));
+    if (!sqlite3_get_autocommit(w->db)) step_ctl(w, ST_ROLLBACK);
+  }
+  s->batches++;
+  s->jobs += n;
+  for (store_job *j = batch, *next; j; j = next) {
+    next = j->next;
+    j->done(j, commit_rc);
+  }
+}
+
+static void *writer_main(void *arg) {
+  store *s = arg;
+  pthread_mutex_lock(&s->mu);
+  for (;;) {
+    while (!s->head && !s->stop) pthread_cond_wait(&s->cv, &s->mu);
+    if (!s->head) break;
+    store_job *batch = s->head;
+    s->head = s->tail = NULL;
+    pthread_mutex_unlock(&s->mu);
+    run_batch(s, batch);
+    pthread_mutex_lock(&s->mu);
+  }
+  pthread_mutex_unlock(&s->mu);
+  return NULL;
+}
+
+int store_writer_start(store *s, yb_err *e) {
+  if (s->running) return 0;
+  s->stop = 0;
+  if (pthread_create(&s->thread, NULL, writer_main, s) != 0)
+    return yb_fail(e, YB_ESTORE, "", "cannot start the writer thread");
+  s->running = 1;
+  return 0;
+}
+
+void store_writer_stop(store *s) {
+  if (!s->running) return;
+  pthread_mutex_lock(&s->mu);
+  s->stop = 1;
+  pthread_cond_signal(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  pthread_join(s->thread, NULL);
+  s->running = 0;
+}
+
+void store_submit(store *s, store_job *job) {
+  job->next = NULL;
+  job->rc = 0;
+  pthread_mutex_lock(&s->mu);
+  if (s->tail)
+    s->tail->next = job;
+  else
+    s->head = job;
+  s->tail = job;
+  pthread_cond_signal(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+}
+
+void store_stats(store *s, uint64_t *batches, uint64_t *jobs) {
+  pthread_mutex_lock(&s->mu);
+  *batches = s->batches;
+  *jobs = s->jobs;
+  pthread_mutex_unlock(&s->mu);
+}
+
+typedef struct sync_job {
+  store_job job;
+  int (*fn)(store_conn *, void *, yb_err *);
+  void *arg;
+  yb_err *e;
+  int commit_rc, finished;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+} sync_job;
+
+static int sync_run(store_conn *w, store_job *job) {
+  sync_job *j = (sync_job *)job;
+  return j->fn(w, j->arg, j->e);
+}
+
+static void sync_done(store_job *job, int commit_rc) {
+  sync_job *j = (sync_job *)job;
+  pthread_mutex_lock(&j->mu);
+  j->commit_rc = commit_rc;
+  j->finished = 1;
+  pthread_cond_signal(&j->cv);
+  pthread_mutex_unlock(&j->mu);
+}
+
+int store_write(store *s, int (*fn)(store_conn *w, void *arg, yb_err *e), void *arg, yb_err *e) {
+  if (!s->running) {
+    sync_job j = {.fn = fn, .arg = arg, .e = e};
+    j.job.run = sync_run;
+    j.job.done = sync_done;
+    pthread_mutex_init(&j.mu, NULL);
+    pthread_cond_init(&j.cv, NULL);
+    run_batch(s, &j.job);
+    pthread_mutex_destroy(&j.mu);
+    pthread_cond_destroy(&j.cv);
+    if (j.commit_rc) return yb_fail(e, YB_ESTORE, "", "commit failed: %s", sqlite3_errmsg(s->w->db));
+    return j.job.rc;
+  }
+  sync_job j = {.fn = fn, .arg = arg, .e = e};
+  j.job.run = sync_run;
+  j.job.done = sync_done;
+  pthread_mutex_init(&j.mu, NULL);
+  pthread_cond_init(&j.cv, NULL);
+  store_submit(s, &j.job);
+  pthread_mutex_lock(&j.mu);
+  while (!j.finished) pthread_cond_wait(&j.cv, &j.mu);
+  pthread_mutex_unlock(&j.mu);
+  pthread_mutex_destroy(&j.mu);
+  pthread_cond_destroy(&j.cv);
+  if (j.commit_rc) return yb_fail(e, YB_ESTORE, "", "commit failed");
+  return j.job.rc;
+}
+
+/* ---- records ----------------------------------------------------------------------------- */
+#define PREP(var, id)                             \
+  sqlite3_stmt *var = stmt(c, ST_##id, e);        \
+  if (!var) return YB_ESTORE
+
+/* Step a one-row query: 0 with the row current, YB_ENOT_FOUND (reset), or YB_ESTORE. */
+static int row1(store_conn *c, sqlite3_stmt *s, yb_err *e, const char *what) {
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) return 0;
+  finish(s);
+  if (rc == SQLITE_DONE) return yb_fail(e, YB_ENOT_FOUND, "", "%s not found", what);
+  return dberr(c, e, what);
+}
+
+static void read_person(sqlite3_stmt *s, store_person *p) {
+  memset(p, 0, sizeof *p);
+  ct(s, 0, p->psn_no, sizeof p->psn_no);
+  ct(s, 1, p->psn_cert_type, sizeof p->psn_cert_type);
+  ct(s, 2, p->certno, sizeof p->certno);
+  ct(s, 3, p->psn_name, sizeof p->psn_name);
+  ct(s, 4, p->gend, sizeof p->gend);
+  ct(s, 5, p->naty, sizeof p->naty);
+  ct(s, 6, p->brdy, sizeof p->brdy);
+  ct(s, 7, p->card_no, sizeof p->card_no);
+  ct(s, 8, p->card_sn, sizeof p->card_sn);
+  ct(s, 9, p->ecert, sizeof p->ecert);
+  ct(s, 10, p->insuplc_admdvs, sizeof p->insuplc_admdvs);
+  ct(s, 11, p->emp_name, sizeof p->emp_name);
+  ct(s, 12, p->cvlserv_flag, sizeof p->cvlserv_flag);
+  ct(s, 13, p->family_psn_no, sizeof p->family_psn_no);
+  ct(s, 14, p->death_date, sizeof p->death_date);
+  p->acct_balc = ci(s, 15);
+}
+
+int store_person_get(store_conn *c, const char *psn_no, store_person *out, yb_err *e) {
+  PREP(s, PERSON_GET);
+  bt(s, 1, psn_no);
+  int rc = row1(c, s, e, "person");
+  if (rc) return rc;
+  read_person(s, out);
+  finish(s);
+  return 0;
+}
+
+int store_person_find(store_conn *c, const char *cert_type, const char *cert_no, store_person *out,
+                      yb_err *e) {
+  int id = !strcmp(cert_type, "01") ? ST_PERSON_BY_ECERT
+           : !strcmp(cert_type, "03") ? ST_PERSON_BY_CARD
+                                      : ST_PERSON_BY_CERT;
+  sqlite3_stmt *s = stmt(c, id, e);
+  if (!s) return YB_ESTORE;
+  bt(s, 1, cert_no);
+  int rc = row1(c, s, e, "person");
+  if (rc) return rc;
+  read_person(s, out);
+  finish(s);
+  return 0;
+}
+
+int store_person_put(store_conn *c, const store_person *p, yb_err *e) {
+  PREP(s, PERSON_PUT);
+  const char *t[] = {p->psn_no, p->psn_cert_type, p->certno, p->psn_name, p->gend,
+                     p->naty, p->brdy, p->card_no, p->card_sn, p->ecert, p->insuplc_admdvs,
+                     p->emp_name, p->cvlserv_flag, p->family_psn_no, p->death_date};
+  for (int i = 0; i < 15; i++) bt(s, i + 1, t[i]);
+  bi(s, 16, p->acct_balc);
+  return run_done(c, s, e, "person");
+}
+
+int store_acct_add(store_conn *c, const char *psn_no, int64_t delta, yb_err *e) {
+  PREP(s, ACCT_ADD);
+  bt(s, 1, psn_no);
+  bi(s, 2, delta);
+  int rc = run_done(c, s, e, "account");
+  if (rc) return rc;
+  if (sqlite3_changes(c->db) != 1)
+    return yb_fail(e, YB_ECONFLICT, "acct_balc", "account of %s cannot pay %lld fen", psn_no,
+                   (long long)-delta);
+  return 0;
+}
+
+static void read_enroll(sqlite3_stmt *s, store_enroll *r) {
+  memset(r, 0, sizeof *r);
+  ct(s, 0, r->psn_no, sizeof r->psn_no);
+  r->year = sqlite3_column_int(s, 1);
+  ct(s, 2, r->insutype, sizeof r->insutype);
+  ct(s, 3, r->psn_type, sizeof r->psn_type);
+  ct(s, 4, r->psn_insu_stas, sizeof r->psn_insu_stas);
+  ct(s, 5, r->psn_insu_date, sizeof r->psn_insu_date);
+  ct(s, 6, r->paus_insu_date, sizeof r->paus_insu_date);
+  ct(s, 7, r->wait_until, sizeof r->wait_until);
+  ct(s, 8, r->wait_reason, sizeof r->wait_reason);
+  r->ci_cap_raise = ci(s, 9);
+}
+
+int store_enroll_put(store_conn *c, const store_enroll *r, yb_err *e) {
+  PREP(s, ENROLL_PUT);
+  bt(s, 1, r->psn_no);
+  bi(s, 2, r->year);
+  bt(s, 3, r->insutype);
+  bt(s, 4, r->psn_type);
+  bt(s, 5, r->psn_insu_stas);
+  bt(s, 6, r->psn_insu_date);
+  bt(s, 7, r->paus_insu_date);
+  bt(s, 8, r->wait_until);
+  bt(s, 9, r->wait_reason);
+  bi(s, 10, r->ci_cap_raise);
+  return run_done(c, s, e, "enrollment");
+}
+
+int store_enroll_get(store_conn *c, const char *psn_no, int year, const char *insutype,
+                     store_enroll *out, yb_err *e) {
+  PREP(s, ENROLL_GET);
+  bt(s, 1, psn_no);
+  bi(s, 2, year);
+  bt(s, 3, insutype);
+  int rc = row1(c, s, e, "enrollment");
+  if (rc) return rc;
+  read_enroll(s, out);
+  finish(s);
+  return 0;
+}
+
+/* Iterate rows of a prepared query into fn; fn returning non-zero stops with that code. */
+#define EACH(s, rec, reader, fn, arg, what)                 \
+  do {                                                      \
+    int rc_;                                                \
+    while ((rc_ = sqlite3_step(s)) == SQLITE_ROW) {         \
+      reader(s, &rec);                                      \
+      int r_ = fn(&rec, arg);                               \
+      if (r_) {                                             \
+        finish(s);                                          \
+        return r_;                                          \
+      }                                                     \
+    }                                                       \
+    finish(s);                                              \
+    if (rc_ != SQLITE_DONE) return dberr(c, e, what);       \
+    return 0;                                               \
+  } while (0)
+
+int store_enroll_each(store_conn *c, const char *psn_no, int year,
+                      int (*fn)(const store_enroll *, void *), void *arg, yb_err *e) {
+  PREP(s, ENROLL_YEAR);
+  bt(s, 1, psn_no);
+  bi(s, 2, year);
+  store_enroll r;
+  EACH(s, r, read_enroll, fn, arg, "enrollment");
+}
+
+static void read_idet(sqlite3_stmt *s, store_idet *r) {
+  memset(r, 0, sizeof *r);
+  ct(s, 0, r->psn_no, sizeof r->psn_no);
+  ct(s, 1, r->psn_idet_type, sizeof r->psn_idet_type);
+  ct(s, 2, r->psn_type_lv, sizeof r->psn_type_lv);
+  ct(s, 3, r->begntime, sizeof r->begntime);
+  ct(s, 4, r->endtime, sizeof r->endtime);
+  ct(s, 5, r->memo, sizeof r->memo);
+}
+int store_idet_put(store_conn *c, const store_idet *r, yb_err *e) {
+  PREP(s, IDET_PUT);
+  const char *t[] = {r->psn_no, r->psn_idet_type, r->psn_type_lv, r->begntime, r->endtime, r->memo};
+  for (int i = 0; i < 6; i++) bt(s, i + 1, t[i]);
+  return run_done(c, s, e, "person_idet");
+}
+int store_idet_each(store_conn *c, const char *psn_no, int (*fn)(const store_idet *, void *),
+                    void *arg, yb_err *e) {
+  PREP(s, IDET_EACH);
+  bt(s, 1, psn_no);
+  store_idet r;
+  EACH(s, r, read_idet, fn, arg, "person_idet");
+}
+
+static void read_dise(sqlite3_stmt *s, store_dise *r) {
+  memset(r, 0, sizeof *r);
+  ct(s, 0, r->psn_no, sizeof r->psn_no);
+  ct(s, 1, r->dise_codg, sizeof r->dise_codg);
+  ct(s, 2, r->dise_name, sizeof r->dise_name);
+  ct(s, 3, r->kind, sizeof r->kind);
+  ct(s, 4, r->begndate, sizeof r->begndate);
+  ct(s, 5, r->enddate, sizeof r->enddate);
+}
+int store_dise_put(store_conn *c, const store_dise *r, yb_err *e) {
+  PREP(s, DISE_PUT);
+  const char *t[] = {r->psn_no, r->dise_codg, r->dise_name, r->kind, r->begndate, r->enddate};
+  for (int i = 0; i < 6; i++) bt(s, i + 1, t[i]);
+  return run_done(c, s, e, "person_dise");
+}
+int store_dise_each(store_conn *c, const char *psn_no, int (*fn)(const store_dise *, void *),
+                    void *arg, yb_err *e) {
+  PREP(s, DISE_EACH);
+  bt(s, 1, psn_no);
+  store_dise r;
+  EACH(s, r, read_dise, fn, arg, "person_dise");
+}
+
+static void read_filing(sqlite3_stmt *s, store_filing *r) {
+  memset(r, 0, sizeof *r);
+  ct(s, 0, r->psn_no, sizeof r->psn_no);
+  ct(s, 1, r->filing_type, sizeof r->filing_type);
+  ct(s, 2, r->admvs, sizeof r->admvs);
+  ct(s, 3, r->begndate, sizeof r->begndate);
+  ct(s, 4, r->enddate, sizeof r->enddate);
+}
+int store_filing_put(store_conn *c, const store_filing *r, yb_err *e) {
+  PREP(s, FILING_PUT);
+  const char *t[] = {r->psn_no, r->filing_type, r->admvs, r->begndate, r->enddate};
+  for (int i = 0; i < 5; i++) bt(s, i + 1, t[i]);
+  return run_done(c, s, e, "person_filing");
+}
+int store_filing_each(store_conn *c, const char *psn_no, int (*fn)(const store_filing *, void *),
+                      void *arg, yb_err *e) {
+  PREP(s, FILING_EACH);
+  bt(s, 1, psn_no);
+  store_filing r;
+  EACH(s, r, read_filing, fn, arg, "person_filing");
+}
+
+static void read_inst(sqlite3_stmt *s, store_inst *r) {
+  memset(r, 0, sizeof *r);
+  ct(s, 0, r->fixmedins_code, sizeof r->fixmedins_code);
+  ct(s, 1, r->fixmedins_name, sizeof r->fixmedins_name);
+  r->hosp_lv = sqlite3_column_int(s, 2);
+  ct(s, 3, r->hosp_lv_code, sizeof r->hosp_lv_code);
+  ct(s, 4, r->medins_type, sizeof r->medins_type);
+  ct(s, 5, r->admdvs, sizeof r->admdvs);
+  ct(s, 6, r->secret, sizeof r->secret);
+  ct(s, 7, r->sign_scheme, sizeof r->sign_scheme);
+  ct(s, 8, r->access_key, sizeof r->access_key);
+}
+int store_inst_put(store_conn *c, const store_inst *r, yb_err *e) {
+  PREP(s, INST_PUT);
+  bt(s, 1, r->fixmedins_code);
+  bt(s, 2, r->fixmedins_name);
+  bi(s, 3, r->hosp_lv);
+  bt(s, 4, r->hosp_lv_code);
+  bt(s, 5, r->medins_type);
+  bt(s, 6, r->admdvs);
+  bt(s, 7, r->secret);
+  bt(s, 8, r->sign_scheme[0] ? r->sign_scheme : "hmac");
+  bt(s, 9, r->access_key);
+  return run_done(c, s, e, "institution");
+}
+int store_inst_get(store_conn *c, const char *code, store_inst *out, yb_err *e) {
+  PREP(s, INST_GET);
+  bt(s, 1, code);
+  int rc = row1(c, s, e, "institution");
+  if (rc) return rc;
+  read_inst(s, out);
+  finish(s);
+  return 0;
+}
+int store_inst_each(store_conn *c, int (*fn)(const store_inst *, void *), void *arg, yb_err *e) {
+  PREP(s, INST_EACH);
+  store_inst r;
+  EACH(s, r, read_inst, fn, arg, "institution");
+}
+
+int store_policy_put(store_conn *c, const char *region, int year, const char *version,
+                     const char *body, yb_err *e) {
+  PREP(s, POLICY_PUT);
+  bt(s, 1, region);
+  bi(s, 2, year);
+  bt(s, 3, version);
+  bt(s, 4, body);
+  return run_done(c, s, e, "policy");
+}
+int store_policy_each(store_conn *c,
+                      int (*fn)(const char *region, int year, const char *version,
+                                const char *body, void *), void *arg, yb_err *e) {
+  PREP(s, POLICY_EACH);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    int r = fn(cs(s, 0), sqlite3_column_int(s, 1), cs(s, 2), cs(s, 3), arg);
+    if (r) {
+      finish(s);
+      return r;
+    }
+  }
+  finish(s);
+  return rc == SQLITE_DONE ? 0 : dberr(c, e, "policy");
+}
+int store_catalog_put(store_conn *c, const char *version, const char *body, yb_err *e) {
+  PREP(s, CATALOG_PUT);
+  bt(s, 1, version);
+  bt(s, 2, body);
+  return run_done(c, s, e, "catalog");
+}
+int store_catalog_latest(store_conn *c, char **body, yb_err *e) {
+  PREP(s, CATALOG_LATEST);
+  int rc = row1(c, s, e, "catalog");
+  if (rc) return rc;
+  *body = cdup(s, 0);
+  finish(s);
+  return *body ? 0 : yb_fail(e, YB_ENOMEM, "", "out of memory");
+}
+
+int store_meta_set(store_conn *c, const char *key, const char *value, yb_err *e) {
+  PREP(s, META_SET);
+  bt(s, 1, key);
+  bt(s, 2, value);
+  return run_done(c, s, e, "meta");
+}
+int store_meta_get(store_conn *c, const char *key, char *out, size_t cap, yb_err *e) {
+  PREP(s, META_GET);
+  bt(s, 1, key);
+  int rc = row1(c, s, e, key);
+  if (rc) return rc;
+  ct(s, 0, out, cap);
+  finish(s);
+  return 0;
+}
+int store_seq_next(store_conn *c, const char *name, int64_t *out, yb_err *e) {
+  PREP(s, SEQ_NEXT);
+  bt(s, 1, name);
+  int rc = row1(c, s, e, "seq");
+  if (rc) return rc;
+  *out = ci(s, 0);
+  finish(s);
+  return 0;
+}
+
+/* ---- visits and fee lines ---------------------------------------------------------------- */
+static void diag_join(const store_visit *v, char *buf, size_t cap) {
+  size_t n = 0;
+  buf[0] = 0;
+  for (int i = 0; i < v->n_diag && i < STORE_MAX_DIAG; i++) {
+    int w = snprintf(buf + n, cap - n, "%s%s", i ? "," : "", v->diag[i]);
+    if (w < 0 || (size_t)w >= cap - n) break;
+    n += (size_t)w;
+  }
+}
+static void diag_split(const char *t, store_visit *v) {
+  v->n_diag = 0;
+  while (*t && v->n_diag < STORE_MAX_DIAG) {
+    const char *comma = strchr(t, ',');
+    size_t len = comma ? (size_t)(comma - t) : strlen(t);
+    if (len >= sizeof v->diag[0]) len = sizeof v->diag[0] - 1;
+    memcpy(v->diag[v->n_diag], t, len);
+    v->diag[v->n_diag++][len] = 0;
+    t = comma ? comma + 1 : t + strlen(t);
+  }
+}
+
+static void read_visit(sqlite3_stmt *s, store_visit *v) {
+  memset(v, 0, sizeof *v);
+  ct(s, 0, v->mdtrt_id, sizeof v->mdtrt_id);
+  ct(s, 1, v->psn_no, sizeof v->psn_no);
+  ct(s, 2, v->fixmedins_code, sizeof v->fixmedins_code);
+  ct(s, 3, v->kind, sizeof v->kind);
+  ct(s, 4, v->insutype, sizeof v->insutype);
+  ct(s, 5, v->med_type, sizeof v->med_type);
+  ct(s, 6, v->ipt_otp_no, sizeof v->ipt_otp_no);
+  ct(s, 7, v->begntime, sizeof v->begntime);
+  ct(s, 8, v->endtime, sizeof v->endtime);
+  ct(s, 9, v->dise_codg, sizeof v->dise_codg);
+  ct(s, 10, v->dise_name, sizeof v->dise_name);
+  diag_split(cs(s, 11), v);
+  v->state = sqlite3_column_int(s, 12);
+  v->info = cs(s, 13); /* borrowed until the statement moves */
+}
+
+int store_visit_put(store_conn *c, const store_visit *v, yb_err *e) {
+  PREP(s, VISIT_PUT);
+  char diag[STORE_MAX_DIAG * 24 + 8];
+  diag_join(v, diag, sizeof diag);
+  const char *t[] = {v->mdtrt_id, v->psn_no, v->fixmedins_code, v->kind, v->insutype, v->med_type,
+                     v->ipt_otp_no, v->begntime, v->endtime, v->dise_codg, v->dise_name, diag};
+  for (int i = 0; i < 12; i++) bt(s, i + 1, t[i]);
+  bi(s, 13, v->state);
+  bt(s, 14, v->info ? v->info : "{}");
+  return run_done(c, s, e, "visit");
+}
+
+int store_visit_get(store_conn *c, const char *mdtrt_id, store_visit *out, int want_info, yb_err *e) {
+  PREP(s, VISIT_GET);
+  bt(s, 1, mdtrt_id);
+  int rc = row1(c, s, e, "visit");
+  if (rc) return rc;
+  read_visit(s, out);
+  out->info = want_info ? strdup(out->info) : NULL;
+  finish(s);
+  return 0;
+}
+
+int store_visit_find_otp(store_conn *c, const char *fixmedins_code, const char *ipt_otp_no,
+                         store_visit *out, yb_err *e) {
+  PREP(s, VISIT_OTP);
+  bt(s, 1, fixmedins_code);
+  bt(s, 2, ipt_otp_no);
+  int rc = row1(c, s, e, "visit");
+  if (rc) return rc;
+  read_visit(s, out);
+  out->info = NULL;
+  finish(s);
+  return 0;
+}
+
+int store_visit_each(store_conn *c, const char *psn_no, const char *begn, const char *end,
+                     int (*fn)(const store_visit *, void *), void *arg, yb_err *e) {
+  PREP(s, VISIT_EACH);
+  bt(s, 1, psn_no);
+  bt(s, 2, begn);
+  bt(s, 3, end);
+  store_visit v;
+  EACH(s, v, read_visit, fn, arg, "visit");
+}
+
+static void read_fee(sqlite3_stmt *s, store_fee *f) {
+  ct(s, 0, f->mdtrt_id, sizeof f->mdtrt_id);
+  ct(s, 1, f->feedetl_sn, sizeof f->feedetl_sn);
+  ct(s, 2, f->init_feedetl_sn, sizeof f->init_feedetl_sn);
+  ct(s, 3, f->psn_no, sizeof f->psn_no);
+  ct(s, 4, f->fixmedins_code, sizeof f->fixmedins_code);
+  ct(s, 5, f->chrg_bchno, sizeof f->chrg_bchno);
+  ct(s, 6, f->med_type, sizeof f->med_type);
+  ct(s, 7, f->med_list_codg, sizeof f->med_list_codg);
+  ct(s, 8, f->medins_list_codg, sizeof f->medins_list_codg);
+  ct(s, 9, f->fee_ocur_time, sizeof f->fee_ocur_time);
+  ct(s, 10, f->dise_codg, sizeof f->dise_codg);
+  ct(s, 11, f->setl_id, sizeof f->setl_id);
+  f->cnt = ci(s, 12);
+  f->pric = ci(s, 13);
+  f->sumamt = ci(s, 14);
+  f->hosp_appr_flag = sqlite3_column_int(s, 15);
+  f->state = sqlite3_column_int(s, 16);
+  f->body = cs(s, 17);
+  f->result = cs(s, 18);
+}
+
+int store_fee_put(store_conn *c, const store_fee *f, yb_err *e) {
+  PREP(s, FEE_PUT);
+  const char *t[] = {f->mdtrt_id, f->feedetl_sn, f->init_feedetl_sn, f->psn_no, f->fixmedins_code,
+                     f->chrg_bchno, f->med_type, f->med_list_codg, f->medins_list_codg,
+                     f->fee_ocur_time, f->dise_codg};
+  for (int i = 0; i < 11; i++) bt(s, i + 1, t[i]);
+  bi(s, 12, f->cnt);
+  bi(s, 13, f->pric);
+  bi(s, 14, f->sumamt);
+  bi(s, 15, f->hosp_appr_flag);
+  bi(s, 16, 1);
+  bt(s, 17, f->body ? f->body : "{}");
+  bt(s, 18, f->result ? f->result : "{}");
+  return run_done(c, s, e, "fee");
+}
+
+int store_fee_get(store_conn *c, const char *mdtrt_id, const char *feedetl_sn, store_fee *out,
+                  yb_err *e) {
+  PREP(s, FEE_GET);
+  bt(s, 1, mdtrt_id);
+  bt(s, 2, feedetl_sn);
+  int rc = row1(c, s, e, "fee line");
+  if (rc) return rc;
+  read_fee(s, out);
+  out->body = out->result = NULL;
+  finish(s);
+  return 0;
+}
+
+#define FEE_EACH_BODY(what)                                 \
+  store_fee f;                                              \
+  int rc_;                                                  \
+  while ((rc_ = sqlite3_step(s)) == SQLITE_ROW) {           \
+    read_fee(s, &f);                                        \
+    int r_ = fn(&f, arg);                                   \
+    if (r_) {                                               \
+      finish(s);                                            \
+      return r_;                                            \
+    }                                                       \
+  }                                                         \
+  finish(s);                                                \
+  return rc_ == SQLITE_DONE ? 0 : dberr(c, e, what)
+
+int store_fee_each(store_conn *c, const char *mdtrt_id, const char *chrg_bchno, int flags,
+                   int (*fn)(const store_fee *, void *), void *arg, yb_err *e) {
+  PREP(s, FEE_EACH);
+  bt(s, 1, mdtrt_id);
+  bt(s, 2, chrg_bchno);
+  bi(s, 3, flags);
+  FEE_EACH_BODY("fee");
+}
+int store_fee_each_setl(store_conn *c, const char *setl_id, int (*fn)(const store_fee *, void *),
+                        void *arg, yb_err *e) {
+  PREP(s, FEE_EACH_SETL);
+  bt(s, 1, setl_id);
+  FEE_EACH_BODY("fee");
+}
+int store_fee_each_psn(store_conn *c, const char *psn_no, const char *med_type, const char *begn,
+                       const char *end, int (*fn)(const store_fee *, void *), void *arg, yb_err *e) {
+  PREP(s, FEE_EACH_PSN);
+  bt(s, 1, psn_no);
+  bt(s, 2, med_type ? med_type : "");
+  bt(s, 3, begn);
+  bt(s, 4, end);
+  FEE_EACH_BODY("fee");
+}
+
+static int changed_one(store_conn *c, int rc, yb_err *e, const char *field, const char *why) {
+  if (rc) return rc;
+  if (sqlite3_changes(c->db) < 1) return yb_fail(e, YB_ECONFLICT, field, "%s", why);
+  return 0;
+}
+
+int store_fee_cancel(store_conn *c, const char *mdtrt_id, const char *feedetl_sn, yb_err *e) {
+  PREP(s, FEE_CANCEL);
+  bt(s, 1, mdtrt_id);
+  bt(s, 2, feedetl_sn);
+  return changed_one(c, run_done(c, s, e, "fee"), e, "feedetl_sn",
+                     "line is settled or already cancelled");
+}
+int store_fee_settle(store_conn *c, const char *mdtrt_id, const char *feedetl_sn,
+                     const char *setl_id, yb_err *e) {
+  PREP(s, FEE_SETTLE);
+  bt(s, 1, mdtrt_id);
+  bt(s, 2, feedetl_sn);
+  bt(s, 3, setl_id);
+  return changed_one(c, run_done(c, s, e, "fee"), e, "feedetl_sn",
+                     "line is already settled or cancelled");
+}
+int store_fee_unsettle(store_conn *c, const char *setl_id, yb_err *e) {
+  PREP(s, FEE_UNSETTLE);
+  bt(s, 1, setl_id);
+  return run_done(c, s, e, "fee");
+}
+
+/* ---- settlements ------------------------------------------------------------------------- */
+static void read_setl(sqlite3_stmt *s, store_setl *r, int dup) {
+  memset(r, 0, sizeof *r);
+  ct(s, 0, r->setl_id, sizeof r->setl_id);
+  ct(s, 1, r->mdtrt_id, sizeof r->mdtrt_id);
+  ct(s, 2, r->psn_no, sizeof r->psn_no);
+  ct(s, 3, r->fixmedins_code, sizeof r->fixmedins_code);
+  ct(s, 4, r->infno, sizeof r->infno);
+  ct(s, 5, r->msgid, sizeof r->msgid);
+  ct(s, 6, r->insutype, sizeof r->insutype);
+  ct(s, 7, r->med_type, sizeof r->med_type);
+  ct(s, 8, r->clr_type, sizeof r->clr_type);
+  ct(s, 9, r->setl_time, sizeof r->setl_time);
+  ct(s, 10, r->chrg_bchno, sizeof r->chrg_bchno);
+  ct(s, 11, r->orig_setl_id, sizeof r->orig_setl_id);
+  ct(s, 12, r->family_psn_no, sizeof r->family_psn_no);
+  r->year = sqlite3_column_int(s, 13);
+  r->refd_setl_flag = sqlite3_column_int(s, 14);
+  r->state = sqlite3_column_int(s, 15);
+  r->medfee_sumamt = ci(s, 16);
+  r->fund_pay_sumamt = ci(s, 17);
+  r->acct_pay = ci(s, 18);
+  r->acct_mulaid_pay = ci(s, 19);
+  r->psn_cash_pay = ci(s, 20);
+  if (dup) {
+    r->setlinfo = cdup(s, 21);
+    r->setldetail = cdup(s, 22);
+    r->trace = cdup(s, 23);
+    r->accum_delta = cdup(s, 24);
+  } else { /* borrowed for the callback only */
+    r->setlinfo = (char *)cs(s, 21);
+    r->setldetail = (char *)cs(s, 22);
+    r->trace = (char *)cs(s, 23);
+    r->accum_delta = (char *)cs(s, 24);
+  }
+}
+
+int store_setl_put(store_conn *c, const store_setl *r, yb_err *e) {
+  PREP(s, SETL_PUT);
+  const char *t[] = {r->setl_id, r->mdtrt_id, r->psn_no, r->fixmedins_code, r->infno, r->msgid,
+                     r->insutype, r->med_type, r->clr_type, r->setl_time, r->chrg_bchno,
+                     r->orig_setl_id, r->family_psn_no};
+  for (int i = 0; i < 13; i++) bt(s, i + 1, t[i]);
+  bi(s, 14, r->year);
+  bi(s, 15, r->refd_setl_flag);
+  bi(s, 16, r->state);
+  bi(s, 17, r->medfee_sumamt);
+  bi(s, 18, r->fund_pay_sumamt);
+  bi(s, 19, r->acct_pay);
+  bi(s, 20, r->acct_mulaid_pay);
+  bi(s, 21, r->psn_cash_pay);
+  bt(s, 22, r->setlinfo ? r->setlinfo : "{}");
+  bt(s, 23, r->setldetail ? r->setldetail : "[]");
+  bt(s, 24, r->trace ? r->trace : "[]");
+  bt(s, 25, r->accum_delta ? r->accum_delta : "{}");
+  return run_done(c, s, e, "settlement");
+}
+
+int store_setl_get(store_conn *c, const char *setl_id, store_setl *out, yb_err *e) {
+  PREP(s, SETL_GET);
+  bt(s, 1, setl_id);
+  int rc = row1(c, s, e, "settlement");
+  if (rc) return rc;
+  read_setl(s, out, 1);
+  finish(s);
+  if (!out->setlinfo || !out->setldetail || !out->trace || !out->accum_delta) {
+    store_setl_free(out);
+    return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  }
+  return 0;
+}
+
+void store_setl_free(store_setl *s) {
+  free(s->setlinfo);
+  free(s->setldetail);
+  free(s->trace);
+  free(s->accum_delta);
+  s->setlinfo = s->setldetail = s->trace = s->accum_delta = NULL;
+}
+
+int store_setl_cancel(store_conn *c, const char *setl_id, yb_err *e) {
+  PREP(s, SETL_CANCEL);
+  bt(s, 1, setl_id);
+  return changed_one(c, run_done(c, s, e, "settlement"), e, "setl_id",
+                     "settlement is already cancelled");
+}
+
+int store_setl_detail_put(store_conn *c, const char *setl_id, const char *psn_no, int seq,
+                          const char *fund_pay_type, const char *name, int64_t inscp,
+                          int64_t crt_payb_lmt, int64_t payamt, yb_err *e) {
+  PREP(s, SETL_DETAIL_PUT);
+  bt(s, 1, setl_id);
+  bt(s, 2, psn_no);
+  bi(s, 3, seq);
+  bt(s, 4, fund_pay_type);
+  bt(s, 5, name ? name : "");
+  bi(s, 6, inscp);
+  bi(s, 7, crt_payb_lmt);
+  bi(s, 8, payamt);
+  return run_done(c, s, e, "setl_detail");
+}
+
+int store_setl_count_visit(store_conn *c, const char *mdtrt_id, int64_t *n, yb_err *e) {
+  PREP(s, SETL_COUNT_VISIT);
+  bt(s, 1, mdtrt_id);
+  int rc = row1(c, s, e, "settlement");
+  if (rc) return rc;
+  *n = ci(s, 0);
+  finish(s);
+  return 0;
+}
+
+int store_setl_totals(store_conn *c, const char *fixmedins_code, const char *insutype,
+                      const char *clr_type, const char *begn, const char *end, int refd,
+                      store_totals *out, yb_err *e) {
+  PREP(s, SETL_TOTALS);
+  bt(s, 1, fixmedins_code);
+  bt(s, 2, insutype ? insutype : "");
+  bt(s, 3, clr_type ? clr_type : "");
+  bt(s, 4, begn);
+  bt(s, 5, end);
+  bi(s, 6, refd);
+  int rc = row1(c, s, e, "settlement");
+  if (rc) return rc;
+  out->medfee_sumamt = ci(s, 0);
+  out->fund_pay_sumamt = ci(s, 1);
+  out->acct_pay = ci(s, 2);
+  out->psn_cash_pay = ci(s, 3);
+  out->cnt = ci(s, 4);
+  finish(s);
+  return 0;
+}
+
+int store_setl_each_inst(store_conn *c, const char *fixmedins_code, const char *begn,
+                         const char *end, int (*fn)(const store_setl *, void *), void *arg,
+                         yb_err *e) {
+  PREP(s, SETL_EACH_INST);
+  bt(s, 1, fixmedins_code);
+  bt(s, 2, begn);
+  bt(s, 3, end);
+  store_setl r;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    read_setl(s, &r, 0);
+    int x = fn(&r, arg);
+    if (x) {
+      finish(s);
+      return x;
+    }
+  }
+  finish(s);
+  return rc == SQLITE_DONE ? 0 : dberr(c, e, "settlement");
+}
+
+/* ---- accumulators, message log, sign-ins, write log ------------------------------------- */
+int store_accum_each(store_conn *c, const char *psn_no, int year,
+                     int (*fn)(const char *bucket, int period, int64_t value, void *), void *arg,
+                     yb_err *e) {
+  PREP(s, ACCUM_EACH);
+  bt(s, 1, psn_no);
+  bi(s, 2, year);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    int x = fn(cs(s, 0), sqlite3_column_int(s, 1), ci(s, 2), arg);
+    if (x) {
+      finish(s);
+      return x;
+    }
+  }
+  finish(s);
+  return rc == SQLITE_DONE ? 0 : dberr(c, e, "accum");
+}
+
+int store_accum_set(store_conn *c, const char *psn_no, int year, const char *bucket, int period,
+                    int64_t value, yb_err *e) {
+  PREP(s, ACCUM_SET);
+  bt(s, 1, psn_no);
+  bi(s, 2, year);
+  bt(s, 3, bucket);
+  bi(s, 4, period);
+  bi(s, 5, value);
+  return run_done(c, s, e, "accum");
+}
+
+int store_msg_get(store_conn *c, const char *fixmedins_code, const char *msgid, char **infno,
+                  char **req_hash, char **psn_no, char **response, yb_err *e) {
+  PREP(s, MSG_GET);
+  bt(s, 1, fixmedins_code);
+  bt(s, 2, msgid);
+  int rc = row1(c, s, e, "msgid");
+  if (rc) return rc;
+  *infno = cdup(s, 0);
+  *req_hash = cdup(s, 1);
+  *psn_no = cdup(s, 2);
+  *response = cdup(s, 3);
+  finish(s);
+  return 0;
+}
+
+int store_msg_put(store_conn *c, const char *fixmedins_code, const char *msgid, const char *infno,
+                  const char *req_hash, const char *psn_no, const char *response, yb_err *e) {
+  PREP(s, MSG_PUT);
+  bt(s, 1, fixmedins_code);
+  bt(s, 2, msgid);
+  bt(s, 3, infno);
+  bt(s, 4, req_hash);
+  bt(s, 5, psn_no ? psn_no : "");
+  bt(s, 6, response);
+  return run_done(c, s, e, "msglog");
+}
+
+int store_signin_put(store_conn *c, const char *sign_no, const char *fixmedins_code,
+                     const char *opter_no, const char *mac, const char *ip, const char *sign_time,
+                     yb_err *e) {
+  PREP(s, SIGNIN_PUT);
+  const char *t[] = {sign_no, fixmedins_code, opter_no, mac, ip, sign_time};
+  for (int i = 0; i < 6; i++) bt(s, i + 1, t[i]);
+  return run_done(c, s, e, "signin");
+}
+
+int store_signin_find(store_conn *c, const char *fixmedins_code, const char *opter_no,
+                      const char *day, char *sign_no, size_t cap, yb_err *e) {
+  PREP(s, SIGNIN_FIND);
+  bt(s, 1, fixmedins_code);
+  bt(s, 2, opter_no);
+  bt(s, 3, day);
+  int rc = row1(c, s, e, "sign-in");
+  if (rc) return rc;
+  ct(s, 0, sign_no, cap);
+  finish(s);
+  return 0;
+}
+
+int store_signin_out(store_conn *c, const char *fixmedins_code, const char *opter_no,
+                     const char *sign_time, yb_err *e) {
+  PREP(s, SIGNIN_OUT);
+  bt(s, 1, fixmedins_code);
+  bt(s, 2, opter_no);
+  bt(s, 3, sign_time);
+  return run_done(c, s, e, "signin");
+}
+
+int store_signin_each_active(store_conn *c,
+                             int (*fn)(const char *sign_no, const char *fixmedins_code,
+                                       const char *opter_no, void *), void *arg, yb_err *e) {
+  PREP(s, SIGNIN_ACTIVE);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    int x = fn(cs(s, 0), cs(s, 1), cs(s, 2), arg);
+    if (x) {
+      finish(s);
+      return x;
+    }
+  }
+  finish(s);
+  return rc == SQLITE_DONE ? 0 : dberr(c, e, "signin");
+}
+
+int store_log(store_conn *c, const char *fixmedins_code, const char *opter, const char *infno,
+              const char *msgid, const char *psn_no, const char *what, yb_err *e) {
+  PREP(s, LOG_PUT);
+  const char *t[] = {fixmedins_code, opter, infno, msgid, psn_no ? psn_no : "", what};
+  for (int i = 0; i < 6; i++) bt(s, i + 1, t[i]);
+  return run_done(c, s, e, "write_log");
+}
