@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases e2e asan bench-adjudicate clean help
+.PHONY: all deps run test unit cases e2e asan bench-adjudicate bench-settle clean help
 
 all: $(B)/yibao
 
@@ -62,6 +62,14 @@ asan:
 ## bench-adjudicate: engine-only adjudications per second, 10 fee lines a visit, one core
 bench-adjudicate: $(B)/yibao
 	$(B)/yibao bench adjudicate --policy policies/demo-county.json --catalog policies/catalog-demo.json
+
+## bench-settle: durable settlements per second over HTTP at concurrency 64, against SQLite's one-commit limit
+bench-settle: $(B)/yibao $(B)/bench-settle
+	B=$(B) bench/settle.sh
+
+$(B)/bench-settle: bench/settle.c $(LIBOBJ)
+	@echo "  LINK    $@"
+	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
 
 clean:
 	rm -rf build build-asan

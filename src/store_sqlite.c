@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 /* ---- schema ------------------------------------------------------------------------------ */
 static const char *const store_migrations[] = {
@@ -198,13 +201,21 @@ struct store {
   char *path;
   store_conn *w;
   pthread_mutex_t mu;
-  pthread_cond_t cv;
+  pthread_cond_t cv, ckpt_cv;
   store_job *head, *tail;
   int stop, running;
-  pthread_t thread;
+  pthread_t thread, ckpt_thread;
+  store_conn *ckpt;         /* the checkpointer's connection */
+  uint64_t ckpt_seen;       /* batches at the last checkpoint */
   pthread_key_t rkey;
   store_conn *readers;
   uint64_t batches, jobs;
+  uint64_t run_ns, commit_ns, syncs;
+  /* syncer: batches committed but not yet on disk */
+  int wal_fd, sync_stop;
+  pthread_t sync_thread;
+  pthread_cond_t sync_cv;
+  store_job *sync_head, *sync_tail;
 };
 
 static int dberr(store_conn *c, yb_err *e, const char *what) {
@@ -331,11 +342,17 @@ static int migrate(store_conn *c, yb_err *e) {
 }
 
 int store_open(const char *path, store **out, yb_err *e) {
+  /* no global memory statistics: every sqlite3_malloc would take a mutex for them (fails
+   * harmlessly once SQLite is initialized) */
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   store *s = calloc(1, sizeof *s);
   if (!s) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   s->path = strdup(path);
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->cv, NULL);
+  pthread_cond_init(&s->ckpt_cv, NULL);
+  pthread_cond_init(&s->sync_cv, NULL);
+  s->wal_fd = -1;
   pthread_key_create(&s->rkey, NULL);
   int rc = conn_open(path, 0, &s->w, e);
   if (!rc) rc = migrate(s->w, e);
@@ -354,10 +371,13 @@ void store_close(store *s) {
     n = r->next_reader;
     conn_close(r);
   }
+  conn_close(s->ckpt);
   conn_close(s->w);
   pthread_key_delete(s->rkey);
   pthread_mutex_destroy(&s->mu);
   pthread_cond_destroy(&s->cv);
+  pthread_cond_destroy(&s->ckpt_cv);
+  pthread_cond_destroy(&s->sync_cv);
   free(s->path);
   free(s);
 }
@@ -383,12 +403,25 @@ static int step_ctl(store_conn *c, int id) {
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static void finish_jobs(store_job *j, int commit_rc) {
+  for (store_job *next; j; j = next) {
+    next = j->next;
+    j->done(j, commit_rc);
+  }
+}
+
+/* Run a batch in one transaction, each job in its SAVEPOINT, and COMMIT. With the syncer
+ * running the commit does not wait for the disk: the batch is handed to the syncer, which
+ * answers it after fdatasync of the WAL (so the writer already runs the next batch). */
 static void run_batch(store *s, store_job *batch) {
   store_conn *w = s->w;
   int commit_rc = 0;
   uint64_t n = 0;
+  struct timespec t0, t1, t2;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   if (step_ctl(w, ST_BEGIN) != 0) commit_rc = YB_ESTORE;
-  for (store_job *j = batch; j && !commit_rc; j = j->next, n++) {
+  store_job *last = NULL;
+  for (store_job *j = batch; j && !commit_rc; last = j, j = j->next, n++) {
     if (step_ctl(w, ST_SAVEPOINT) != 0) {
       commit_rc = YB_ESTORE;
       break;
@@ -397,17 +430,51 @@ static void run_batch(store *s, store_job *batch) {
     if (j->rc != 0 && step_ctl(w, ST_ROLLBACK_TO) != 0) commit_rc = YB_ESTORE;
     if (step_ctl(w, ST_RELEASE) != 0) commit_rc = YB_ESTORE;
   }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
   if (!commit_rc && step_ctl(w, ST_COMMIT) != 0) commit_rc = YB_ESTORE;
+  clock_gettime(CLOCK_MONOTONIC, &t2);
   if (commit_rc) {
     fprintf(stderr, "store: batch failed: %s\n", sqlite3_errmsg(w->db));
     if (!sqlite3_get_autocommit(w->db)) step_ctl(w, ST_ROLLBACK);
   }
+  pthread_mutex_lock(&s->mu);
+  s->commit_ns += (uint64_t)((t2.tv_sec - t1.tv_sec) * 1000000000L + (t2.tv_nsec - t1.tv_nsec));
+  s->run_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec));
   s->batches++;
   s->jobs += n;
-  for (store_job *j = batch, *next; j; j = next) {
-    next = j->next;
-    j->done(j, commit_rc);
+  if (s->wal_fd >= 0 && !commit_rc) {
+    while (last && last->next) last = last->next;
+    if (s->sync_tail)
+      s->sync_tail->next = batch;
+    else
+      s->sync_head = batch;
+    s->sync_tail = last;
+    pthread_cond_signal(&s->sync_cv);
+    pthread_mutex_unlock(&s->mu);
+    return;
   }
+  pthread_mutex_unlock(&s->mu);
+  finish_jobs(batch, commit_rc);
+}
+
+/* The syncer: make committed batches durable with one fdatasync of the WAL, then answer. */
+static void *syncer_main(void *arg) {
+  store *s = arg;
+  pthread_mutex_lock(&s->mu);
+  for (;;) {
+    while (!s->sync_head && !s->sync_stop) pthread_cond_wait(&s->sync_cv, &s->mu);
+    if (!s->sync_head) break;
+    store_job *jobs = s->sync_head;
+    s->sync_head = s->sync_tail = NULL;
+    pthread_mutex_unlock(&s->mu);
+    int rc = fdatasync(s->wal_fd) == 0 ? 0 : YB_ESTORE;
+    if (rc) perror("store: fdatasync of the WAL");
+    finish_jobs(jobs, rc);
+    pthread_mutex_lock(&s->mu);
+    s->syncs++;
+  }
+  pthread_mutex_unlock(&s->mu);
+  return NULL;
 }
 
 static void *writer_main(void *arg) {
@@ -426,12 +493,55 @@ static void *writer_main(void *arg) {
   return NULL;
 }
 
+/* WAL checkpoints run here, not in the writer: the writer's connection has auto-checkpoint off,
+ * and this thread copies committed frames into the database file (PASSIVE: it never blocks the
+ * writer) whenever batches were committed since its last pass. */
+static void *ckpt_main(void *arg) {
+  store *s = arg;
+  pthread_mutex_lock(&s->mu);
+  while (!s->stop) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 50 * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    pthread_cond_timedwait(&s->ckpt_cv, &s->mu, &ts);
+    if (s->stop || s->batches == s->ckpt_seen) continue;
+    s->ckpt_seen = s->batches;
+    pthread_mutex_unlock(&s->mu);
+    int log = 0, done = 0;
+    sqlite3_wal_checkpoint_v2(s->ckpt->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (log > 0 && log == done) /* everything copied: let the next writer restart the WAL */
+      sqlite3_wal_checkpoint_v2(s->ckpt->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    pthread_mutex_lock(&s->mu);
+  }
+  pthread_mutex_unlock(&s->mu);
+  return NULL;
+}
+
 int store_writer_start(store *s, yb_err *e) {
   if (s->running) return 0;
-  s->stop = 0;
-  if (pthread_create(&s->thread, NULL, writer_main, s) != 0)
+  s->stop = s->sync_stop = 0;
+  int rc = s->ckpt ? 0 : conn_open(s->path, 0, &s->ckpt, e);
+  /* the writer commits without waiting for the disk; the syncer's fdatasync of the WAL makes
+   * each batch durable before it is answered (same guarantee as synchronous=FULL) */
+  if (!rc) rc = exec_plain(s->w, "PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=NORMAL;"
+                                 "BEGIN; SELECT count(*) FROM meta; COMMIT;", e);
+  if (rc) return rc;
+  char wal[4096];
+  snprintf(wal, sizeof wal, "%s-wal", s->path);
+  s->wal_fd = open(wal, O_RDWR | O_CLOEXEC);
+  if (s->wal_fd < 0) return yb_fail(e, YB_ESTORE, "db", "cannot open %s", wal);
+  if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
+    close(s->wal_fd);
+    s->wal_fd = -1;
     return yb_fail(e, YB_ESTORE, "", "cannot start the writer thread");
+  }
   s->running = 1;
+  if (pthread_create(&s->sync_thread, NULL, syncer_main, s) != 0 ||
+      pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) != 0) {
+    s->running = 0;
+    abort(); /* cannot run half a writer: threads are not optional */
+  }
   return 0;
 }
 
@@ -439,10 +549,21 @@ void store_writer_stop(store *s) {
   if (!s->running) return;
   pthread_mutex_lock(&s->mu);
   s->stop = 1;
-  pthread_cond_signal(&s->cv);
+  pthread_cond_broadcast(&s->cv);
+  pthread_cond_broadcast(&s->ckpt_cv);
   pthread_mutex_unlock(&s->mu);
-  pthread_join(s->thread, NULL);
+  pthread_join(s->thread, NULL); /* runs what is queued */
+  pthread_mutex_lock(&s->mu);
+  s->sync_stop = 1;
+  pthread_cond_broadcast(&s->sync_cv);
+  pthread_mutex_unlock(&s->mu);
+  pthread_join(s->sync_thread, NULL); /* answers what is committed */
+  pthread_join(s->ckpt_thread, NULL);
+  close(s->wal_fd);
+  s->wal_fd = -1;
   s->running = 0;
+  exec_plain(s->w, "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=1000;"
+                   "PRAGMA wal_checkpoint(TRUNCATE);", NULL);
 }
 
 void store_submit(store *s, store_job *job) {
@@ -460,6 +581,9 @@ void store_submit(store *s, store_job *job) {
 
 void store_stats(store *s, uint64_t *batches, uint64_t *jobs) {
   pthread_mutex_lock(&s->mu);
+  if (getenv("YB_STORE_TIMING"))
+    fprintf(stderr, "store: jobs %.1f ms, commits %.1f ms, %llu syncs\n", (double)s->run_ns / 1e6,
+            (double)s->commit_ns / 1e6, (unsigned long long)s->syncs);
   *batches = s->batches;
   *jobs = s->jobs;
   pthread_mutex_unlock(&s->mu);
