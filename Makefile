@@ -44,7 +44,7 @@ run: deps all
 	  --case tests/cases/demo_inpatient.json --explain
 
 ## test: install, build, and run every test (unit, golden cases, end-to-end)
-test: deps all unit
+test: deps all unit e2e
 
 unit: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do echo "== $$t"; $$t; done
