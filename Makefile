@@ -38,10 +38,13 @@ $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIBOBJ) | $(B)/tests
 $(B)/obj $(B)/tests:
 	@mkdir -p $@
 
-## run: install what is missing, build, and show an explained settlement of a demo visit
+## run: install, build, explain a demo settlement, create the demo database if absent, serve it on 127.0.0.1:8080
+DB      ?= $(B)/demo.db
 run: deps all
 	$(B)/yibao adjudicate --policy policies/demo-county.json --catalog policies/catalog-demo.json \
 	  --case tests/cases/demo_inpatient.json --explain
+	@test -f $(DB) || $(B)/yibao init --demo --db $(DB)
+	$(B)/yibao serve --db $(DB) --host 127.0.0.1 --port 8080
 
 ## test: install, build, and run every test (unit, golden cases, end-to-end)
 test: deps all unit e2e

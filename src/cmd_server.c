@@ -154,7 +154,7 @@ static void demo_secret(const char *code, char *out) {
 
 typedef struct init_ctx {
   const char *dir;
-  int demo;
+  int demo, update;
   char region[8];
 } init_ctx;
 
@@ -329,7 +329,14 @@ static int init_tx(store_conn *w, void *arg, yb_err *e) {
   init_ctx *x = arg;
   char have[8];
   int rc = store_meta_get(w, "region", have, sizeof have, e);
-  if (!rc) return yb_fail(e, YB_ECONFLICT, "--db", "already initialized (region %s)", have);
+  if (!rc && x->update) { /* new policy years or versions and catalogs into a running region */
+    snprintf(x->region, sizeof x->region, "%s", have);
+    if ((rc = load_docs(w, x, e))) return rc;
+    snprintf(x->region, sizeof x->region, "%s", have);
+    return store_log(w, "", "init", "init", "", "", "init --update", e);
+  }
+  if (!rc) return yb_fail(e, YB_ECONFLICT, "--db", "already initialized (region %s): use --update", have);
+  if (x->update) return yb_fail(e, YB_ENOT_FOUND, "--db", "not initialized yet: run without --update");
   yb_err_clear(e);
   if ((rc = load_docs(w, x, e))) return rc;
   if ((rc = store_meta_set(w, "region", x->region, e))) return rc;
@@ -339,9 +346,11 @@ static int init_tx(store_conn *w, void *arg, yb_err *e) {
 
 int cmd_init(int argc, char **argv) {
   const char *db = cmd_opt(argc, argv, "--db");
-  init_ctx x = {cmd_opt(argc, argv, "--policies"), cmd_flag(argc, argv, "--demo"), ""};
-  if (!db) {
-    fprintf(stderr, "usage: yibao init --db FILE [--demo] [--policies DIR]\n");
+  init_ctx x = {cmd_opt(argc, argv, "--policies"), cmd_flag(argc, argv, "--demo"),
+                cmd_flag(argc, argv, "--update"), ""};
+  if (!db || (x.demo && x.update)) {
+    fprintf(stderr, "usage: yibao init --db FILE [--demo] [--policies DIR]\n"
+                    "       yibao init --db FILE --update [--policies DIR]   (load new policies/catalogs)\n");
     return 2;
   }
   if (!x.dir) x.dir = "policies";
@@ -351,7 +360,8 @@ int cmd_init(int argc, char **argv) {
   int rc = store_write(st, init_tx, &x, &e);
   store_close(st);
   if (rc) return fail("init", &e);
-  printf("\n%s: region %s ready%s\n", db, x.region, x.demo ? " with the demo data above" : "");
+  printf("\n%s: region %s %s%s\n", db, x.region, x.update ? "updated" : "ready",
+         x.demo ? " with the demo data above" : "");
   return 0;
 }
 
