@@ -11,6 +11,7 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "money.h"
@@ -30,7 +31,8 @@ typedef struct run {
   struct policy_ctx ctx;
   benefit_result *out;
   burden b;
-  int64_t acct_excluded;  /* amount of lines the personal account may not pay */
+  int64_t excl_out, excl_inscp; /* lines the account may not pay: their out-of-scope and
+                                  * self-pay-first parts, and their in-scope part */
   yb_err *e;
 } run;
 
@@ -203,8 +205,43 @@ static int restricted(const run *r, const policy_benefit *bn, const benefit_line
   return LINE_OK;
 }
 
+static int by_sn(const void *a, const void *b) {
+  return strcmp((*(const benefit_line *const *)a)->feedetl_sn, (*(const benefit_line *const *)b)->feedetl_sn);
+}
+
+/* feedetl_sn is unique within a visit (HSI.md §6.10): a repeated one is refused. */
+static int unique_sn(run *r, const benefit_line *lines, int n) {
+  char f[64];
+  if (n <= 32) { /* the usual visit: compare hashes, strings only when two agree */
+    uint64_t h[32];
+    for (int i = 0; i < n; i++) {
+      uint64_t x = UINT64_C(1469598103934665603);
+      for (const unsigned char *c = (const unsigned char *)lines[i].feedetl_sn; *c; c++)
+        x = (x ^ *c) * UINT64_C(1099511628211);
+      h[i] = x;
+    }
+    for (int i = 1; i < n; i++)
+      for (int j = 0; j < i; j++)
+        if (h[i] == h[j] && strcmp(lines[i].feedetl_sn, lines[j].feedetl_sn) == 0)
+          return yb_fail(r->e, YB_ECONFLICT, (snprintf(f, sizeof f, "feedetail[%d].feedetl_sn", i), f),
+                         "%s repeats feedetail[%d]", lines[i].feedetl_sn, j);
+    return 0;
+  }
+  const benefit_line *sorted[BENEFIT_MAX_LINES];
+  for (int i = 0; i < n; i++) sorted[i] = &lines[i];
+  qsort(sorted, (size_t)n, sizeof sorted[0], by_sn);
+  for (int i = 1; i < n; i++)
+    if (strcmp(sorted[i]->feedetl_sn, sorted[i - 1]->feedetl_sn) == 0) {
+      int at = (int)(sorted[i] > sorted[i - 1] ? sorted[i] - lines : sorted[i - 1] - lines);
+      return yb_fail(r->e, YB_ECONFLICT, (snprintf(f, sizeof f, "feedetail[%d].feedetl_sn", at), f),
+                     "%s repeats an earlier line", lines[at].feedetl_sn);
+    }
+  return 0;
+}
+
 static int split_lines(run *r, const policy_benefit *bn, const benefit_line *lines, int n,
                        benefit_line_out *lo) {
+  if (unique_sn(r, lines, n) != 0) return r->e->code;
   benefit_result *o = r->out;
   __int128 pre_exact = 0; /* Σ in-limit × share, for visit-level rounding */
   int64_t inlimit_b = 0;
@@ -253,7 +290,10 @@ static int split_lines(run *r, const policy_benefit *bn, const benefit_line *lin
     o->overlmt_selfpay += x->overlmt_amt;
     o->preselfpay_amt += x->preselfpay_amt;
     o->inscp_scp_amt += x->inscp_scp_amt;
-    if (it->acct_excluded) r->acct_excluded += l->sumamt;
+    if (it->acct_excluded) {
+      r->excl_out += x->fulamt_ownpay_amt + x->overlmt_amt + x->preselfpay_amt;
+      r->excl_inscp += x->inscp_scp_amt;
+    }
   }
   if (r->p->preselfpay_rounding == ROUND_VISIT && inlimit_b) {
     /* one rounding on the visit's sum: move the difference between the two buckets */
@@ -470,7 +510,11 @@ static int layer_banded(run *r, const policy_layer *l, int64_t avail, int64_t *p
 static int layer_acct(run *r, const policy_layer *l, int64_t avail) {
   benefit_result *o = r->out;
   if (!r->v->acct_used) return 0;
-  int64_t payable = avail - money_min(avail, r->acct_excluded);
+  /* the excluded lines' share of what the person still owes: their out-of-scope parts
+   * whole, their in-scope part in proportion to the in-scope burden still unpaid */
+  int64_t tot = r->out->inscp_scp_amt;
+  int64_t barred = r->excl_out + (tot ? money_div_round((__int128)r->excl_inscp * r->b.inscp, tot) : 0);
+  int64_t payable = avail - money_min(avail, barred);
   int64_t own = money_min(payable, money_clamp0(r->psn->acct_balc));
   if (own) {
     trace(r, STEP_ACCT, PAYER_ACCT, NULL, l, payable, 0, own, r->psn->acct_balc);

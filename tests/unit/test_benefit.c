@@ -56,9 +56,10 @@ static benefit_visit visit(const char *insutype, const char *med_type, int lv) {
 
 /* one line of `yuan` at unit price = yuan, quantity 1 */
 static benefit_line line(const char *code, int64_t fen) {
+  static int sn;
   benefit_line l;
   memset(&l, 0, sizeof l);
-  strcpy(l.feedetl_sn, "1");
+  snprintf(l.feedetl_sn, sizeof l.feedetl_sn, "%d", ++sn);
   l.item = catalog_find(C, code);
   l.cnt = 10000;
   l.pric = fen * 10000;
@@ -104,9 +105,7 @@ static void test_hsi_2304_example(void **state) {
   benefit_person p = person("11");
   benefit_visit v = visit("310", "2101", 3);
   accum a = {0};
-  benefit_line l[3] = {line("A", 792000), line("C", 32000), line("B10", 0)};
-  /* 410 self-pay-first needs a 乙类 line of 4 100 at 10 %: then in scope grows by 3 690;
-   * keep the HSI figures by using 甲类 7 920 + 丙类 320 + nothing else */
+  benefit_line l[2] = {line("A", 792000), line("C", 32000)};
   benefit_result r;
   assert_int_equal(settle(&p, &a, &v, l, 2, &r), 0);
   assert_int_equal(r.inscp_scp_amt, 792000);
@@ -347,6 +346,11 @@ static void test_refusals(void **state) {
   l[0].item = NULL;
   assert_int_equal(benefit_settle(P, &p, &a, &v, l, 1, lo, &r, &e), YB_EUNKNOWN_CODE);
   assert_string_equal(e.field, "feedetail[0].med_list_codg");
+  benefit_line two[2] = {line("A", 10000), line("A", 10000)};
+  strcpy(two[1].feedetl_sn, two[0].feedetl_sn);
+  benefit_line_out lo2[2];
+  assert_int_equal(benefit_settle(P, &p, &a, &v, two, 2, lo2, &r, &e), YB_ECONFLICT);
+  assert_string_equal(e.field, "feedetail[1].feedetl_sn");
   l[0] = line("A", 10000);
   p.psn_no[0] = 0;
   assert_int_equal(benefit_settle(P, &p, &a, &v, l, 1, lo, &r, &e), YB_EMISSING);
