@@ -70,6 +70,7 @@ int cmd_serve(int argc, char **argv) {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   mallopt(M_TOP_PAD, 64 << 20);
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_MXFAST, 0); /* no fastbins: a large malloc then has nothing to consolidate */
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);

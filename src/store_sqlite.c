@@ -290,6 +290,7 @@ static int conn_open(const char *path, int reader, store_conn **out, yb_err *e) 
     return rc;
   }
   sqlite3_busy_timeout(c->db, 10000);
+  sqlite3_db_config(c->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 1024, 512); /* small allocations */
   int rc = exec_plain(c,
                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                       "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
