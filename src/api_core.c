@@ -187,7 +187,8 @@ int api_server_new(store *s, api_server **out, yb_err *e) {
   srv->nonces = hsi_nonces_new();
   store_conn *c = store_reader(s, e);
   int rc = c ? 0 : YB_ESTORE;
-  if (!rc) rc = store_meta_get(c, "region", srv->region, sizeof srv->region, e);
+  if (!rc && (rc = store_meta_get(c, "region", srv->region, sizeof srv->region, e)) == YB_ENOT_FOUND)
+    yb_fail(e, rc, "db", "not initialized: run `yibao init --db FILE [--demo]` first");
   if (!rc) rc = store_inst_each(c, load_inst, srv, e);
   if (!rc && srv->n_inst) qsort(srv->inst, (size_t)srv->n_inst, sizeof *srv->inst, inst_cmp);
   if (!rc) rc = store_signin_each_active(c, load_sign, srv, e);

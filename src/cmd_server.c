@@ -357,9 +357,16 @@ int cmd_init(int argc, char **argv) {
   if (!x.dir) x.dir = "policies";
   yb_err e = {0};
   store *st = NULL;
-  if (store_open(db, &st, &e)) return fail(db, &e);
-  int rc = store_write(st, init_tx, &x, &e);
+  int existed = access(db, F_OK) == 0;
+  int rc = store_open(db, &st, &e);
+  if (!rc) rc = store_write(st, init_tx, &x, &e);
   store_close(st);
+  if (rc && !existed) { /* leave no half-made database behind */
+    char p[4200];
+    unlink(db);
+    snprintf(p, sizeof p, "%s-wal", db), unlink(p);
+    snprintf(p, sizeof p, "%s-shm", db), unlink(p);
+  }
   if (rc) return fail("init", &e);
   printf("\n%s: region %s %s%s\n", db, x.region, x.update ? "updated" : "ready",
          x.demo ? " with the demo data above" : "");
