@@ -171,12 +171,9 @@ int api_cancel_visit(api_req *r, store_visit *v, yb_err *e) {
   void *a[2] = {r->c, e};
   if ((rc = store_fee_each(r->c, v->mdtrt_id, NULL, STORE_FEE_UNSETTLED, cancel_unsettled, a, e)))
     return rc;
-  store_visit full;
-  if ((rc = store_visit_get(r->c, v->mdtrt_id, &full, 1, e))) return rc;
-  full.state = STORE_VISIT_CANCELLED;
-  rc = store_visit_put(r->c, &full, e);
-  free((char *)full.info);
-  return rc;
+  v->state = STORE_VISIT_CANCELLED;
+  v->info = NULL;
+  return store_visit_update(r->c, v, e);
 }
 
 int api_2202(api_req *r, yb_err *e) {
@@ -213,7 +210,7 @@ static int visit_update(api_req *r, store_visit *v, const char *key, json_t *nod
   char *text = dump(info);
   json_decref(info);
   v->info = text;
-  rc = store_visit_put(r->c, v, e);
+  rc = store_visit_update(r->c, v, e);
   free(text);
   v->info = NULL;
   return rc;

@@ -147,6 +147,7 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(META_GET, "SELECT value FROM meta WHERE key=?1")                                            \
   X(SEQ_NEXT, "INSERT INTO seq VALUES(?1,1) ON CONFLICT(name) DO UPDATE SET value=value+1 RETURNING value") \
   X(VISIT_PUT, "INSERT OR REPLACE INTO visit VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)") \
+  X(VISIT_UPDATE, "UPDATE visit SET med_type=?2,endtime=?3,dise_codg=?4,dise_name=?5,diag=?6,state=?7,info=coalesce(?8,info) WHERE mdtrt_id=?1") \
   X(VISIT_GET, "SELECT " VISIT_COLS ",info FROM visit WHERE mdtrt_id=?1")                       \
   X(VISIT_OTP, "SELECT " VISIT_COLS ",'' FROM visit WHERE fixmedins_code=?1 AND ipt_otp_no=?2 AND state<>0") \
   X(VISIT_EACH, "SELECT " VISIT_COLS ",info FROM visit WHERE psn_no=?1 AND begntime BETWEEN ?2 AND ?3 ORDER BY begntime") \
@@ -985,6 +986,8 @@ static void diag_split(const char *t, store_visit *v) {
   }
 }
 
+static int changed_one(store_conn *c, int rc, yb_err *e, const char *field, const char *why);
+
 static void read_visit(sqlite3_stmt *s, store_visit *v) {
   memset(v, 0, sizeof *v);
   ct(s, 0, v->mdtrt_id, sizeof v->mdtrt_id);
@@ -1013,6 +1016,17 @@ int store_visit_put(store_conn *c, const store_visit *v, yb_err *e) {
   bi(s, 13, v->state);
   bt(s, 14, v->info ? v->info : "{}");
   return run_done(c, s, e, "visit");
+}
+
+int store_visit_update(store_conn *c, const store_visit *v, yb_err *e) {
+  PREP(s, VISIT_UPDATE);
+  char diag[STORE_MAX_DIAG * 24 + 8];
+  diag_join(v, diag, sizeof diag);
+  const char *t[] = {v->mdtrt_id, v->med_type, v->endtime, v->dise_codg, v->dise_name, diag};
+  for (int i = 0; i < 6; i++) bt(s, i + 1, t[i]);
+  bi(s, 7, v->state);
+  bt(s, 8, v->info);
+  return changed_one(c, run_done(c, s, e, "visit"), e, "mdtrt_id", "no such visit");
 }
 
 int store_visit_get(store_conn *c, const char *mdtrt_id, store_visit *out, int want_info, yb_err *e) {
