@@ -170,6 +170,12 @@ def test_special_people(server):
     m, pre, rep, d = outpatient(c, 11, med_type="9901", diag="I10", dise="I10",
                                 lines=[("XC08CAD003A001010199999", 2, 10.0)])
     assert rep["infcode"] == 0, rep
+    # 5205: the chronic-disease medication history is visible to another institution
+    other = server.client(2)
+    other.sign_in()
+    meds = other.ok("5205", {"data": {"psn_no": yb.psn(11), "begntime": "2024-01-01 00:00:00",
+                                      "endtime": "2024-12-31 23:59:59"}})["feedetail"]
+    assert [(f["med_list_codg"], f["med_type"], f["cnt"]) for f in meds] == [("XC08CAD003A001010199999", "9901", 2)]
     # the cross-region filer settles in 2025 under the city's policy
     m, pre, rep, d = outpatient(c, 10, date="2025-04-01 10:00:00")
     assert rep["infcode"] == 0, rep

@@ -293,11 +293,44 @@ static void test_lifecycle_and_log(void **state) {
   sqlite3_close(db);
 }
 
+/* A database at schema 1 is migrated to the current schema when opened. */
+static void test_migration(void **state) {
+  (void)state;
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  store_close(s);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "CREATE INDEX fee_psn ON fee(psn_no, fee_ocur_time);"
+                                    "CREATE INDEX setl_psn ON settlement(psn_no, year);"
+                                    "PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  store_conn *r = store_reader(s, &e);
+  assert_int_equal(store_schema_version(r), STORE_SCHEMA_VERSION);
+  store_person p;
+  assert_int_equal(store_person_get(r, "P1", &p, &e), 0); /* the data survived */
+  store_close(s);
+  assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+  sqlite3_stmt *q;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('fee_psn','setl_psn')", -1, &q, NULL);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(q, 0), 0);
+  sqlite3_finalize(q);
+  /* a database newer than the binary is refused */
+  assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99;", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open(dbpath, &s, &e), YB_ESTORE);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_schema_and_records, setup, teardown),
       cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lifecycle_and_log, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
