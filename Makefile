@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases e2e asan bench-adjudicate clean help
+.PHONY: all deps run test unit cases e2e asan bench-adjudicate bench-settle clean help
 
 all: $(B)/yibao
 
@@ -38,13 +38,16 @@ $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIBOBJ) | $(B)/tests
 $(B)/obj $(B)/tests:
 	@mkdir -p $@
 
-## run: install what is missing, build, and show an explained settlement of a demo visit
+## run: install, build, explain a demo settlement, create the demo database if absent, serve it on 127.0.0.1:8080
+DB      ?= $(B)/demo.db
 run: deps all
 	$(B)/yibao adjudicate --policy policies/demo-county.json --catalog policies/catalog-demo.json \
 	  --case tests/cases/demo_inpatient.json --explain
+	@test -f $(DB) || $(B)/yibao init --demo --db $(DB)
+	$(B)/yibao serve --db $(DB) --host 127.0.0.1 --port 8080
 
 ## test: install, build, and run every test (unit, golden cases, end-to-end)
-test: deps all unit cases
+test: deps all unit cases e2e
 
 unit: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do echo "== $$t"; $$t; done
@@ -62,6 +65,14 @@ asan:
 ## bench-adjudicate: engine-only adjudications per second, 10 fee lines a visit, one core
 bench-adjudicate: $(B)/yibao
 	$(B)/yibao bench adjudicate --policy policies/demo-county.json --catalog policies/catalog-demo.json
+
+## bench-settle: durable settlements per second over HTTP at concurrency 64, against SQLite's one-commit limit
+bench-settle: $(B)/yibao $(B)/bench-settle
+	B=$(B) bench/settle.sh
+
+$(B)/bench-settle: bench/settle.c $(LIBOBJ)
+	@echo "  LINK    $@"
+	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
 
 clean:
 	rm -rf build build-asan

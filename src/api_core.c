@@ -120,11 +120,16 @@ static int sign_cmp(const void *a, const void *b) {
   return strcmp(((const sign_entry *)a)->sign_no, ((const sign_entry *)b)->sign_no);
 }
 
-/* Add or remove a sign-in (sorted array under a rwlock). Caller holds the write lock. */
-static void sign_add_locked(api_server *srv, const char *sign_no, const char *code, const char *opter) {
+/* The sign-in entry of sign_no, or NULL. Caller holds the lock. */
+static const sign_entry *sign_find(const api_server *srv, const char *sign_no) {
   sign_entry k;
   snprintf(k.sign_no, sizeof k.sign_no, "%s", sign_no);
-  if (bsearch(&k, srv->signs, (size_t)srv->n_signs, sizeof k, sign_cmp)) return;
+  return srv->n_signs ? bsearch(&k, srv->signs, (size_t)srv->n_signs, sizeof k, sign_cmp) : NULL;
+}
+
+/* Add a sign-in (sorted array under a rwlock). Caller holds the write lock. */
+static void sign_add_locked(api_server *srv, const char *sign_no, const char *code, const char *opter) {
+  if (sign_find(srv, sign_no)) return;
   if (srv->n_signs == srv->cap_signs) {
     int cap = srv->cap_signs ? srv->cap_signs * 2 : 64;
     sign_entry *n = realloc(srv->signs, (size_t)cap * sizeof *n);
@@ -157,10 +162,8 @@ static void sign_out_locked(api_server *srv, const char *code, const char *opter
 }
 
 static int sign_valid(api_server *srv, const char *sign_no, const char *code) {
-  sign_entry k;
-  snprintf(k.sign_no, sizeof k.sign_no, "%s", sign_no);
   pthread_rwlock_rdlock(&srv->sign_mu);
-  const sign_entry *f = bsearch(&k, srv->signs, (size_t)srv->n_signs, sizeof k, sign_cmp);
+  const sign_entry *f = sign_find(srv, sign_no);
   int ok = f && !strcmp(f->code, code);
   pthread_rwlock_unlock(&srv->sign_mu);
   return ok;
@@ -168,10 +171,8 @@ static int sign_valid(api_server *srv, const char *sign_no, const char *code) {
 
 int api_sign_opter(api_server *srv, const char *sign_no, const char *code, char *opter, size_t cap,
                    yb_err *e) {
-  sign_entry k;
-  snprintf(k.sign_no, sizeof k.sign_no, "%s", sign_no);
   pthread_rwlock_rdlock(&srv->sign_mu);
-  const sign_entry *f = bsearch(&k, srv->signs, (size_t)srv->n_signs, sizeof k, sign_cmp);
+  const sign_entry *f = sign_find(srv, sign_no);
   int ok = f && !strcmp(f->code, code);
   if (ok) snprintf(opter, cap, "%s", f->opter);
   pthread_rwlock_unlock(&srv->sign_mu);
@@ -186,9 +187,10 @@ int api_server_new(store *s, api_server **out, yb_err *e) {
   srv->nonces = hsi_nonces_new();
   store_conn *c = store_reader(s, e);
   int rc = c ? 0 : YB_ESTORE;
-  if (!rc) rc = store_meta_get(c, "region", srv->region, sizeof srv->region, e);
+  if (!rc && (rc = store_meta_get(c, "region", srv->region, sizeof srv->region, e)) == YB_ENOT_FOUND)
+    yb_fail(e, rc, "db", "not initialized: run `yibao init --db FILE [--demo]` first");
   if (!rc) rc = store_inst_each(c, load_inst, srv, e);
-  if (!rc) qsort(srv->inst, (size_t)srv->n_inst, sizeof *srv->inst, inst_cmp);
+  if (!rc && srv->n_inst) qsort(srv->inst, (size_t)srv->n_inst, sizeof *srv->inst, inst_cmp);
   if (!rc) rc = store_signin_each_active(c, load_sign, srv, e);
   if (!rc) {
     rc = store_policy_each(c, load_policy, srv, e);
@@ -232,7 +234,7 @@ static const store_inst *inst_by(api_server *srv, int scheme, const char *who) {
   if (scheme == HSI_SCHEME_HMAC) {
     store_inst k;
     snprintf(k.fixmedins_code, sizeof k.fixmedins_code, "%s", who);
-    return bsearch(&k, srv->inst, (size_t)srv->n_inst, sizeof k, inst_cmp);
+    return srv->n_inst ? bsearch(&k, srv->inst, (size_t)srv->n_inst, sizeof k, inst_cmp) : NULL;
   }
   for (int i = 0; i < srv->n_inst; i++)
     if (srv->inst[i].access_key[0] && !strcmp(srv->inst[i].access_key, who)) return &srv->inst[i];

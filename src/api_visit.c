@@ -171,12 +171,9 @@ int api_cancel_visit(api_req *r, store_visit *v, yb_err *e) {
   void *a[2] = {r->c, e};
   if ((rc = store_fee_each(r->c, v->mdtrt_id, NULL, STORE_FEE_UNSETTLED, cancel_unsettled, a, e)))
     return rc;
-  store_visit full;
-  if ((rc = store_visit_get(r->c, v->mdtrt_id, &full, 1, e))) return rc;
-  full.state = STORE_VISIT_CANCELLED;
-  rc = store_visit_put(r->c, &full, e);
-  free((char *)full.info);
-  return rc;
+  v->state = STORE_VISIT_CANCELLED;
+  v->info = NULL;
+  return store_visit_update(r->c, v, e);
 }
 
 int api_2202(api_req *r, yb_err *e) {
@@ -213,7 +210,7 @@ static int visit_update(api_req *r, store_visit *v, const char *key, json_t *nod
   char *text = dump(info);
   json_decref(info);
   v->info = text;
-  rc = store_visit_put(r->c, v, e);
+  rc = store_visit_update(r->c, v, e);
   free(text);
   v->info = NULL;
   return rc;
@@ -323,14 +320,13 @@ static int fee_parse(api_req *r, json_t *row, const char *path, const store_visi
 
 typedef struct batch_check {
   const char *bch, *dise;
-  int settled;
-  char other_dise[32];
+  int settled, other_dise;
 } batch_check;
 
 static int check_batch_row(const store_fee *f, void *arg) {
   batch_check *b = arg;
   if (f->setl_id[0]) b->settled = 1;
-  if (strcmp(f->dise_codg, b->dise)) snprintf(b->other_dise, sizeof b->other_dise, "%s", f->dise_codg);
+  if (strcmp(f->dise_codg, b->dise)) b->other_dise = 1;
   return 0;
 }
 
@@ -402,15 +398,14 @@ static int upload(api_req *r, int ipt, yb_err *e) {
       rc = 0, yb_err_clear(e);
     if (rc) break;
     if (!ipt) { /* one dise_codg per batch; a settled batch takes no more lines */
-      batch_check b = {fees[i].chrg_bchno, fees[i].dise_codg, 0, ""};
+      batch_check b = {fees[i].chrg_bchno, fees[i].dise_codg, 0, 0};
       for (size_t k = 0; k < i; k++)
-        if (!strcmp(fees[k].chrg_bchno, b.bch) && strcmp(fees[k].dise_codg, b.dise))
-          snprintf(b.other_dise, sizeof b.other_dise, "%s", fees[k].dise_codg);
+        if (!strcmp(fees[k].chrg_bchno, b.bch) && strcmp(fees[k].dise_codg, b.dise)) b.other_dise = 1;
       if ((rc = store_fee_each(r->c, v.mdtrt_id, b.bch, STORE_FEE_VALID, check_batch_row, &b, e))) break;
       snprintf(field, sizeof field, "%s.chrg_bchno", path);
       if (b.settled)
         rc = yb_fail(e, YB_ECONFLICT, field, "batch %s is already settled", b.bch);
-      else if (b.other_dise[0])
+      else if (b.other_dise)
         rc = yb_fail(e, YB_EMISMATCH, field, "all rows of batch %s must carry one dise_codg", b.bch);
     } else if (fees[i].cnt < 0) { /* a return: net against its original line */
       snprintf(field, sizeof field, "%s.init_feedetl_sn", path);
@@ -506,7 +501,7 @@ int api_2205(api_req *r, yb_err *e) {
   cancel_ctx x = {r->c, e, 0, 0};
   int all = !strcmp(bch, "0000");
   if (!all) { /* a batch with settled lines stays whole */
-    batch_check b = {bch, "", 0, ""};
+    batch_check b = {bch, "", 0, 0};
     if ((rc = store_fee_each(r->c, mdtrt_id, bch, STORE_FEE_VALID, check_batch_row, &b, e))) return rc;
     if (b.settled)
       return yb_fail(e, YB_ECONFLICT, "input.data.chrg_bchno",

@@ -1,6 +1,7 @@
 /* cmd_server.c — `yibao serve` (the national interface over HTTP), `yibao init` (a database,
  * optionally with a deterministic demo region) and `yibao sign` (request signing headers). */
 #include <dirent.h>
+#include <malloc.h>
 #include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
@@ -65,6 +66,11 @@ int cmd_serve(int argc, char **argv) {
     store_close(st);
     return fail("loading the region", &e);
   }
+  /* keep freed memory for the next request instead of trimming and re-growing the heap */
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 64 << 20);
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_MXFAST, 0); /* no fastbins: a large malloc then has nothing to consolidate */
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
@@ -85,6 +91,10 @@ int cmd_serve(int argc, char **argv) {
   sigwait(&set, &sig);
   fprintf(stderr, "yibao: signal %d, stopping\n", sig);
   http_stop(h);
+  uint64_t batches = 0, jobs = 0;
+  store_stats(st, &batches, &jobs);
+  fprintf(stderr, "yibao: %llu writes committed in %llu batches\n", (unsigned long long)jobs,
+          (unsigned long long)batches);
   api_server_free(srv);
   store_close(st);
   return 0;
@@ -145,7 +155,7 @@ static void demo_secret(const char *code, char *out) {
 
 typedef struct init_ctx {
   const char *dir;
-  int demo;
+  int demo, update;
   char region[8];
 } init_ctx;
 
@@ -320,7 +330,14 @@ static int init_tx(store_conn *w, void *arg, yb_err *e) {
   init_ctx *x = arg;
   char have[8];
   int rc = store_meta_get(w, "region", have, sizeof have, e);
-  if (!rc) return yb_fail(e, YB_ECONFLICT, "--db", "already initialized (region %s)", have);
+  if (!rc && x->update) { /* new policy years or versions and catalogs into a running region */
+    snprintf(x->region, sizeof x->region, "%s", have);
+    if ((rc = load_docs(w, x, e))) return rc;
+    snprintf(x->region, sizeof x->region, "%s", have);
+    return store_log(w, "", "init", "init", "", "", "init --update", e);
+  }
+  if (!rc) return yb_fail(e, YB_ECONFLICT, "--db", "already initialized (region %s): use --update", have);
+  if (x->update) return yb_fail(e, YB_ENOT_FOUND, "--db", "not initialized yet: run without --update");
   yb_err_clear(e);
   if ((rc = load_docs(w, x, e))) return rc;
   if ((rc = store_meta_set(w, "region", x->region, e))) return rc;
@@ -330,19 +347,29 @@ static int init_tx(store_conn *w, void *arg, yb_err *e) {
 
 int cmd_init(int argc, char **argv) {
   const char *db = cmd_opt(argc, argv, "--db");
-  init_ctx x = {cmd_opt(argc, argv, "--policies"), cmd_flag(argc, argv, "--demo"), ""};
-  if (!db) {
-    fprintf(stderr, "usage: yibao init --db FILE [--demo] [--policies DIR]\n");
+  init_ctx x = {cmd_opt(argc, argv, "--policies"), cmd_flag(argc, argv, "--demo"),
+                cmd_flag(argc, argv, "--update"), ""};
+  if (!db || (x.demo && x.update)) {
+    fprintf(stderr, "usage: yibao init --db FILE [--demo] [--policies DIR]\n"
+                    "       yibao init --db FILE --update [--policies DIR]   (load new policies/catalogs)\n");
     return 2;
   }
   if (!x.dir) x.dir = "policies";
   yb_err e = {0};
   store *st = NULL;
-  if (store_open(db, &st, &e)) return fail(db, &e);
-  int rc = store_write(st, init_tx, &x, &e);
+  int existed = access(db, F_OK) == 0;
+  int rc = store_open(db, &st, &e);
+  if (!rc) rc = store_write(st, init_tx, &x, &e);
   store_close(st);
+  if (rc && !existed) { /* leave no half-made database behind */
+    char p[4200];
+    unlink(db);
+    snprintf(p, sizeof p, "%s-wal", db), unlink(p);
+    snprintf(p, sizeof p, "%s-shm", db), unlink(p);
+  }
   if (rc) return fail("init", &e);
-  printf("\n%s: region %s ready%s\n", db, x.region, x.demo ? " with the demo data above" : "");
+  printf("\n%s: region %s %s%s\n", db, x.region, x.update ? "updated" : "ready",
+         x.demo ? " with the demo data above" : "");
   return 0;
 }
 

@@ -14,7 +14,7 @@
 typedef struct store store;           /* the database */
 typedef struct store_conn store_conn; /* one connection, used by one thread at a time */
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Open (creating if absent) and migrate the schema. *out is new (store_close). */
 int store_open(const char *path, store **out, yb_err *e);
@@ -165,6 +165,8 @@ int store_meta_get(store_conn *c, const char *key, char *out, size_t cap, yb_err
 int store_seq_next(store_conn *c, const char *name, int64_t *out, yb_err *e);
 
 int store_visit_put(store_conn *c, const store_visit *v, yb_err *e); /* insert or replace */
+/* Update med_type, endtime, dise_codg/name, diag, state, and info when v->info is not NULL. */
+int store_visit_update(store_conn *c, const store_visit *v, yb_err *e);
 /* out->info is malloc'd (free it) when want_info, else NULL. */
 int store_visit_get(store_conn *c, const char *mdtrt_id, store_visit *out, int want_info, yb_err *e);
 int store_visit_find_otp(store_conn *c, const char *fixmedins_code, const char *ipt_otp_no,

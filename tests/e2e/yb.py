@@ -61,7 +61,8 @@ class Client:
             secrets.token_hex(2)
 
     def envelope(self, infno, inp, msgid=None, **over):
-        env = {"infno": infno, "msgid": msgid or self.msgid(), "mdtrtarea_admvs": REGION,
+        self.last_msgid = msgid = msgid or self.msgid()
+        env = {"infno": infno, "msgid": msgid, "mdtrtarea_admvs": REGION,
                "insuplc_admdvs": "", "recer_sys_code": "YBXT", "dev_no": "", "dev_safe_info": "",
                "cainfo": "", "signtype": "", "infver": "V1.0", "opter_type": "1",
                "opter": self.opter, "opter_name": "收费员甲", "inf_time": time.strftime("%Y-%m-%d %H:%M:%S"),

@@ -1,0 +1,330 @@
+/* bench/settle.c — load driver for `make bench-settle`: C concurrent keep-alive connections
+ * over loopback, each running full outpatient flows (2201 register → 2203 visit → 2204 fees →
+ * 2207 settle) against a `yibao serve` on a demo database, signed like a real client. Then,
+ * on the same disk, the naive limit: one SQLite insert transaction per settlement with the
+ * same durability (WAL, synchronous=FULL). Prints `name: value` lines. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hsi.h"
+
+#define MAX_LAT 2000000
+
+static const char *host = "127.0.0.1";
+static int port;
+static double seconds = 10;
+static char region[8] = "411500";
+static atomic_long n_settle, n_req, n_fail;
+static double *lat_settle, *lat_req;
+static atomic_long i_settle, i_req, msg_seq, otp_seq;
+static double t_end;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef struct conn {
+  int fd, id;
+  char code[16], secret[40], sign_no[40], opter[16];
+  char *buf;
+  size_t cap;
+  long seq;
+} conn;
+
+static int dial(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {0};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)port);
+  inet_pton(AF_INET, host, &sa.sin_addr);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w <= 0) {
+      if (w < 0 && errno == EINTR) continue;
+      return -1;
+    }
+    p += w, n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* POST the envelope; returns the parsed reply (new) or NULL. */
+static json_t *call(conn *c, const char *infno, json_t *input) {
+  /* like a HIS: institution code + yyyyMMddHHmmss + a running number */
+  char msgid[48], stamp[16];
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+  snprintf(msgid, sizeof msgid, "%s%s%08ld", c->code, stamp, atomic_fetch_add(&msg_seq, 1) % 100000000);
+  ++c->seq;
+  json_t *env = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "infno", infno, "msgid", msgid,
+                          "mdtrtarea_admvs", region, "insuplc_admdvs", "", "opter_type", "1", "opter",
+                          c->opter, "opter_name", "bench", "fixmedins_code", c->code, "sign_no",
+                          c->sign_no, "input", input);
+  char *body = json_dumps(env, JSON_COMPACT);
+  json_decref(env);
+  size_t blen = strlen(body);
+  char ts[24], nonce[40], sig[160], head[768];
+  snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
+  snprintf(nonce, sizeof nonce, "%d-%ld-%lx", c->id, c->seq, (long)random());
+  hsi_sign_hmac(c->secret, ts, nonce, body, blen, sig);
+  int hl = snprintf(head, sizeof head,
+                    "POST /fsi/api/rsfComIfsService/callService HTTP/1.1\r\nHost: %s\r\n"
+                    "Content-Type: application/json;charset=UTF-8\r\nContent-Length: %zu\r\n"
+                    "x-yb-code: %s\r\nx-yb-timestamp: %s\r\nx-yb-nonce: %s\r\nx-yb-signature: %s\r\n\r\n",
+                    host, blen, c->code, ts, nonce, sig);
+  double t0 = now_s();
+  if (write_all(c->fd, head, (size_t)hl) || write_all(c->fd, body, blen)) {
+    free(body);
+    return NULL;
+  }
+  free(body);
+  size_t got = 0, need = 0, hdr_end = 0;
+  for (;;) {
+    if (got + 4096 > c->cap) {
+      c->cap = c->cap ? c->cap * 2 : 65536;
+      c->buf = realloc(c->buf, c->cap + 1);
+    }
+    ssize_t r = read(c->fd, c->buf + got, c->cap - got);
+    if (r <= 0) return NULL;
+    got += (size_t)r;
+    c->buf[got] = 0;
+    if (!hdr_end) {
+      char *e = strstr(c->buf, "\r\n\r\n");
+      if (!e) continue;
+      hdr_end = (size_t)(e - c->buf) + 4;
+      char *cl = strcasestr(c->buf, "Content-Length:");
+      if (!cl) return NULL;
+      need = hdr_end + strtoul(cl + 15, NULL, 10);
+    }
+    if (got >= need) break;
+  }
+  double ms = (now_s() - t0) * 1000;
+  long i = atomic_fetch_add(&i_req, 1);
+  if (i < MAX_LAT) lat_req[i] = ms;
+  if (!strcmp(infno, "2207")) {
+    long k = atomic_fetch_add(&i_settle, 1);
+    if (k < MAX_LAT) lat_settle[k] = ms;
+  }
+  atomic_fetch_add(&n_req, 1);
+  json_t *j = json_loadb(c->buf + hdr_end, need - hdr_end, 0, NULL);
+  if (!j || json_integer_value(json_object_get(j, "infcode")) != 0) {
+    if (atomic_fetch_add(&n_fail, 1) < 5)
+      fprintf(stderr, "bench: %s failed: %.300s\n", infno, c->buf + hdr_end);
+    json_decref(j);
+    return NULL;
+  }
+  return j;
+}
+
+/* Local demo persons with a 2024 enrollment (the filer 0010 is insured elsewhere). */
+static const int persons[] = {1, 2, 3, 4, 5, 6, 8, 9, 11, 12, 13};
+static const char *const cert[] = {"", "411500198001010011", "411500198505120022", "411500195503200031",
+                                   "411500196208080042", "411500197011300051", "411500201906010061", "",
+                                   "411500197809090081", "411500195004040091", "", "411500195807070112",
+                                   "411500196010100121", "411500198303030132"};
+static const char *const insutype[] = {"", "390", "310", "310", "390", "390", "390", "", "310", "310",
+                                       "", "390", "310", "310"};
+
+static int flow(conn *c) {
+  int k = persons[(c->seq / 4 + (long)c->id) % (long)(sizeof persons / sizeof persons[0])];
+  char psn[32], otp[32], mdtrt[32];
+  snprintf(psn, sizeof psn, "%s0000000000%04d", region, k);
+  snprintf(otp, sizeof otp, "MZ%010ld", atomic_fetch_add(&otp_seq, 1)); /* the hospital's serial */
+  json_t *r = call(c, "2201", json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}", "data",
+                                        "psn_no", psn, "insutype", insutype[k], "begntime",
+                                        "2024-03-15 09:30:00", "mdtrt_cert_type", "02",
+                                        "mdtrt_cert_no", cert[k], "ipt_otp_no", otp, "atddr_no", "D1",
+                                        "dr_name", "医生", "dept_code", "NK", "dept_name", "内科",
+                                        "caty", "A03"));
+  if (!r) return -1;
+  snprintf(mdtrt, sizeof mdtrt, "%s",
+           json_string_value(json_object_get(json_object_get(json_object_get(r, "output"), "data"), "mdtrt_id")));
+  json_decref(r);
+  r = call(c, "2203", json_pack("{s:{s:s,s:s,s:s,s:s},s:[{s:s,s:i,s:s,s:s,s:s,s:s}]}", "mdtrtinfo",
+                                "mdtrt_id", mdtrt, "psn_no", psn, "med_type", "11", "begntime",
+                                "2024-03-15 09:30:00", "diseinfo", "diag_type", "1", "diag_srt_no", 1,
+                                "diag_code", "J06.9", "diag_name", "急性上呼吸道感染", "diag_time",
+                                "2024-03-15 09:35:00", "vali_flag", "1"));
+  if (!r) return -1;
+  json_decref(r);
+  json_t *fees = json_pack(
+      "[{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}]",
+      "feedetl_sn", "1", "mdtrt_id", mdtrt, "psn_no", psn, "chrg_bchno", "CB1", "fee_ocur_time",
+      "2024-03-15 09:40:00", "med_list_codg", "XJ01CAD001A001010199999", "medins_list_codg", "YP1",
+      "det_item_fee_sumamt", "37.00", "cnt", "2", "pric", "18.50", "hosp_appr_flag", "0", "feedetl_sn",
+      "2", "mdtrt_id", mdtrt, "psn_no", psn, "chrg_bchno", "CB1", "fee_ocur_time", "2024-03-15 09:41:00",
+      "med_list_codg", "9902000400000099", "medins_list_codg", "XM1", "det_item_fee_sumamt", "10.00",
+      "cnt", "1", "pric", "10.00", "hosp_appr_flag", "0");
+  r = call(c, "2204", json_pack("{s:o}", "feedetail", fees));
+  if (!r) return -1;
+  /* the four figures 2207 must repeat: the sum of the lines' split */
+  double sum[4] = {0};
+  const char *keys[4] = {"fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt", "inscp_scp_amt"};
+  size_t i;
+  json_t *row;
+  json_array_foreach(json_object_get(json_object_get(r, "output"), "result"), i, row)
+    for (int q = 0; q < 4; q++) sum[q] += json_number_value(json_object_get(row, keys[q]));
+  json_decref(r);
+  char a[4][32];
+  for (int q = 0; q < 4; q++) snprintf(a[q], sizeof a[q], "%.2f", sum[q]);
+  r = call(c, "2207", json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}", "data",
+                                "psn_no", psn, "mdtrt_cert_type", "02", "mdtrt_cert_no", cert[k],
+                                "med_type", "11", "medfee_sumamt", "47.00", "psn_setlway", "01",
+                                "mdtrt_id", mdtrt, "chrg_bchno", "CB1", "acct_used_flag", "1",
+                                "insutype", insutype[k], "fulamt_ownpay_amt", a[0], "overlmt_selfpay",
+                                a[1], "preselfpay_amt", a[2], "inscp_scp_amt", a[3]));
+  if (!r) return -1;
+  json_decref(r);
+  atomic_fetch_add(&n_settle, 1);
+  return 0;
+}
+
+static void *worker(void *arg) {
+  conn *c = arg;
+  static const int insts[] = {1, 2, 4};
+  snprintf(c->code, sizeof c->code, "H%s%05d", region, insts[c->id % 3]);
+  char seed[64], hexd[65];
+  snprintf(seed, sizeof seed, "yibao-demo-secret:%s", c->code);
+  hsi_sha256_hex(seed, strlen(seed), hexd);
+  snprintf(c->secret, 33, "%.32s", hexd);
+  snprintf(c->opter, sizeof c->opter, "B%03d", c->id);
+  c->fd = dial();
+  if (c->fd < 0) return NULL;
+  json_t *r = call(c, "9001", json_pack("{s:{s:s,s:s,s:s}}", "signIn", "opter_no", c->opter, "mac", "00",
+                                        "ip", "127.0.0.1"));
+  if (!r) return NULL;
+  snprintf(c->sign_no, sizeof c->sign_no, "%s",
+           json_string_value(json_object_get(json_object_get(json_object_get(r, "output"), "signinoutb"),
+                                             "sign_no")));
+  json_decref(r);
+  while (now_s() < t_end)
+    if (flow(c)) {
+      close(c->fd); /* start clean after a failure */
+      if ((c->fd = dial()) < 0) break;
+    }
+  close(c->fd);
+  return NULL;
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, long n, double p) {
+  if (n <= 0) return 0;
+  long i = (long)(p * (double)(n - 1));
+  return v[i];
+}
+
+/* One insert per transaction, WAL, synchronous=FULL: what a commit per request would allow. */
+static double sqlite_limit(const char *dir, double secs) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/bench-limit.db", dir);
+  unlink(path);
+  sqlite3 *db;
+  if (sqlite3_open(path, &db) != SQLITE_OK) return 0;
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                   "CREATE TABLE s(id INTEGER PRIMARY KEY, psn_no TEXT, amount INTEGER, body TEXT);",
+                   NULL, NULL, NULL);
+  sqlite3_stmt *st;
+  sqlite3_prepare_v2(db, "INSERT INTO s(psn_no, amount, body) VALUES(?1, ?2, ?3)", -1, &st, NULL);
+  char body[600];
+  memset(body, 'x', sizeof body - 1);
+  body[sizeof body - 1] = 0;
+  long n = 0;
+  double t0 = now_s(), t;
+  while ((t = now_s()) - t0 < secs) {
+    sqlite3_bind_text(st, 1, "41150000000000000001", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, n);
+    sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) break;
+    sqlite3_reset(st);
+    n++;
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  char wal[1100];
+  unlink(path);
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  unlink(wal);
+  snprintf(wal, sizeof wal, "%s-shm", path);
+  unlink(wal);
+  return (double)n / (t - t0);
+}
+
+int main(int argc, char **argv) {
+  int conc = 64;
+  const char *dir = ".";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--host")) host = argv[i + 1];
+    else if (!strcmp(argv[i], "--concurrency")) conc = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--seconds")) seconds = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--dir")) dir = argv[i + 1];
+    else if (!strcmp(argv[i], "--region")) snprintf(region, sizeof region, "%s", argv[i + 1]);
+  }
+  if (!port || conc < 1) {
+    fprintf(stderr, "usage: bench-settle --port N [--host H] [--concurrency 64] [--seconds 10] [--dir D]\n");
+    return 2;
+  }
+  lat_settle = calloc(MAX_LAT, sizeof *lat_settle);
+  lat_req = calloc(MAX_LAT, sizeof *lat_req);
+  conn *cs = calloc((size_t)conc, sizeof *cs);
+  pthread_t *th = calloc((size_t)conc, sizeof *th);
+  double t0 = now_s();
+  t_end = t0 + seconds;
+  for (int i = 0; i < conc; i++) {
+    cs[i].id = i;
+    pthread_create(&th[i], NULL, worker, &cs[i]);
+  }
+  for (int i = 0; i < conc; i++) pthread_join(th[i], NULL);
+  double el = now_s() - t0;
+  long ns = atomic_load(&i_settle), nr = atomic_load(&i_req);
+  if (ns > MAX_LAT) ns = MAX_LAT;
+  if (nr > MAX_LAT) nr = MAX_LAT;
+  qsort(lat_settle, (size_t)ns, sizeof *lat_settle, cmp_d);
+  qsort(lat_req, (size_t)nr, sizeof *lat_req, cmp_d);
+  double sps = (double)atomic_load(&n_settle) / el;
+  printf("concurrency: %d\n", conc);
+  printf("seconds: %.1f\n", el);
+  printf("settlements: %ld\n", atomic_load(&n_settle));
+  printf("failed_requests: %ld\n", atomic_load(&n_fail));
+  printf("settlements_per_sec: %.0f\n", sps);
+  printf("requests_per_sec: %.0f\n", (double)atomic_load(&n_req) / el);
+  printf("p50_ms: %.2f\n", pct(lat_settle, ns, 0.50));
+  printf("p99_ms: %.2f\n", pct(lat_settle, ns, 0.99));
+  printf("all_requests_p50_ms: %.2f\n", pct(lat_req, nr, 0.50));
+  printf("all_requests_p99_ms: %.2f\n", pct(lat_req, nr, 0.99));
+  fflush(stdout);
+  double lim = sqlite_limit(dir, 3.0);
+  printf("sqlite_limit_per_sec: %.0f\n", lim);
+  printf("ratio: %.2f\n", lim > 0 ? sps / lim : 0);
+  return atomic_load(&n_settle) > 0 ? 0 : 1;
+}

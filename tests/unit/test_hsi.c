@@ -1,0 +1,165 @@
+/* test_hsi.c — the envelope as real clients send it, replies, the three signing schemes
+ * (vectors computed independently with Python's hmac/hashlib), and the nonce cache. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hsi.h"
+
+#define ENV_HEAD                                                                               \
+  "\"msgid\":\"H41150000001202403150930120001\",\"mdtrtarea_admvs\":\"411500\","            \
+  "\"insuplc_admdvs\":\"\",\"opter_type\":1,\"opter\":\"OP1\",\"fixmedins_code\":\"H41150000001\""
+
+static int parse(const char *body, const char *path_infno, hsi_env *env, yb_err *e) {
+  json_t *root = NULL, *input = NULL;
+  int rc = hsi_parse(body, strlen(body), path_infno, &root, env, &input, e);
+  if (!rc) assert_true(json_is_object(input));
+  json_decref(root);
+  return rc;
+}
+
+static void test_parse_variants(void **state) {
+  (void)state;
+  hsi_env env;
+  yb_err e = {0};
+  assert_int_equal(parse("{\"infno\":\"2203A\"," ENV_HEAD ",\"input\":{\"mdtrtinfo\":{}}}", "", &env, &e), 0);
+  assert_string_equal(env.infno, "2203A");
+  assert_string_equal(env.opter_type, "1");
+  /* CRLF indentation, input as a JSON string, extra keys */
+  assert_int_equal(parse("{\r\n  \"infno\": \"1101\",\r\n  " ENV_HEAD ",\r\n  \"hisVer\": 3,\r\n"
+                         "  \"input\": \"{\\\"data\\\":{\\\"a\\\":1}}\"\r\n}", "", &env, &e), 0);
+  /* infno only in the path */
+  assert_int_equal(parse("{" ENV_HEAD ",\"input\":{}}", "2207", &env, &e), 0);
+  assert_string_equal(env.infno, "2207");
+}
+
+static void test_parse_refusals(void **state) {
+  (void)state;
+  hsi_env env;
+  yb_err e = {0};
+  assert_int_equal(parse("{\"infno\":", "", &env, &e), YB_EPARSE);
+  assert_string_equal(e.field, "body");
+  assert_int_equal(parse("[]", "", &env, &e), YB_ETYPE);
+  assert_int_equal(parse("{\"infno\":\"1101\"," ENV_HEAD ",\"input\":{}}", "2207", &env, &e), YB_EINVAL);
+  assert_string_equal(e.field, "infno");
+  assert_int_equal(parse("{\"infno\":\"1101\"," ENV_HEAD "}", "", &env, &e), YB_EMISSING);
+  assert_string_equal(e.field, "input");
+  assert_int_equal(parse("{\"infno\":\"1101\"," ENV_HEAD ",\"input\":[1]}", "", &env, &e), YB_ETYPE);
+  assert_int_equal(parse("{\"infno\":\"1101\"," ENV_HEAD ",\"input\":\"nope\"}", "", &env, &e), YB_EPARSE);
+  assert_string_equal(e.field, "input");
+  assert_int_equal(parse("{\"infno\":\"1101\",\"msgid\":\"M 1\",\"mdtrtarea_admvs\":\"411500\","
+                         "\"opter_type\":\"1\",\"opter\":\"a\",\"fixmedins_code\":\"H\",\"input\":{}}",
+                         "", &env, &e), YB_EINVAL);
+  assert_string_equal(e.field, "msgid");
+  assert_int_equal(parse("{\"infno\":\"1101\",\"msgid\":\"M1\",\"mdtrtarea_admvs\":\"4115\","
+                         "\"opter_type\":\"1\",\"opter\":\"a\",\"fixmedins_code\":\"H\",\"input\":{}}",
+                         "", &env, &e), YB_EINVAL);
+  assert_string_equal(e.field, "mdtrtarea_admvs");
+  assert_int_equal(parse("{\"infno\":\"1101\",\"msgid\":\"M1\",\"mdtrtarea_admvs\":\"411500\","
+                         "\"opter_type\":\"9\",\"opter\":\"a\",\"fixmedins_code\":\"H\",\"input\":{}}",
+                         "", &env, &e), YB_EUNKNOWN_CODE);
+  assert_string_equal(e.field, "opter_type");
+  char deep[200] = "";
+  for (int i = 0; i < 20; i++) strcat(deep, "[");
+  for (int i = 0; i < 20; i++) strcat(deep, "]");
+  assert_int_equal(parse(deep, "", &env, &e), YB_ELIMIT);
+  assert_int_equal(hsi_json_depth("{\"a\":\"[[[[\"}", 11), 1); /* brackets in strings do not count */
+}
+
+static void test_reply_shape(void **state) {
+  (void)state;
+  json_t *out = json_pack("{s:f}", "hifp_pay", 34.98);
+  char *t = hsi_reply("411500", 7, "20240315093012310", 0, "", out);
+  json_t *j = json_loads(t, 0, NULL);
+  assert_int_equal(json_integer_value(json_object_get(j, "infcode")), 0);
+  assert_string_equal(json_string_value(json_object_get(j, "inf_refmsgid")), "411500202403150930120000000007");
+  assert_int_equal(strlen(json_string_value(json_object_get(j, "respond_time"))), 17);
+  assert_non_null(strstr(t, "34.98"));
+  json_decref(j);
+  free(t);
+  t = hsi_reply("411500", 8, "20240315093012310", -1, "input.data.psn_no: required", NULL);
+  j = json_loads(t, 0, NULL);
+  assert_int_equal(json_integer_value(json_object_get(j, "infcode")), -1);
+  assert_true(json_is_object(json_object_get(j, "output")));
+  json_decref(j);
+  json_decref(out);
+  free(t);
+  t = hsi_gateway_reply(401, "签名不一致!");
+  assert_string_equal(t, "{\"code\":401,\"message\":\"签名不一致!\"}");
+  free(t);
+}
+
+static void test_sign_vectors(void **state) {
+  (void)state;
+  char sig[160];
+  hsi_sign_hmac("secret", "1700000000", "abc", "{\"a\":1}", 7, sig);
+  assert_string_equal(sig, "44909f3aade33d9ad924c3a62d014fe9989b96548cb0aa7800c17903c4690c33");
+  hsi_sign_tif("secret", "1700000000", "abc", sig);
+  assert_string_equal(sig, "fdc48fe9d788109715ef6992d91898144cf86682942883a8ceec4dfebddb3d0f");
+  hsi_sign_api("SK", "AK", "2207", "1710466212000", "1.0.0", sig);
+  assert_string_equal(sig, "+PNn7lpjgINL41WtBfm1KKL6DrM=");
+}
+
+static void test_verify(void **state) {
+  (void)state;
+  hsi_auth a;
+  memset(&a, 0, sizeof a);
+  const char *who;
+  assert_int_equal(hsi_auth_scheme(&a, &who), -1);
+  strcpy(a.yb_code, "H1");
+  strcpy(a.yb_ts, "1700000000");
+  strcpy(a.yb_nonce, "abc");
+  assert_int_equal(hsi_auth_scheme(&a, &who), -1); /* incomplete */
+  hsi_sign_hmac("secret", a.yb_ts, a.yb_nonce, "{\"a\":1}", 7, a.yb_sig);
+  assert_int_equal(hsi_auth_scheme(&a, &who), HSI_SCHEME_HMAC);
+  assert_string_equal(who, "H1");
+  assert_null(hsi_verify(&a, HSI_SCHEME_HMAC, "secret", "{\"a\":1}", 7, 1700000100));
+  for (char *p = a.yb_sig; *p; p++) *p = (char)(*p >= 'a' && *p <= 'f' ? *p - 32 : *p); /* upper hex */
+  assert_null(hsi_verify(&a, HSI_SCHEME_HMAC, "secret", "{\"a\":1}", 7, 1700000100));
+  assert_string_equal(hsi_verify(&a, HSI_SCHEME_HMAC, "secret", "{\"a\":2}", 7, 1700000100), "签名不一致!");
+  assert_string_equal(hsi_verify(&a, HSI_SCHEME_HMAC, "other", "{\"a\":1}", 7, 1700000100), "签名不一致!");
+  assert_string_equal(hsi_verify(&a, HSI_SCHEME_HMAC, "secret", "{\"a\":1}", 7, 1700000000 + 301),
+                      "签名时间戳超时!");
+  strcpy(a.yb_ts, "17e8");
+  assert_string_equal(hsi_verify(&a, HSI_SCHEME_HMAC, "secret", "{\"a\":1}", 7, 1700000000), "签名时间戳超时!");
+  hsi_auth t;
+  memset(&t, 0, sizeof t);
+  strcpy(t.api_ak, "AK");
+  strcpy(t.api_name, "2207");
+  strcpy(t.api_version, "1.0.0");
+  strcpy(t.api_ts, "1710466212000");
+  strcpy(t.api_sig, "+PNn7lpjgINL41WtBfm1KKL6DrM=");
+  assert_int_equal(hsi_auth_scheme(&t, &who), HSI_SCHEME_API);
+  assert_null(hsi_verify(&t, HSI_SCHEME_API, "SK", "", 0, 1710466212 + 1700)); /* 30 minutes */
+  assert_non_null(hsi_verify(&t, HSI_SCHEME_API, "SK", "", 0, 1710466212 + 1900));
+}
+
+static void test_nonces(void **state) {
+  (void)state;
+  hsi_nonces *n = hsi_nonces_new();
+  assert_int_equal(hsi_nonce_seen(n, "H1", "a", 1000, 100), 0);
+  assert_int_equal(hsi_nonce_seen(n, "H1", "a", 1000, 100), 1);
+  assert_int_equal(hsi_nonce_seen(n, "H2", "a", 1000, 100), 0); /* per institution */
+  assert_int_equal(hsi_nonce_seen(n, "H1", "a", 3000, 1001), 0); /* expired: the timestamp window refuses it anyway */
+  char k[32];
+  for (int i = 0; i < 100000; i++) { /* grows and prunes */
+    snprintf(k, sizeof k, "n%d", i);
+    assert_int_equal(hsi_nonce_seen(n, "H1", k, 5000 + i / 1000, 2000 + i / 1000), 0);
+  }
+  assert_int_equal(hsi_nonce_seen(n, "H1", "n99999", 9000, 2099), 1);
+  hsi_nonces_free(n);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_parse_variants), cmocka_unit_test(test_parse_refusals),
+      cmocka_unit_test(test_reply_shape),   cmocka_unit_test(test_sign_vectors),
+      cmocka_unit_test(test_verify),        cmocka_unit_test(test_nonces),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,336 @@
+/* test_store.c — the SQLite store: schema and migrations, records, group commit where a failing
+ * job rolls back alone, durability across reopen, the append-only write log. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static char dbpath[64];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dbpath, sizeof dbpath, "/tmp/yibao-test-store-%d.db", (int)getpid());
+  unlink(dbpath);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char p[80];
+  unlink(dbpath);
+  snprintf(p, sizeof p, "%s-wal", dbpath);
+  unlink(p);
+  snprintf(p, sizeof p, "%s-shm", dbpath);
+  unlink(p);
+  return 0;
+}
+
+static void person(store_person *p, const char *no, int64_t acct) {
+  memset(p, 0, sizeof *p);
+  snprintf(p->psn_no, sizeof p->psn_no, "%s", no);
+  strcpy(p->psn_cert_type, "01");
+  snprintf(p->certno, sizeof p->certno, "ID%s", no);
+  strcpy(p->psn_name, "测试");
+  strcpy(p->gend, "1");
+  strcpy(p->brdy, "1980-01-01");
+  strcpy(p->insuplc_admdvs, "411500");
+  strcpy(p->cvlserv_flag, "0");
+  p->acct_balc = acct;
+}
+
+static int seed(store_conn *w, void *arg, yb_err *e) {
+  (void)arg;
+  store_person p;
+  person(&p, "P1", 10000);
+  int rc = store_person_put(w, &p, e);
+  if (!rc) rc = store_meta_set(w, "region", "411500", e);
+  store_inst in = {0};
+  strcpy(in.fixmedins_code, "H1");
+  strcpy(in.fixmedins_name, "医院");
+  strcpy(in.hosp_lv_code, "02");
+  strcpy(in.medins_type, "hospital");
+  strcpy(in.admdvs, "411500");
+  strcpy(in.secret, "s");
+  in.hosp_lv = 3;
+  if (!rc) rc = store_inst_put(w, &in, e);
+  store_visit v = {0};
+  strcpy(v.mdtrt_id, "V1");
+  strcpy(v.psn_no, "P1");
+  strcpy(v.fixmedins_code, "H1");
+  strcpy(v.kind, "otp");
+  strcpy(v.insutype, "390");
+  strcpy(v.med_type, "11");
+  strcpy(v.ipt_otp_no, "MZ1");
+  strcpy(v.begntime, "2024-03-15 09:00:00");
+  v.n_diag = 2;
+  strcpy(v.diag[0], "I10");
+  strcpy(v.diag[1], "E11.9");
+  v.state = STORE_VISIT_OPEN;
+  if (!rc) rc = store_visit_put(w, &v, e);
+  return rc;
+}
+
+static void test_schema_and_records(void **state) {
+  (void)state;
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  store_conn *r = store_reader(s, &e);
+  assert_non_null(r);
+  assert_int_equal(store_schema_version(r), STORE_SCHEMA_VERSION);
+  store_person p;
+  assert_int_equal(store_person_get(r, "P1", &p, &e), 0);
+  assert_int_equal(p.acct_balc, 10000);
+  assert_int_equal(store_person_get(r, "P9", &p, &e), YB_ENOT_FOUND);
+  assert_int_equal(store_person_find(r, "02", "IDP1", &p, &e), 0);
+  store_visit v;
+  assert_int_equal(store_visit_get(r, "V1", &v, 1, &e), 0);
+  assert_int_equal(v.n_diag, 2);
+  assert_string_equal(v.diag[1], "E11.9");
+  assert_string_equal(v.info, "{}");
+  free((char *)v.info);
+  assert_int_equal(store_visit_find_otp(r, "H1", "MZ1", &v, &e), 0);
+  char region[8];
+  assert_int_equal(store_meta_get(r, "region", region, sizeof region, &e), 0);
+  assert_string_equal(region, "411500");
+  store_close(s);
+  /* reopen: the data is there, the migration does not run twice */
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  r = store_reader(s, &e);
+  assert_int_equal(store_person_get(r, "P1", &p, &e), 0);
+  assert_int_equal(store_schema_version(r), STORE_SCHEMA_VERSION);
+  store_close(s);
+}
+
+static void fee(store_fee *f, const char *sn) {
+  memset(f, 0, sizeof *f);
+  strcpy(f->mdtrt_id, "V1");
+  snprintf(f->feedetl_sn, sizeof f->feedetl_sn, "%s", sn);
+  strcpy(f->psn_no, "P1");
+  strcpy(f->fixmedins_code, "H1");
+  strcpy(f->chrg_bchno, "B1");
+  strcpy(f->med_list_codg, "X");
+  strcpy(f->fee_ocur_time, "2024-03-15 09:10:00");
+  f->cnt = 10000;
+  f->pric = 1000000;
+  f->sumamt = 100;
+}
+
+typedef struct job {
+  store_job j;
+  int n, fail, done_rc, finished;
+  pthread_mutex_t *mu;
+  pthread_cond_t *cv;
+} job;
+
+/* Each job writes a fee line and an accumulator; failing ones fail after writing. */
+static int job_run(store_conn *w, store_job *sj) {
+  job *x = (job *)sj;
+  yb_err e = {0};
+  store_fee f;
+  char sn[16];
+  snprintf(sn, sizeof sn, "%d", x->n);
+  fee(&f, sn);
+  int rc = store_fee_put(w, &f, &e);
+  if (!rc) rc = store_accum_set(w, "P1", 2024, "pool", x->n, x->n, &e);
+  if (!rc) rc = store_acct_add(w, "P1", -1, &e);
+  if (!rc && x->fail) rc = YB_EINVAL;
+  return rc;
+}
+
+static void job_done(store_job *sj, int commit_rc) {
+  job *x = (job *)sj;
+  pthread_mutex_lock(x->mu);
+  x->done_rc = commit_rc;
+  x->finished = 1;
+  pthread_cond_broadcast(x->cv);
+  pthread_mutex_unlock(x->mu);
+}
+
+static int count_fee(const store_fee *f, void *arg) {
+  (void)f;
+  (*(int *)arg)++;
+  return 0;
+}
+
+static void test_group_commit(void **state) {
+  (void)state;
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  assert_int_equal(store_writer_start(s, &e), 0);
+  enum { N = 200 };
+  static job jobs[N];
+  pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+  for (int i = 0; i < N; i++) {
+    jobs[i] = (job){.n = i + 1, .fail = (i % 7 == 3), .mu = &mu, .cv = &cv};
+    jobs[i].j.run = job_run;
+    jobs[i].j.done = job_done;
+    store_submit(s, &jobs[i].j);
+  }
+  pthread_mutex_lock(&mu);
+  for (int i = 0; i < N; i++)
+    while (!jobs[i].finished) pthread_cond_wait(&cv, &mu);
+  pthread_mutex_unlock(&mu);
+  int failed = 0;
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(jobs[i].done_rc, 0);
+    assert_int_equal(jobs[i].j.rc, jobs[i].fail ? YB_EINVAL : 0);
+    failed += jobs[i].fail;
+  }
+  uint64_t batches, njobs;
+  store_stats(s, &batches, &njobs);
+  assert_int_equal(njobs, N + 1); /* and the seed */
+  assert_true(batches <= N);
+  store_conn *r = store_reader(s, &e);
+  int lines = 0;
+  assert_int_equal(store_fee_each(r, "V1", NULL, STORE_FEE_ALL, count_fee, &lines, &e), 0);
+  assert_int_equal(lines, N - failed); /* each failing job rolled back alone */
+  store_person p;
+  assert_int_equal(store_person_get(r, "P1", &p, &e), 0);
+  assert_int_equal(p.acct_balc, 10000 - (N - failed));
+  store_fee f;
+  assert_int_equal(store_fee_get(r, "V1", "4", &f, &e), YB_ENOT_FOUND); /* job 4 failed */
+  store_writer_stop(s);
+  store_close(s);
+}
+
+static int accum_sum(const char *b, int period, int64_t v, void *arg) {
+  (void)b, (void)period;
+  *(int64_t *)arg += v;
+  return 0;
+}
+
+static int lifecycle(store_conn *w, void *arg, yb_err *e) {
+  (void)arg;
+  store_fee f;
+  fee(&f, "1");
+  int rc = store_fee_put(w, &f, e);
+  if (rc) return rc;
+  assert_int_equal(store_fee_put(w, &f, e), YB_ECONFLICT); /* the same line twice */
+  store_setl st = {0};
+  strcpy(st.setl_id, "S1");
+  strcpy(st.mdtrt_id, "V1");
+  strcpy(st.psn_no, "P1");
+  strcpy(st.fixmedins_code, "H1");
+  strcpy(st.infno, "2207");
+  strcpy(st.msgid, "M1");
+  strcpy(st.insutype, "390");
+  strcpy(st.med_type, "11");
+  strcpy(st.clr_type, "11");
+  strcpy(st.setl_time, "2024-03-15 10:00:00");
+  st.year = 2024;
+  st.state = 1;
+  st.medfee_sumamt = 100;
+  if ((rc = store_setl_put(w, &st, e))) return rc;
+  if ((rc = store_fee_settle(w, "V1", "1", "S1", e))) return rc;
+  assert_int_equal(store_fee_settle(w, "V1", "1", "S1", e), YB_ECONFLICT);
+  assert_int_equal(store_fee_cancel(w, "V1", "1", e), YB_ECONFLICT); /* settled */
+  if ((rc = store_setl_cancel(w, "S1", e))) return rc;
+  assert_int_equal(store_setl_cancel(w, "S1", e), YB_ECONFLICT); /* twice */
+  if ((rc = store_fee_unsettle(w, "S1", e))) return rc;
+  if ((rc = store_fee_cancel(w, "V1", "1", e))) return rc;
+  assert_int_equal(store_acct_add(w, "P1", -20000, e), YB_ECONFLICT); /* never below zero */
+  if ((rc = store_msg_put(w, "H1", "M1", "2207", "h", "P1", "{\"infcode\":0}", e))) return rc;
+  assert_int_equal(store_msg_put(w, "H1", "M1", "2207", "h", "P1", "{}", e), YB_ECONFLICT);
+  if ((rc = store_accum_set(w, "P1", 2024, "pool", 0, 500, e))) return rc;
+  if ((rc = store_accum_set(w, "P1", 2024, "pool", 0, 700, e))) return rc;
+  int64_t a, b;
+  if ((rc = store_seq_next(w, "JS", &a, e)) || (rc = store_seq_next(w, "JS", &b, e))) return rc;
+  assert_int_equal(b, a + 1);
+  return store_log(w, "H1", "OP", "2207", "M1", "P1", "test", e);
+}
+
+static void test_lifecycle_and_log(void **state) {
+  (void)state;
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  assert_int_equal(store_write(s, lifecycle, NULL, &e), 0);
+  store_conn *r = store_reader(s, &e);
+  char *infno, *hash, *psn, *resp;
+  assert_int_equal(store_msg_get(r, "H1", "M1", &infno, &hash, &psn, &resp, &e), 0);
+  assert_string_equal(resp, "{\"infcode\":0}");
+  free(infno), free(hash), free(psn), free(resp);
+  assert_int_equal(store_msg_get(r, "H2", "M1", &infno, &hash, &psn, &resp, &e), YB_ENOT_FOUND);
+  int64_t sum = 0;
+  assert_int_equal(store_accum_each(r, "P1", 2024, accum_sum, &sum, &e), 0);
+  assert_int_equal(sum, 700);
+  store_setl st;
+  assert_int_equal(store_setl_get(r, "S1", &st, &e), 0);
+  assert_int_equal(st.state, 0);
+  store_setl_free(&st);
+  store_close(s);
+  /* the write log refuses UPDATE and DELETE */
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+  assert_int_not_equal(sqlite3_exec(db, "UPDATE write_log SET what='x'", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_not_equal(sqlite3_exec(db, "DELETE FROM write_log", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_stmt *q;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM write_log", -1, &q, NULL);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(q, 0), 1);
+  sqlite3_finalize(q);
+  /* foreign keys hold: a visit of an unknown person is refused */
+  assert_int_not_equal(sqlite3_exec(db, "PRAGMA foreign_keys=ON; INSERT INTO visit(mdtrt_id,psn_no,"
+                                        "fixmedins_code,kind,insutype,med_type,ipt_otp_no,begntime,state)"
+                                        " VALUES('V9','NOBODY','H1','otp','390','11','x','2024',1)",
+                                    NULL, NULL, NULL),
+                       SQLITE_OK);
+  sqlite3_close(db);
+}
+
+/* A database at schema 1 is migrated to the current schema when opened. */
+static void test_migration(void **state) {
+  (void)state;
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  store_close(s);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "CREATE INDEX fee_psn ON fee(psn_no, fee_ocur_time);"
+                                    "CREATE INDEX setl_psn ON settlement(psn_no, year);"
+                                    "PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  store_conn *r = store_reader(s, &e);
+  assert_int_equal(store_schema_version(r), STORE_SCHEMA_VERSION);
+  store_person p;
+  assert_int_equal(store_person_get(r, "P1", &p, &e), 0); /* the data survived */
+  store_close(s);
+  assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+  sqlite3_stmt *q;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('fee_psn','setl_psn')", -1, &q, NULL);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(q, 0), 0);
+  sqlite3_finalize(q);
+  /* a database newer than the binary is refused */
+  assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99;", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open(dbpath, &s, &e), YB_ESTORE);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_schema_and_records, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lifecycle_and_log, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
