@@ -6,7 +6,7 @@ WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wconversion -W
 PKGS    := jansson libmicrohttpd sqlite3 libcrypto
 PKGCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKGLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LDLIBS  := $(PKGLIBS) -lpthread -lm
+LDLIBS   = $(PKGLIBS) -lpthread -lm
 
 B       ?= build
 SRC     := $(wildcard src/*.c)
