@@ -2,6 +2,7 @@
  * statements only (one cached set per connection), schema migrations at open, and a writer
  * thread that commits queued jobs in batches (group commit). */
 #include "store.h"
+#include "store_sqlite.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -96,7 +97,24 @@ static const char *const store_migrations[] = {
     /* 2: index only what queries need: two person-keyed indexes no query used cost a scattered
      * page write per settlement (5205 reaches fee lines through the person's visits) */
     "DROP INDEX setl_psn; DROP INDEX fee_psn;",
+    /* 3: areas keep their own schema versions; the records that several areas share: doctors
+     * registered to institutions, dialysis check-ins, and the generator's ground-truth labels
+     * of injected fraud (empty in a real region) */
+    "CREATE TABLE schema_area(name TEXT PRIMARY KEY, version INTEGER NOT NULL);"
+    "CREATE TABLE doctor(dr_code TEXT PRIMARY KEY, fixmedins_code TEXT NOT NULL REFERENCES institution,"
+    " dr_name TEXT NOT NULL, dept TEXT NOT NULL DEFAULT '', begndate TEXT NOT NULL,"
+    " enddate TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX doctor_inst ON doctor(fixmedins_code);"
+    "CREATE TABLE dialysis_checkin(psn_no TEXT NOT NULL REFERENCES person, fixmedins_code TEXT NOT NULL,"
+    " checkin_time TEXT NOT NULL, PRIMARY KEY(psn_no, checkin_time, fixmedins_code)) WITHOUT ROWID;"
+    "CREATE TABLE fraud_label(label_id INTEGER PRIMARY KEY, kind TEXT NOT NULL, psn_no TEXT NOT NULL,"
+    " fixmedins_code TEXT NOT NULL, mdtrt_id TEXT NOT NULL DEFAULT '', setl_id TEXT NOT NULL DEFAULT '',"
+    " feedetl_sn TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX fraud_label_kind ON fraud_label(kind);",
 };
+
+/* The areas built in (see store_sqlite.h); a new area adds its line here. */
+const store_area *const store_areas[STORE_AREA_MAX] = {0};
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
 _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
 
@@ -198,6 +216,7 @@ static const char *const store_sql[] = {
 struct store_conn {
   sqlite3 *db;
   sqlite3_stmt *st[ST_COUNT];
+  sqlite3_stmt **area_st[STORE_AREA_MAX]; /* each area's statements, allocated on first use */
   store_conn *next_reader;
 };
 
@@ -235,6 +254,26 @@ static sqlite3_stmt *stmt(store_conn *c, int id, yb_err *e) {
     }
   }
   return c->st[id];
+}
+
+sqlite3 *store_sqlite_db(store_conn *c) { return c->db; }
+int store_sqlite_err(store_conn *c, yb_err *e, const char *what) { return dberr(c, e, what); }
+
+sqlite3_stmt *store_sqlite_stmt(store_conn *c, const store_area *a, int id, yb_err *e) {
+  if (!c->area_st[a->id]) {
+    c->area_st[a->id] = calloc((size_t)a->n_sql, sizeof(sqlite3_stmt *));
+    if (!c->area_st[a->id]) {
+      yb_fail(e, YB_ENOMEM, "", "out of memory");
+      return NULL;
+    }
+  }
+  sqlite3_stmt **slot = &c->area_st[a->id][id];
+  if (!*slot &&
+      sqlite3_prepare_v3(c->db, a->sql[id], -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
+    dberr(c, e, a->name);
+    return NULL;
+  }
+  return *slot;
 }
 
 /* Bind helpers: text (NULL binds NULL), int64. */
@@ -283,6 +322,19 @@ static int exec_plain(store_conn *c, const char *sql, yb_err *e) {
   return 0;
 }
 
+/* The helpers above, for the area files. */
+int store_sqlite_done(store_conn *c, sqlite3_stmt *s, yb_err *e, const char *what) {
+  return run_done(c, s, e, what);
+}
+void store_sqlite_reset(sqlite3_stmt *s) { finish(s); }
+int store_sqlite_exec(store_conn *c, const char *sql, yb_err *e) { return exec_plain(c, sql, e); }
+void store_sqlite_bt(sqlite3_stmt *s, int i, const char *v) { bt(s, i, v); }
+void store_sqlite_bi(sqlite3_stmt *s, int i, int64_t v) { bi(s, i, v); }
+void store_sqlite_ct(sqlite3_stmt *s, int col, char *out, size_t cap) { ct(s, col, out, cap); }
+const char *store_sqlite_cs(sqlite3_stmt *s, int col) { return cs(s, col); }
+int64_t store_sqlite_ci(sqlite3_stmt *s, int col) { return ci(s, col); }
+char *store_sqlite_cdup(sqlite3_stmt *s, int col) { return cdup(s, col); }
+
 static int conn_open(const char *path, int reader, store_conn **out, yb_err *e) {
   store_conn *c = calloc(1, sizeof *c);
   if (!c) return yb_fail(e, YB_ENOMEM, "", "out of memory");
@@ -312,6 +364,11 @@ static int conn_open(const char *path, int reader, store_conn **out, yb_err *e) 
 static void conn_close(store_conn *c) {
   if (!c) return;
   for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->st[i]);
+  for (int a = 0; a < STORE_AREA_MAX; a++) {
+    if (!c->area_st[a]) continue;
+    for (int i = 0; i < store_areas[a]->n_sql; i++) sqlite3_finalize(c->area_st[a][i]);
+    free(c->area_st[a]);
+  }
   sqlite3_close(c->db);
   free(c);
 }
@@ -346,6 +403,38 @@ static int migrate(store_conn *c, yb_err *e) {
   return 0;
 }
 
+/* Bring each built-in area to its latest version, one transaction per migration. */
+static int migrate_areas(store_conn *c, yb_err *e) {
+  for (int id = 0; id < STORE_AREA_MAX; id++) {
+    const store_area *a = store_areas[id];
+    if (!a) continue;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(c->db, "SELECT version FROM schema_area WHERE name=?1", -1, &q, NULL))
+      return dberr(c, e, "schema_area");
+    bt(q, 1, a->name);
+    int v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (v > a->n_migrations)
+      return yb_fail(e, YB_ESTORE, "db", "area %s: schema version %d is newer than this yibao (%d)",
+                     a->name, v, a->n_migrations);
+    for (; v < a->n_migrations; v++) {
+      char set[160];
+      snprintf(set, sizeof set,
+               "INSERT INTO schema_area VALUES('%s',%d) ON CONFLICT DO UPDATE SET version=excluded.version;",
+               a->name, v + 1);
+      int rc = exec_plain(c, "BEGIN IMMEDIATE", e);
+      if (!rc) rc = exec_plain(c, a->migrations[v], e);
+      if (!rc) rc = exec_plain(c, set, e);
+      if (!rc) rc = exec_plain(c, "COMMIT", e);
+      if (rc) {
+        exec_plain(c, "ROLLBACK", NULL);
+        return rc;
+      }
+    }
+  }
+  return 0;
+}
+
 int store_open(const char *path, store **out, yb_err *e) {
   /* no global memory statistics: every sqlite3_malloc would take a mutex for them (fails
    * harmlessly once SQLite is initialized) */
@@ -361,6 +450,7 @@ int store_open(const char *path, store **out, yb_err *e) {
   pthread_key_create(&s->rkey, NULL);
   int rc = conn_open(path, 0, &s->w, e);
   if (!rc) rc = migrate(s->w, e);
+  if (!rc) rc = migrate_areas(s->w, e);
   if (rc) {
     store_close(s);
     return rc;

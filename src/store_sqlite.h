@@ -1,0 +1,58 @@
+/* store_sqlite.h — what the SQLite backend's area files share (not for domain modules, which
+ * use store.h and the area headers store_<area>.h). An area (audit, DIP, enrollment, …) owns
+ * its tables, its migrations and its statements in its own file store_sqlite_<area>.c; this
+ * file gives it the connection, a per-connection statement cache and the bind/column helpers.
+ * Each area's schema version is kept in table schema_area, beside the core's user_version. */
+#ifndef YB_STORE_SQLITE_H
+#define YB_STORE_SQLITE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* One slot per area; store_areas[] in store_sqlite.c lists the areas built in. */
+enum {
+  STORE_AREA_ADMIN,
+  STORE_AREA_ENROLL,
+  STORE_AREA_AUDIT,
+  STORE_AREA_DIP,
+  STORE_AREA_GEN,
+  STORE_AREA_MAX
+};
+
+typedef struct store_area {
+  int id;                          /* STORE_AREA_* */
+  const char *name;                /* key in schema_area */
+  const char *const *migrations;   /* migrations[i] brings the area from version i to i+1 */
+  int n_migrations;
+  const char *const *sql;          /* statements, prepared once per connection on first use */
+  int n_sql;
+} store_area;
+
+/* The areas built into this binary, by id (NULL where absent); migrated in id order. */
+extern const store_area *const store_areas[STORE_AREA_MAX];
+
+/* The connection's handle, for what prepared statements cannot say (bulk loads, pragmas). */
+sqlite3 *store_sqlite_db(store_conn *c);
+/* Statement `id` of area `a` on connection c (borrowed; reset after use with
+ * store_sqlite_reset or store_sqlite_done). NULL with e filled on error. */
+sqlite3_stmt *store_sqlite_stmt(store_conn *c, const store_area *a, int id, yb_err *e);
+/* Step a statement that returns no rows and reset it; a constraint failure is YB_ECONFLICT. */
+int store_sqlite_done(store_conn *c, sqlite3_stmt *s, yb_err *e, const char *what);
+void store_sqlite_reset(sqlite3_stmt *s);
+/* YB_ESTORE with SQLite's message. */
+int store_sqlite_err(store_conn *c, yb_err *e, const char *what);
+/* Run SQL text with no parameters (several statements allowed). */
+int store_sqlite_exec(store_conn *c, const char *sql, yb_err *e);
+
+/* Bind text (NULL binds NULL) and int64; read a column as text into a buffer, as a borrowed
+ * string ("" for NULL), as int64, or as a malloc'd copy. */
+void store_sqlite_bt(sqlite3_stmt *s, int i, const char *v);
+void store_sqlite_bi(sqlite3_stmt *s, int i, int64_t v);
+void store_sqlite_ct(sqlite3_stmt *s, int col, char *out, size_t cap);
+const char *store_sqlite_cs(sqlite3_stmt *s, int col);
+int64_t store_sqlite_ci(sqlite3_stmt *s, int col);
+char *store_sqlite_cdup(sqlite3_stmt *s, int col);
+
+#endif
