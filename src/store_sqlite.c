@@ -105,6 +105,8 @@ static const char *const store_migrations[] = {
     " dr_name TEXT NOT NULL, dept TEXT NOT NULL DEFAULT '', begndate TEXT NOT NULL,"
     " enddate TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX doctor_inst ON doctor(fixmedins_code);"
+    "CREATE TABLE institution_geo(fixmedins_code TEXT PRIMARY KEY REFERENCES institution,"
+    " town TEXT NOT NULL DEFAULT '', lat_e6 INTEGER NOT NULL, lon_e6 INTEGER NOT NULL);"
     "CREATE TABLE dialysis_checkin(psn_no TEXT NOT NULL REFERENCES person, fixmedins_code TEXT NOT NULL,"
     " checkin_time TEXT NOT NULL, PRIMARY KEY(psn_no, checkin_time, fixmedins_code)) WITHOUT ROWID;"
     "CREATE TABLE fraud_label(label_id INTEGER PRIMARY KEY, kind TEXT NOT NULL, psn_no TEXT NOT NULL,"

@@ -305,7 +305,7 @@ static void test_migration(void **state) {
   assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
   assert_int_equal(sqlite3_exec(db, "CREATE INDEX fee_psn ON fee(psn_no, fee_ocur_time);"
                                     "CREATE INDEX setl_psn ON settlement(psn_no, year);"
-                                    "DROP TABLE schema_area; DROP TABLE doctor;"
+                                    "DROP TABLE schema_area; DROP TABLE doctor; DROP TABLE institution_geo;"
                                     "DROP TABLE dialysis_checkin; DROP TABLE fraud_label;"
                                     "PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close(db);
