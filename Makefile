@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases e2e asan bench-adjudicate bench-settle clean help
+.PHONY: all deps run test unit cases e2e asan bench-adjudicate bench-settle bench-audit eval-audit clean help
 
 all: $(B)/yibao
 
@@ -71,6 +71,19 @@ bench-settle: $(B)/yibao $(B)/bench-settle
 	B=$(B) bench/settle.sh
 
 $(B)/bench-settle: bench/settle.c $(LIBOBJ)
+	@echo "  LINK    $@"
+	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+## bench-audit: post-settlement rule pass over a synthetic region, lines_per_sec against the same rules in SQL
+bench-audit: $(B)/yibao $(B)/audit-synth
+	B=$(B) bench/audit.sh
+
+## eval-audit: recall and precision per fraud kind on a synthetic region (until yibao gen lands)
+eval-audit: $(B)/yibao $(B)/audit-synth
+	$(B)/audit-synth --db $(B)/audit-eval.db --persons 20000
+	$(B)/yibao audit eval --db $(B)/audit-eval.db
+
+$(B)/audit-synth: bench/audit_synth.c $(LIBOBJ)
 	@echo "  LINK    $@"
 	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
 
