@@ -75,8 +75,12 @@ $(B)/bench-settle: bench/settle.c $(LIBOBJ)
 	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
 
 ## bench-audit: post-settlement rule pass over a synthetic region, lines_per_sec against the same rules in SQL
-bench-audit: $(B)/yibao $(B)/audit-synth
+bench-audit: $(B)/yibao $(B)/audit-synth $(B)/audit-bench
 	B=$(B) bench/audit.sh
+
+$(B)/audit-bench: bench/audit_bench.c $(LIBOBJ)
+	@echo "  LINK    $@"
+	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
 
 ## eval-audit: recall and precision per fraud kind on a synthetic region (until yibao gen lands)
 eval-audit: $(B)/yibao $(B)/audit-synth
