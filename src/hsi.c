@@ -149,6 +149,11 @@ void hsi_time19(char *buf) {
 
 char *hsi_reply(const char *region, int64_t serial, const char *refmsg_time, int infcode,
                 const char *err_msg, json_t *output) {
+  return hsi_reply_warn(region, serial, refmsg_time, infcode, err_msg, "", output);
+}
+
+char *hsi_reply_warn(const char *region, int64_t serial, const char *refmsg_time, int infcode,
+                     const char *err_msg, const char *warn_msg, json_t *output) {
   char respond[18], refid[40];
   hsi_time17(respond);
   snprintf(refid, sizeof refid, "%.6s%.14s%010lld", region, refmsg_time,
@@ -159,7 +164,7 @@ char *hsi_reply(const char *region, int64_t serial, const char *refmsg_time, int
   json_object_set_new(o, "refmsg_time", json_string(refmsg_time));
   json_object_set_new(o, "respond_time", json_string(respond));
   json_object_set_new(o, "err_msg", json_string(err_msg ? err_msg : ""));
-  json_object_set_new(o, "warn_msg", json_string(""));
+  json_object_set_new(o, "warn_msg", json_string(warn_msg ? warn_msg : ""));
   json_object_set_new(o, "cainfo", json_string(""));
   json_object_set_new(o, "signtype", json_string(""));
   json_object_set_new(o, "output", output ? json_incref(output) : json_object());

@@ -4,6 +4,7 @@
 #ifndef YB_STORE_AUDIT_H
 #define YB_STORE_AUDIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "audit.h"
@@ -16,11 +17,12 @@
  * yyyy-MM-dd. Does not call audit_data_finish. */
 int store_audit_load(store_conn *c, const char *from, const char *to, int lookback_days, audit_data *d,
                      yb_err *e);
-/* One person for pre/during checks: the person, every institution, the doctors of `inst`, the
- * person's check-ins and visits beginning in [since, until] (history unless it is mdtrt_id). The
- * current visit's lines are added by the caller (from the store or from the request). */
+/* One person for pre/during checks: the person, the institutions of `inst` and of the person's
+ * visits, the doctors of `inst`, and the visits beginning in [since, until] as history, plus visit
+ * mdtrt_id in scope (with_current) or left out (the caller adds it, from a request). The current
+ * visit's lines are added by the caller (store_audit_load_visit_lines, or from the request). */
 int store_audit_load_person(store_conn *c, const char *psn_no, const char *inst, const char *since,
-                            const char *until, const char *mdtrt_id, audit_data *d, yb_err *e);
+                            const char *until, const char *mdtrt_id, bool with_current, audit_data *d, yb_err *e);
 /* Add the valid, unsettled lines of one visit (the batch a settlement is about to take). */
 int store_audit_load_visit_lines(store_conn *c, const char *mdtrt_id, audit_data *d, yb_err *e);
 

@@ -143,6 +143,7 @@ static int row_checkin(sqlite3_stmt *s, void *d, yb_err *e) {
 typedef struct vis_arg {
   audit_data *d;
   const char *from, *only;
+  bool with_only; /* false: the visit `only` is left out (the caller adds its own version) */
 } vis_arg;
 static int row_visit(sqlite3_stmt *s, void *arg, yb_err *e) {
   vis_arg *a = arg;
@@ -150,6 +151,7 @@ static int row_visit(sqlite3_stmt *s, void *arg, yb_err *e) {
   char main[24];
   snprintf(main, sizeof main, "%.*s", comma ? (int)(comma - diag) : (int)strlen(diag), diag);
   bool scope = a->only ? !strcmp(a->only, cs(s, 0)) : strcmp(cs(s, 4), a->from) >= 0;
+  if (a->only && scope && !a->with_only) return 0;
   return audit_data_visit(a->d, cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), cs(s, 4), cs(s, 5), main, scope, e);
 }
 static int row_setl(sqlite3_stmt *s, void *d, yb_err *e) {
@@ -204,7 +206,7 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
                     " WHERE state<>0 AND begntime BETWEEN ?1 AND ?2", e)))
     return YB_ESTORE;
   bt(s, 1, since), bt(s, 2, until);
-  vis_arg va = {d, from, NULL};
+  vis_arg va = {d, from, NULL, false};
   if ((rc = each_row(c, s, row_visit, &va, e))) return rc;
   if (!(s = prep(c, "SELECT setl_id,mdtrt_id FROM settlement WHERE state=1 AND refd_setl_flag=0 ORDER BY setl_time", e)))
     return YB_ESTORE;
@@ -216,34 +218,33 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
 }
 
 int store_audit_load_person(store_conn *c, const char *psn_no, const char *inst, const char *since,
-                            const char *until, const char *mdtrt_id, audit_data *d, yb_err *e) {
+                            const char *until, const char *mdtrt_id, bool with_current, audit_data *d, yb_err *e) {
   sqlite3_stmt *s;
   int rc;
   if (!(s = prep(c, "SELECT psn_no,gend,brdy,death_date FROM person WHERE psn_no=?1", e))) return YB_ESTORE;
   bt(s, 1, psn_no);
   if ((rc = each_row(c, s, row_person, d, e))) return rc;
+  /* only the institutions the person's visits name (the live checks need no other) */
   if (!(s = prep(c, "SELECT i.fixmedins_code,i.hosp_lv,g.lat_e6,g.lon_e6 FROM institution i"
-                    " LEFT JOIN institution_geo g USING(fixmedins_code)", e)))
+                    " LEFT JOIN institution_geo g USING(fixmedins_code) WHERE i.fixmedins_code=?1 OR i.fixmedins_code IN"
+                    " (SELECT fixmedins_code FROM visit WHERE psn_no=?2 AND begntime BETWEEN ?3 AND ?4)", e)))
     return YB_ESTORE;
+  bt(s, 1, inst), bt(s, 2, psn_no), bt(s, 3, since), bt(s, 4, until);
   if ((rc = each_row(c, s, row_inst, d, e))) return rc;
   if (!(s = prep(c, "SELECT dr_code,fixmedins_code,begndate,enddate FROM doctor WHERE fixmedins_code=?1", e)))
     return YB_ESTORE;
   bt(s, 1, inst);
   if ((rc = each_row(c, s, row_doctor, d, e))) return rc;
-  if (!(s = prep(c, "SELECT psn_no,fixmedins_code,checkin_time FROM dialysis_checkin WHERE psn_no=?1", e)))
-    return YB_ESTORE;
-  bt(s, 1, psn_no);
-  if ((rc = each_row(c, s, row_checkin, d, e))) return rc;
   if (!(s = prep(c, "SELECT mdtrt_id,psn_no,fixmedins_code,kind,begntime,endtime,diag FROM visit"
                     " WHERE psn_no=?1 AND state<>0 AND ((begntime BETWEEN ?2 AND ?3) OR mdtrt_id=?4)", e)))
     return YB_ESTORE;
   bt(s, 1, psn_no), bt(s, 2, since), bt(s, 3, until), bt(s, 4, mdtrt_id);
-  vis_arg va = {d, "", mdtrt_id};
+  vis_arg va = {d, "", mdtrt_id, with_current};
   return each_row(c, s, row_visit, &va, e);
 }
 
 int store_audit_load_visit_lines(store_conn *c, const char *mdtrt_id, audit_data *d, yb_err *e) {
-  sqlite3_stmt *s = prep(c, "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1", e);
+  sqlite3_stmt *s = prep(c, "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1 AND setl_id IS NULL", e);
   if (!s) return YB_ESTORE;
   bt(s, 1, mdtrt_id);
   return each_row(c, s, row_line, d, e);
