@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "audit_int.h"
 #include "cmd.h"
 #include "store_audit.h"
 
@@ -57,6 +58,45 @@ static const char *const SQL[5] = {
     " WHERE pe IS NOT NULL AND pe<>'' AND pe<=begntime AND julianday(substr(begntime,1,10))-julianday(substr(pe,1,10)) <= 15"
     " AND substr(diag,1,3)=substr(pd,1,3) AND diag<>''",
 };
+
+/* ---- the live check (what 2207/2304 add): one person's history and one visit ------------------- */
+static int nop(const audit_finding *f, void *arg) {
+  (void)f;
+  (*(int *)arg)++;
+  return 0;
+}
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* n visits spread over the data set: the same work as the hook (audit_live), but reading the
+ * visit's settled lines too, since the bench region is all settled. */
+static int live_bench(store_conn *c, const catalog *cat, const audit_rules *rs, const audit_data *all, int n, yb_err *e) {
+  double *us = calloc((size_t)n, sizeof *us);
+  int m = 0, found = 0;
+  size_t step = all->n_visit / (size_t)n + 1;
+  for (size_t vi = 0; vi < all->n_visit && m < n; vi += step, m++) {
+    const ad_visit *v = &all->visit[vi];
+    const char *psn = ad_s(all, all->psn[v->psn].code), *ins = ad_s(all, all->inst[v->inst].code);
+    const char *mdtrt = ad_s(all, v->mdtrt);
+    double t0 = now_s();
+    audit_data *d = audit_data_new(cat);
+    int rc = store_audit_load_person(c, psn, ins, "2024-06-01", "9999-12-31", mdtrt, true, d, e);
+    if (!rc) rc = store_audit_load_visit_lines(c, mdtrt, false, d, e);
+    if (!rc) rc = audit_data_finish(d, e);
+    if (!rc) rc = audit_run(rs, d, AUDIT_STAGE_DURING, mdtrt, nop, &found, e);
+    audit_data_free(d);
+    if (rc) return free(us), rc;
+    us[m] = (now_s() - t0) * 1e6;
+  }
+  qsort(us, (size_t)m, sizeof *us, cmp_d);
+  if (m)
+    printf("live_checks: %d\nlive_check_us_p50: %.0f\nlive_check_us_p99: %.0f\nlive_findings: %d\n", m, us[m / 2],
+           us[m * 99 / 100], found);
+  free(us);
+  return 0;
+}
 
 int main(int argc, char **argv) {
   const char *db = cmd_opt(argc, argv, "--db"), *dir = cmd_opt(argc, argv, "--rules-dir");
@@ -130,6 +170,10 @@ int main(int argc, char **argv) {
     printf("sql_%s_sec: %.3f\n", FIVE[k], t);
   }
   sqlite3_close(q);
+  printf("live_pass: cold\n");
+  if (live_bench(c, cat, &all, d, 2000, &e)) return die(&e);
+  printf("live_pass: warm (the same visits again)\n");
+  if (live_bench(c, cat, &all, d, 2000, &e)) return die(&e);
   int agree = 1;
   for (int k = 0; k < 5; k++) {
     printf("findings_%s: ours %lld sql %lld\n", FIVE[k], (long long)cnt_five[k], (long long)sql_cnt[k]);

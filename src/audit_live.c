@@ -35,7 +35,7 @@ int audit_live(store_conn *c, const catalog *cat, const audit_rules *rs, const a
   days_before(in->now, back, since, sizeof since);
   int rc = store_audit_load_person(c, in->psn_no, in->fixmedins_code, since, "9999-12-31", in->mdtrt_id,
                                    in->add_current == NULL, d, e);
-  if (!rc) rc = in->add_current ? in->add_current(d, in->arg, e) : store_audit_load_visit_lines(c, in->mdtrt_id, d, e);
+  if (!rc) rc = in->add_current ? in->add_current(d, in->arg, e) : store_audit_load_visit_lines(c, in->mdtrt_id, true, d, e);
   if (!rc) rc = audit_data_finish(d, e);
   if (!rc) rc = audit_run(rs, d, in->stage, in->mdtrt_id, fn, arg, e);
   audit_data_free(d);

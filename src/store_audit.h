@@ -23,8 +23,9 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
  * visit's lines are added by the caller (store_audit_load_visit_lines, or from the request). */
 int store_audit_load_person(store_conn *c, const char *psn_no, const char *inst, const char *since,
                             const char *until, const char *mdtrt_id, bool with_current, audit_data *d, yb_err *e);
-/* Add the valid, unsettled lines of one visit (the batch a settlement is about to take). */
-int store_audit_load_visit_lines(store_conn *c, const char *mdtrt_id, audit_data *d, yb_err *e);
+/* Add the valid lines of one visit: the unsettled ones (the batch a settlement is about to take),
+ * or all of them. */
+int store_audit_load_visit_lines(store_conn *c, const char *mdtrt_id, bool unsettled_only, audit_data *d, yb_err *e);
 
 /* ---- ground truth (generator labels) -------------------------------------------------------- */
 typedef struct store_audit_label {

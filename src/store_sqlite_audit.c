@@ -43,7 +43,10 @@ static const char *const audit_migrations[] = {
 #define CCOLS "case_id,fixmedins_code,state,title,reason,opened_by,opened_at,updated_at,year,n_findings,amt_flagged," \
               "amt_confirmed,amt_recovered"
 
-enum { Q_RUN_NEW, Q_RUN_DONE, Q_F_PUT, Q_F_GET, Q_C_GET, Q_EV_PUT, Q_N };
+enum { Q_RUN_NEW, Q_RUN_DONE, Q_F_PUT, Q_F_GET, Q_C_GET, Q_EV_PUT, Q_LP_PERSON, Q_LP_INST, Q_LP_DOC, Q_LP_VISIT,
+       Q_LINES_UNSET, Q_LINES_ALL, Q_N };
+#define LINE_COLS "mdtrt_id,feedetl_sn,seq,med_list_codg,medins_list_codg,fee_ocur_time,cnt,pric,sumamt," \
+                  "hosp_appr_flag,coalesce(setl_id,''),body"
 static const char *const audit_sql[Q_N] = {
     [Q_RUN_NEW] = "INSERT INTO audit_run(stage,from_date,to_date,rules,started_at) VALUES(?1,?2,?3,?4,?5)",
     [Q_RUN_DONE] = "UPDATE audit_run SET lines=?2, findings=?3 WHERE run_id=?1",
@@ -53,6 +56,16 @@ static const char *const audit_sql[Q_N] = {
     [Q_F_GET] = "SELECT " FCOLS " FROM audit_finding WHERE finding_id=?1",
     [Q_C_GET] = "SELECT " CCOLS " FROM audit_case WHERE case_id=?1",
     [Q_EV_PUT] = "INSERT INTO audit_case_event(case_id,at,who,action,note,amount) VALUES(?1,?2,?3,?4,?5,?6)",
+    /* the live (pre/during) loads run per settlement: prepared once per connection */
+    [Q_LP_PERSON] = "SELECT psn_no,gend,brdy,death_date FROM person WHERE psn_no=?1",
+    [Q_LP_INST] = "SELECT i.fixmedins_code,i.hosp_lv,g.lat_e6,g.lon_e6 FROM institution i"
+                  " LEFT JOIN institution_geo g USING(fixmedins_code) WHERE i.fixmedins_code=?1 OR i.fixmedins_code IN"
+                  " (SELECT fixmedins_code FROM visit WHERE psn_no=?2 AND begntime BETWEEN ?3 AND ?4)",
+    [Q_LP_DOC] = "SELECT dr_code,fixmedins_code,begndate,enddate FROM doctor WHERE fixmedins_code=?1",
+    [Q_LP_VISIT] = "SELECT mdtrt_id,psn_no,fixmedins_code,kind,begntime,endtime,diag FROM visit"
+                   " WHERE psn_no=?1 AND state<>0 AND ((begntime BETWEEN ?2 AND ?3) OR mdtrt_id=?4)",
+    [Q_LINES_UNSET] = "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1 AND setl_id IS NULL",
+    [Q_LINES_ALL] = "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1",
 };
 
 const store_area store_area_audit = {STORE_AREA_AUDIT, "audit", audit_migrations, 1, audit_sql, Q_N};
@@ -74,15 +87,25 @@ static sqlite3_stmt *prep(store_conn *c, const char *sql, yb_err *e) {
   return s;
 }
 
-/* Step s to the end calling row(s) per row; finalizes s. */
-static int each_row(store_conn *c, sqlite3_stmt *s, int (*row)(sqlite3_stmt *, void *, yb_err *), void *arg,
-                    yb_err *e) {
-  int rc = 0, st;
+/* Step s to the end calling row(s) per row; finalizes s (a cached statement is reset instead). */
+static int step_rows(store_conn *c, sqlite3_stmt *s, bool cached, int (*row)(sqlite3_stmt *, void *, yb_err *),
+                     void *arg, yb_err *e) {
+  int rc = 0, st = SQLITE_DONE;
   while (!rc && (st = sqlite3_step(s)) == SQLITE_ROW) rc = row(s, arg, e);
   if (!rc && st != SQLITE_DONE) rc = store_sqlite_err(c, e, "audit");
-  sqlite3_finalize(s);
+  if (cached) store_sqlite_reset(s);
+  else sqlite3_finalize(s);
   return rc;
 }
+static int each_row(store_conn *c, sqlite3_stmt *s, int (*row)(sqlite3_stmt *, void *, yb_err *), void *arg,
+                    yb_err *e) {
+  return step_rows(c, s, false, row, arg, e);
+}
+static int each_cached(store_conn *c, sqlite3_stmt *s, int (*row)(sqlite3_stmt *, void *, yb_err *), void *arg,
+                       yb_err *e) {
+  return step_rows(c, s, true, row, arg, e);
+}
+#define CACHED(id) store_sqlite_stmt(c, &store_area_audit, (id), e)
 
 /* Date text "yyyy-MM-dd" shifted by `days` (negative back). */
 static void shift_date(const char *d, int days, char *out, size_t cap) {
@@ -175,9 +198,6 @@ static int row_line(sqlite3_stmt *s, void *d, yb_err *e) {
   return rc;
 }
 
-#define LINE_COLS "mdtrt_id,feedetl_sn,seq,med_list_codg,medins_list_codg,fee_ocur_time,cnt,pric,sumamt," \
-                  "hosp_appr_flag,coalesce(setl_id,''),body"
-
 static int load_common(store_conn *c, audit_data *d, yb_err *e) {
   sqlite3_stmt *s;
   int rc;
@@ -221,33 +241,27 @@ int store_audit_load_person(store_conn *c, const char *psn_no, const char *inst,
                             const char *until, const char *mdtrt_id, bool with_current, audit_data *d, yb_err *e) {
   sqlite3_stmt *s;
   int rc;
-  if (!(s = prep(c, "SELECT psn_no,gend,brdy,death_date FROM person WHERE psn_no=?1", e))) return YB_ESTORE;
+  if (!(s = CACHED(Q_LP_PERSON))) return YB_ESTORE;
   bt(s, 1, psn_no);
-  if ((rc = each_row(c, s, row_person, d, e))) return rc;
+  if ((rc = each_cached(c, s, row_person, d, e))) return rc;
   /* only the institutions the person's visits name (the live checks need no other) */
-  if (!(s = prep(c, "SELECT i.fixmedins_code,i.hosp_lv,g.lat_e6,g.lon_e6 FROM institution i"
-                    " LEFT JOIN institution_geo g USING(fixmedins_code) WHERE i.fixmedins_code=?1 OR i.fixmedins_code IN"
-                    " (SELECT fixmedins_code FROM visit WHERE psn_no=?2 AND begntime BETWEEN ?3 AND ?4)", e)))
-    return YB_ESTORE;
+  if (!(s = CACHED(Q_LP_INST))) return YB_ESTORE;
   bt(s, 1, inst), bt(s, 2, psn_no), bt(s, 3, since), bt(s, 4, until);
-  if ((rc = each_row(c, s, row_inst, d, e))) return rc;
-  if (!(s = prep(c, "SELECT dr_code,fixmedins_code,begndate,enddate FROM doctor WHERE fixmedins_code=?1", e)))
-    return YB_ESTORE;
+  if ((rc = each_cached(c, s, row_inst, d, e))) return rc;
+  if (!(s = CACHED(Q_LP_DOC))) return YB_ESTORE;
   bt(s, 1, inst);
-  if ((rc = each_row(c, s, row_doctor, d, e))) return rc;
-  if (!(s = prep(c, "SELECT mdtrt_id,psn_no,fixmedins_code,kind,begntime,endtime,diag FROM visit"
-                    " WHERE psn_no=?1 AND state<>0 AND ((begntime BETWEEN ?2 AND ?3) OR mdtrt_id=?4)", e)))
-    return YB_ESTORE;
+  if ((rc = each_cached(c, s, row_doctor, d, e))) return rc;
+  if (!(s = CACHED(Q_LP_VISIT))) return YB_ESTORE;
   bt(s, 1, psn_no), bt(s, 2, since), bt(s, 3, until), bt(s, 4, mdtrt_id);
   vis_arg va = {d, "", mdtrt_id, with_current};
-  return each_row(c, s, row_visit, &va, e);
+  return each_cached(c, s, row_visit, &va, e);
 }
 
-int store_audit_load_visit_lines(store_conn *c, const char *mdtrt_id, audit_data *d, yb_err *e) {
-  sqlite3_stmt *s = prep(c, "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1 AND setl_id IS NULL", e);
+int store_audit_load_visit_lines(store_conn *c, const char *mdtrt_id, bool unsettled_only, audit_data *d, yb_err *e) {
+  sqlite3_stmt *s = CACHED(unsettled_only ? Q_LINES_UNSET : Q_LINES_ALL);
   if (!s) return YB_ESTORE;
   bt(s, 1, mdtrt_id);
-  return each_row(c, s, row_line, d, e);
+  return each_cached(c, s, row_line, d, e);
 }
 
 /* ---- labels ------------------------------------------------------------------------------------ */
