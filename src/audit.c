@@ -16,17 +16,22 @@
 typedef struct sw_ent {
   uint64_t key; /* 0 empty */
   int64_t cnt, pric_sum;
-  int32_t mode_item; /* group entries: the most billed national code */
-  int64_t mode_cnt, mode_pric_sum, total;
+  int32_t group; /* (institution, own code) group: index into audit_ctx.groups */
 } sw_ent;
+typedef struct sw_grp {   /* one (institution, own code): the dense id of ad_line.medins */
+  int32_t item0, mode_item; /* the first national code seen; the most billed one */
+  int64_t cnt0, pric0, mode_cnt, mode_pric_sum, total;
+} sw_grp;
 typedef struct sw_map {
   sw_ent *e;
   size_t n, mask;
 } sw_map;
 
-static uint64_t mix(uint64_t k) {
+static uint64_t mix(uint64_t k) { /* murmur3's finalizer: every input bit reaches the low bits */
   k ^= k >> 33;
   k *= UINT64_C(0xff51afd7ed558ccd);
+  k ^= k >> 33;
+  k *= UINT64_C(0xc4ceb9fe1a85ec53);
   k ^= k >> 33;
   return k;
 }
@@ -58,17 +63,14 @@ static sw_ent *sw_get(sw_map *m, uint64_t key, bool add) {
 
 struct audit_ctx {
   const audit_data *d;
-  sw_map sw_item, sw_group;  /* (inst, medins, item) and (inst, medins) tallies */
+  sw_map sw_item;            /* (group, item) tallies of the codes other than a group's first */
+  sw_grp *groups;            /* by group (ad_line.medins) */
   audit_peer *peers;
   size_t n_peers;
   int64_t vsum;              /* the current visit's total, fen */
 };
 
-static uint64_t key_group(int32_t inst, int32_t medins) { return ((uint64_t)(uint32_t)inst << 32 | (uint32_t)medins) + 1; }
-static uint64_t key_item(int32_t inst, int32_t medins, int32_t item) {
-  return ((uint64_t)((uint32_t)inst & 0xFFFFF) << 44 | (uint64_t)((uint32_t)medins & 0xFFFFFF) << 20 |
-          ((uint32_t)item & 0xFFFFF)) + 1;
-}
+static uint64_t key_item(int32_t group, int32_t item) { return ((uint64_t)(uint32_t)group << 32 | (uint32_t)item) + 1; }
 
 static const ad_item *item_of(const audit_ctx *x, const ad_line *l) { return l->item >= 0 ? &x->d->items[l->item] : NULL; }
 static const ad_visit *visit_of(const audit_ctx *x, const ad_line *l) { return &x->d->visit[l->visit]; }
@@ -85,12 +87,13 @@ static void yuan(int64_t fen, char *buf, size_t cap) {
 static void price6(int64_t p, char *buf, size_t cap) {
   snprintf(buf, cap, "%lld.%06lld", (long long)(p / 1000000), (long long)(p % 1000000));
 }
-static void date_of(int32_t t, char *buf, size_t cap) {
-  int64_t z = (int64_t)ad_day(t) + 10957 + 719468, era = (z >= 0 ? z : z - 146096) / 146097, doe = z - era * 146097;
+static void day_str(int32_t day, char *buf, size_t cap) {
+  int64_t z = (int64_t)day + 10957 + 719468, era = (z >= 0 ? z : z - 146096) / 146097, doe = z - era * 146097;
   int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
   int64_t mp = (5 * doy + 2) / 153, dd = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
   snprintf(buf, cap, "%04lld-%02lld-%02lld", (long long)(yoe + era * 400 + (m <= 2)), (long long)m, (long long)dd);
 }
+static void date_of(int32_t t, char *buf, size_t cap) { day_str(ad_day(t), buf, cap); }
 
 /* ---- line rules --------------------------------------------------------------------------------- */
 static bool ln_gender(const audit_ctx *x, const audit_rule *r, const ad_line *l, audit_finding *f) {
@@ -191,17 +194,21 @@ static bool ln_doctor(const audit_ctx *x, const audit_rule *r, const ad_line *l,
 
 static bool ln_switch(const audit_ctx *x, const audit_rule *r, const ad_line *l, audit_finding *f) {
   if (l->medins < 0 || l->item < 0) return false;
-  const ad_visit *v = visit_of(x, l);
-  sw_ent *g = sw_get((sw_map *)&x->sw_group, key_group(v->inst, l->medins), false);
-  if (!g || g->mode_item == l->item || g->mode_cnt < r->p[0]) return false;
-  sw_ent *me = sw_get((sw_map *)&x->sw_item, key_item(v->inst, l->medins, l->item), false);
-  if (!me || me->cnt * 10000 > r->p[1] * g->total) return false;
+  const sw_grp *g = &x->groups[l->medins];
+  if (g->mode_item == l->item || g->mode_cnt < r->p[0]) return false;
+  int64_t cnt = 0;
+  if (l->item == g->item0) cnt = g->cnt0;
+  else {
+    sw_ent *me = sw_get((sw_map *)&x->sw_item, key_item(l->medins, l->item), false);
+    cnt = me ? me->cnt : 0;
+  }
+  if (cnt * 10000 > r->p[1] * g->total) return false;
   int64_t mode_pric = g->mode_pric_sum / g->mode_cnt;
   if (l->pric <= mode_pric) return false;
   f->vola_amt = money_line_fen(l->cnt, l->pric - mode_pric);
   snprintf(f->evid, sizeof f->evid,
            "institution item %s is billed as %s in %lld of %lld lines at this institution, here as the dearer %s",
-           ad_s(x->d, x->d->i_medins.offs[l->medins]), catalog_at(x->d->cat, (size_t)g->mode_item)->code,
+           strchr(ad_s(x->d, x->d->i_medins.offs[l->medins]), '\x1f') + 1, catalog_at(x->d->cat, (size_t)g->mode_item)->code,
            (long long)g->mode_cnt, (long long)g->total, code_of(x, l));
   return true;
 }
@@ -394,7 +401,7 @@ static bool vs_dead(const audit_ctx *x, const audit_rule *r, uint32_t vi, audit_
   if (p->death == AD_NONE || ad_day(v->beg) <= p->death) return false;
   f->vola_amt = x->vsum;
   char a[12], b[12];
-  date_of(v->beg, a, sizeof a), date_of(p->death * 86400, b, sizeof b);
+  date_of(v->beg, a, sizeof a), day_str(p->death, b, sizeof b);
   snprintf(f->evid, sizeof f->evid, "visit begins %s, after the person's death on %s", a, b);
   return true;
 }
@@ -538,25 +545,36 @@ const char *audit_type_name(int i) { return i >= 0 && i < N_TYPES ? audit_types[
 int audit_type_count(void) { return N_TYPES; }
 
 /* ---- the pass ----------------------------------------------------------------------------------- */
+/* One sweep tallies each (institution, own code) group's national codes — the first seen in the
+ * group itself, the others (rare) in a small map — then the most billed code of each group. */
 static int prep_switching(audit_ctx *x, yb_err *e) {
   const audit_data *d = x->d;
+  size_t ng = d->i_medins.n;
+  if (!(x->groups = calloc(ng + 1, sizeof *x->groups))) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   for (size_t i = 0; i < d->n_line; i++) {
     const ad_line *l = &d->line[i];
     if (l->medins < 0 || l->item < 0) continue;
-    int32_t inst = d->visit[l->visit].inst;
-    sw_ent *a = sw_get(&x->sw_item, key_item(inst, l->medins, l->item), true);
-    sw_ent *g = sw_get(&x->sw_group, key_group(inst, l->medins), true);
-    if (!a || !g) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
-    a->cnt++, a->pric_sum += l->pric, g->total++;
+    sw_grp *g = &x->groups[l->medins];
+    g->total++;
+    if (!g->cnt0 || g->item0 == l->item) {
+      g->item0 = l->item, g->cnt0++, g->pric0 += l->pric;
+      continue;
+    }
+    sw_ent *a = sw_get(&x->sw_item, key_item(l->medins, l->item), true);
+    if (!a) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+    a->cnt++, a->pric_sum += l->pric;
   }
-  for (size_t i = 0; i < d->n_line; i++) { /* the mode of each group, ties to the lower item */
-    const ad_line *l = &d->line[i];
-    if (l->medins < 0 || l->item < 0) continue;
-    int32_t inst = d->visit[l->visit].inst;
-    sw_ent *a = sw_get(&x->sw_item, key_item(inst, l->medins, l->item), false);
-    sw_ent *g = sw_get(&x->sw_group, key_group(inst, l->medins), false);
-    if (a->cnt > g->mode_cnt || (a->cnt == g->mode_cnt && l->item < g->mode_item))
-      g->mode_cnt = a->cnt, g->mode_item = l->item, g->mode_pric_sum = a->pric_sum;
+  for (size_t i = 0; i < ng; i++) {
+    sw_grp *g = &x->groups[i];
+    g->mode_item = g->item0, g->mode_cnt = g->cnt0, g->mode_pric_sum = g->pric0;
+  }
+  for (size_t i = 0; x->sw_item.e && i <= x->sw_item.mask; i++) { /* the mode, ties to the lower item */
+    const sw_ent *a = &x->sw_item.e[i];
+    if (!a->key) continue;
+    int32_t item = (int32_t)((a->key - 1) & 0xFFFFFFFF);
+    sw_grp *g = &x->groups[(a->key - 1) >> 32];
+    if (a->cnt > g->mode_cnt || (a->cnt == g->mode_cnt && item < g->mode_item))
+      g->mode_cnt = a->cnt, g->mode_item = item, g->mode_pric_sum = a->pric_sum;
   }
   return 0;
 }
@@ -651,7 +669,7 @@ int audit_run(const audit_rules *rs, const audit_data *d, unsigned stages, const
   }
 out:
   free(x.sw_item.e);
-  free(x.sw_group.e);
+  free(x.groups);
   free(x.peers);
   return rc;
 }

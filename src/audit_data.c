@@ -1,6 +1,7 @@
 /* audit_data.c — the audit engine's compact records: builders that intern codes into dense ids,
  * convert times to integers once, then sort visits by person and time and group lines by visit
  * (by time, item and upload order), so that the rule pass reads memory in one direction. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,11 +140,8 @@ static int digits(const char *s, int n, int *out) {
   return 0;
 }
 
-int ad_time(const char *s, int32_t *out) {
-  if (!s || !*s) {
-    *out = AD_NONE;
-    return 0;
-  }
+/* Days since 2000 and seconds within the day of a date text; -1 when malformed. */
+static int parse_dt(const char *s, int64_t *days, int *secs) {
   int y, mo, dd, h = 0, mi = 0, se = 0;
   if (strlen(s) < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
       digits(s + 8, 2, &dd) || mo < 1 || mo > 12 || dd < 1 || dd > 31)
@@ -153,10 +151,35 @@ int ad_time(const char *s, int32_t *out) {
         digits(s + 17, 2, &se) || h > 23 || mi > 59 || se > 60)
       return -1;
   }
-  int64_t days = days_from_civil(y, mo, dd) - 10957; /* 1970 → 2000 */
-  int64_t t = days * 86400 + h * 3600 + mi * 60 + se;
+  *days = days_from_civil(y, mo, dd) - 10957; /* 1970 → 2000 */
+  *secs = h * 3600 + mi * 60 + se;
+  return 0;
+}
+
+int ad_time(const char *s, int32_t *out) {
+  if (!s || !*s) {
+    *out = AD_NONE;
+    return 0;
+  }
+  int64_t days;
+  int secs;
+  if (parse_dt(s, &days, &secs)) return -1;
+  int64_t t = days * 86400 + secs; /* 1932 … 2068 */
   if (t <= INT32_MIN || t >= INT32_MAX) return -1;
   *out = (int32_t)t;
+  return 0;
+}
+
+/* A date as days since 2000 (any year): birth, death and registration dates. */
+static int ad_date(const char *s, int32_t *out) {
+  if (!s || !*s) {
+    *out = AD_NONE;
+    return 0;
+  }
+  int64_t days;
+  int secs;
+  if (parse_dt(s, &days, &secs) || days <= -3000000 || days >= 3000000) return -1;
+  *out = (int32_t)days;
   return 0;
 }
 
@@ -228,8 +251,8 @@ static int nomem(yb_err *e) { return yb_fail(e, YB_ENOMEM, "audit", "out of memo
 int audit_data_person(audit_data *d, const char *psn_no, const char *gend, const char *brdy,
                       const char *death_date, yb_err *e) {
   int32_t b, dd;
-  if (ad_time(brdy, &b)) return bad_time(e, "person.brdy", brdy);
-  if (ad_time(death_date, &dd)) return bad_time(e, "person.death_date", death_date);
+  if (ad_date(brdy, &b)) return bad_time(e, "person.brdy", brdy);
+  if (ad_date(death_date, &dd)) return bad_time(e, "person.death_date", death_date);
   bool added;
   int id = intern(d, &d->i_psn, psn_no, &added);
   if (id < 0 || grow((void **)&d->psn, &d->cap_psn, (size_t)id + 1, sizeof *d->psn)) return nomem(e);
@@ -237,8 +260,8 @@ int audit_data_person(audit_data *d, const char *psn_no, const char *gend, const
   ad_person *p = &d->psn[id];
   memset(p, 0, sizeof *p);
   p->gend = (uint8_t)(gend && (gend[0] == '1' || gend[0] == '2') ? gend[0] - '0' : 0);
-  p->brdy = ad_day(b);
-  p->death = ad_day(dd);
+  p->brdy = b;
+  p->death = dd;
   p->code = d->i_psn.offs[id];
   return 0;
 }
@@ -273,13 +296,13 @@ int audit_data_doctor(audit_data *d, const char *dr_code, const char *inst, cons
   int in, rc;
   int32_t b, en;
   if ((rc = need(d, &d->i_inst, inst, "doctor.fixmedins_code", &in, e))) return rc;
-  if (ad_time(begndate, &b)) return bad_time(e, "doctor.begndate", begndate);
-  if (ad_time(enddate, &en)) return bad_time(e, "doctor.enddate", enddate);
+  if (ad_date(begndate, &b)) return bad_time(e, "doctor.begndate", begndate);
+  if (ad_date(enddate, &en)) return bad_time(e, "doctor.enddate", enddate);
   bool added;
   int id = intern(d, &d->i_doc, dr_code, &added);
   if (id < 0 || grow((void **)&d->doc, &d->cap_doc, (size_t)id + 1, sizeof *d->doc)) return nomem(e);
   if (added) d->n_doc = (size_t)id + 1;
-  d->doc[id] = (ad_doc){in, b == AD_NONE ? INT32_MIN : ad_day(b), ad_day(en)};
+  d->doc[id] = (ad_doc){in, b == AD_NONE ? INT32_MIN : b, en};
   return 0;
 }
 
@@ -355,9 +378,12 @@ int audit_data_line(audit_data *d, const audit_line_in *in, yb_err *e) {
     l->dr = ad_intern_find(d, &d->i_doc, in->bilg_dr_codg);
     if (l->dr < 0) l->dr = -2; /* named but not registered anywhere */
   }
-  l->medins = -1;
-  if (in->medins_list_codg && *in->medins_list_codg && (l->medins = intern(d, &d->i_medins, in->medins_list_codg, NULL)) < 0)
-    return nomem(e);
+  l->medins = -1; /* an institution's own code means something only there: interned with the institution */
+  if (in->medins_list_codg && *in->medins_list_codg) {
+    char key[224];
+    snprintf(key, sizeof key, "%d\x1f%s", d->visit[v].inst, in->medins_list_codg);
+    if ((l->medins = intern(d, &d->i_medins, key, NULL)) < 0) return nomem(e);
+  }
   uint32_t sn = str_add(d, in->feedetl_sn), st = in->setl_id && *in->setl_id ? str_add(d, in->setl_id) : 0;
   if (sn == UINT32_MAX || st == UINT32_MAX) return nomem(e);
   l->sn = sn;

@@ -68,7 +68,7 @@ static audit_data *region(void) {
   yb_err e;
   assert_int_equal(audit_data_person(d, "PM", "1", "1980-06-15", "", &e), 0);   /* a man of 43 */
   assert_int_equal(audit_data_person(d, "PF", "2", "2015-03-01", "", &e), 0);   /* a girl of 9 */
-  assert_int_equal(audit_data_person(d, "PD", "1", "1950-01-01", "2024-03-10", &e), 0); /* died */
+  assert_int_equal(audit_data_person(d, "PD", "1", "1925-01-01", "2024-03-10", &e), 0); /* died at 99 */
   assert_int_equal(audit_data_inst(d, "H1", 2, true, 34750000, 113620000, &e), 0);
   assert_int_equal(audit_data_inst(d, "H2", 1, true, 34760000, 113630000, &e), 0);   /* ~1.4 km away */
   assert_int_equal(audit_data_inst(d, "H3", 3, true, 35750000, 113620000, &e), 0);   /* ~111 km away */
