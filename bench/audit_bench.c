@@ -19,6 +19,12 @@ static double now_s(void) {
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
+/* This process's CPU time: the machine is shared, so rates are also given per CPU second. */
+static double cpu_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
 
 static int die(const yb_err *e) {
   fprintf(stderr, "audit-bench: %s: %s\n", e->field, e->msg);
@@ -123,18 +129,21 @@ int main(int argc, char **argv) {
   if (store_audit_load(c, "1900-01-01", "2999-12-31", 0, d, &e) || audit_data_finish(d, &e)) return die(&e);
   double load = now_s() - t0;
   double n = (double)audit_data_lines(d);
-  double best_all = 1e9, best_five = 1e9;
+  double best_all = 1e9, best_five = 1e9, cpu_all = 1e9, cpu_five = 1e9;
   int64_t cnt_all[6] = {0}, cnt_five[6] = {0};
   for (int r = 0; r < repeat; r++) {
     memset(cnt_all, 0, sizeof cnt_all), memset(cnt_five, 0, sizeof cnt_five);
     t0 = now_s();
+    double c0 = cpu_s();
     if (audit_run(&all, d, AUDIT_STAGE_POST, NULL, count_kind, cnt_all, &e)) return die(&e);
-    double a = now_s() - t0;
-    t0 = now_s();
+    double a = now_s() - t0, ac = cpu_s() - c0;
+    t0 = now_s(), c0 = cpu_s();
     if (audit_run(&five, d, AUDIT_STAGE_POST, NULL, count_kind, cnt_five, &e)) return die(&e);
-    double b = now_s() - t0;
+    double b = now_s() - t0, bc = cpu_s() - c0;
     if (a < best_all) best_all = a;
     if (b < best_five) best_five = b;
+    if (ac < cpu_all) cpu_all = ac;
+    if (bc < cpu_five) cpu_five = bc;
   }
   /* SQL: the same database, the catalog as a table */
   sqlite3 *q;
@@ -157,15 +166,17 @@ int main(int argc, char **argv) {
   }
   sqlite3_finalize(ins);
   int64_t sql_cnt[5];
-  double sql_s = 0;
+  double sql_s = 0, sql_cpu = 0;
   for (int k = 0; k < 5; k++) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(q, SQL[k], -1, &st, NULL)) return fprintf(stderr, "audit-bench: %s\n", sqlite3_errmsg(q)), 1;
     t0 = now_s();
+    double c0 = cpu_s();
     sqlite3_step(st);
     sql_cnt[k] = sqlite3_column_int64(st, 0);
     double t = now_s() - t0;
     sql_s += t;
+    sql_cpu += cpu_s() - c0;
     sqlite3_finalize(st);
     printf("sql_%s_sec: %.3f\n", FIVE[k], t);
   }
@@ -180,12 +191,14 @@ int main(int argc, char **argv) {
     if (cnt_five[k] != sql_cnt[k]) agree = 0;
   }
   printf("lines: %.0f\nvisits: %zu\nload_sec: %.3f\nload_lines_per_sec: %.0f\n", n, audit_data_visits(d), load, n / load);
-  printf("rules_all: %d\nrule_pass_all_sec: %.4f\nlines_per_sec: %.0f\nfindings_all: %lld\n", all.n, best_all,
-         n / best_all, (long long)cnt_all[5]);
-  printf("rule_pass_five_sec: %.4f\nlines_per_sec_five: %.0f\n", best_five, n / best_five);
-  printf("sql_five_sec: %.3f\nsql_lines_per_sec: %.0f\nfindings_agree: %s\n", sql_s, n / sql_s, agree ? "yes" : "no");
-  printf("ratio: %.1f\n", (n / best_five) / (n / sql_s));
-  printf("ratio_all_rules_vs_sql_five: %.1f\n", (n / best_all) / (n / sql_s));
+  printf("rules_all: %d\nrule_pass_all_sec: %.4f (cpu %.4f)\nlines_per_sec_wall: %.0f\nlines_per_sec: %.0f\n"
+         "findings_all: %lld\n", all.n, best_all, cpu_all, n / best_all, n / cpu_all, (long long)cnt_all[5]);
+  printf("rule_pass_five_sec: %.4f (cpu %.4f)\nlines_per_sec_five: %.0f\n", best_five, cpu_five, n / cpu_five);
+  printf("sql_five_sec: %.3f (cpu %.3f)\nsql_lines_per_sec: %.0f\nfindings_agree: %s\n", sql_s, sql_cpu, n / sql_cpu,
+         agree ? "yes" : "no");
+  printf("ratio: %.1f\n", (n / cpu_five) / (n / sql_cpu));
+  printf("ratio_wall: %.1f\n", (n / best_five) / (n / sql_s));
+  printf("ratio_all_rules_vs_sql_five: %.1f\n", (n / cpu_all) / (n / sql_cpu));
   audit_data_free(d);
   catalog_free(cat);
   audit_rules_free(&all), audit_rules_free(&five);

@@ -65,6 +65,7 @@ struct audit_ctx {
   const audit_data *d;
   sw_map sw_item;            /* (group, item) tallies of the codes other than a group's first */
   sw_grp *groups;            /* by group (ad_line.medins) */
+  uint64_t *multi;           /* bit per group billed under two or more national codes (small: stays in cache) */
   audit_peer *peers;
   size_t n_peers;
   int64_t vsum;              /* the current visit's total, fen */
@@ -194,6 +195,7 @@ static bool ln_doctor(const audit_ctx *x, const audit_rule *r, const ad_line *l,
 
 static bool ln_switch(const audit_ctx *x, const audit_rule *r, const ad_line *l, audit_finding *f) {
   if (l->medins < 0 || l->item < 0) return false;
+  if (!(x->multi[(uint32_t)l->medins >> 6] >> ((uint32_t)l->medins & 63) & 1)) return false;
   const sw_grp *g = &x->groups[l->medins];
   if (g->mode_item == l->item || g->mode_cnt < r->p[0]) return false;
   int64_t cnt = 0;
@@ -253,9 +255,8 @@ static bool ln_indication(const audit_ctx *x, const audit_rule *r, const ad_line
 }
 
 static bool ln_class_c(const audit_ctx *x, const audit_rule *r, const ad_line *l, audit_finding *f) {
-  (void)r;
   const ad_item *it = item_of(x, l);
-  if (it && it->lv != CATALOG_LV_C) return false;
+  if (it && (!r->p[0] || it->lv != CATALOG_LV_C)) return false;
   f->vola_amt = l->sumamt;
   snprintf(f->evid, sizeof f->evid, "%s %s is %s, outside the fund's scope", code_of(x, l), name_of(x, l),
            it ? "丙类 (class C)" : "not in the catalog");
@@ -507,7 +508,8 @@ static const audit_type audit_types[] = {
     {"level_limit", AUDIT_LEVEL_LINE, true, false, ln_level, NULL, NOP, "item above the institution's level (限医院等级)"},
     {"scope_limit", AUDIT_LEVEL_LINE, true, false, ln_scope, NULL, NOP, "inpatient-only item in an outpatient visit or the reverse"},
     {"indication_limit", AUDIT_LEVEL_LINE, true, false, ln_indication, NULL, NOP, "restricted item outside its indications (限适应症)"},
-    {"class_c_billed", AUDIT_LEVEL_LINE, true, false, ln_class_c, NULL, NOP, "丙类 or non-catalog item in a claim"},
+    {"class_c_billed", AUDIT_LEVEL_LINE, true, false, ln_class_c, NULL, 1, {{"include_class_c", 0, 0, 1, "0 or 1"}},
+     "non-catalog (and with include_class_c, 丙类) item in a claim"},
     {"duplicate_drug", AUDIT_LEVEL_LINE, true, false, ln_dup_drug, NULL, NOP, "two drugs of one ingredient on one day (重复用药)"},
     {"contraindicated", AUDIT_LEVEL_LINE, true, true, ln_contra, NULL, NOP, "contraindicated drug pair on one day (配伍禁忌)"},
     {"over_dose", AUDIT_LEVEL_LINE, true, false, ln_dose, NULL, 1, {{"max_units", 200, 1, 1000000, "units per line"}},
@@ -550,7 +552,8 @@ int audit_type_count(void) { return N_TYPES; }
 static int prep_switching(audit_ctx *x, yb_err *e) {
   const audit_data *d = x->d;
   size_t ng = d->i_medins.n;
-  if (!(x->groups = calloc(ng + 1, sizeof *x->groups))) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+  if (!(x->groups = calloc(ng + 1, sizeof *x->groups)) || !(x->multi = calloc(ng / 64 + 1, sizeof *x->multi)))
+    return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   for (size_t i = 0; i < d->n_line; i++) {
     const ad_line *l = &d->line[i];
     if (l->medins < 0 || l->item < 0) continue;
@@ -563,6 +566,7 @@ static int prep_switching(audit_ctx *x, yb_err *e) {
     sw_ent *a = sw_get(&x->sw_item, key_item(l->medins, l->item), true);
     if (!a) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
     a->cnt++, a->pric_sum += l->pric;
+    x->multi[(uint32_t)l->medins >> 6] |= UINT64_C(1) << ((uint32_t)l->medins & 63);
   }
   for (size_t i = 0; i < ng; i++) {
     sw_grp *g = &x->groups[i];
@@ -670,6 +674,7 @@ int audit_run(const audit_rules *rs, const audit_data *d, unsigned stages, const
 out:
   free(x.sw_item.e);
   free(x.groups);
+  free(x.multi);
   free(x.peers);
   return rc;
 }

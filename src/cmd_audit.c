@@ -21,6 +21,12 @@ static double now_s(void) {
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
+/* This process's CPU time: the machine is shared, so rates are also given per CPU second. */
+static double cpu_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
 
 static void stamp(char *out) {
   time_t t = time(NULL);
@@ -156,9 +162,9 @@ static int audit_cmd_run(int argc, char **argv) {
   if (ctx_open(&x, argc, argv, from, to, &e)) return ctx_free(&x), fail(&e);
   /* the rule pass alone first (timed), then the same pass writing findings in one transaction */
   int64_t n = 0;
-  double t0 = now_s();
+  double t0 = now_s(), c0 = cpu_s();
   if (audit_run(&x.rules, x.d, AUDIT_STAGE_POST, NULL, count_finding, &n, &e)) return ctx_free(&x), fail(&e);
-  double rule_s = now_s() - t0;
+  double rule_s = now_s() - t0, rule_cpu = cpu_s() - c0;
   put_arg a = {.x = &x, .from = from, .to = to};
   put_job j = {.a = &a};
   t0 = now_s();
@@ -169,8 +175,8 @@ static int audit_cmd_run(int argc, char **argv) {
   size_t lines = audit_data_lines(x.d);
   printf("run_id: %lld\nvisits: %zu\nlines: %zu\nfindings: %lld\nnew_findings: %lld\n", (long long)a.run_id,
          audit_data_visits(x.d), lines, (long long)a.found, (long long)a.added);
-  printf("load_sec: %.3f\nrule_sec: %.3f\nwrite_sec: %.3f\nlines_per_sec: %.0f\n", x.load_s, rule_s, write_s,
-         rule_s > 0 ? (double)lines / rule_s : 0.0);
+  printf("load_sec: %.3f\nrule_sec: %.3f\nrule_cpu_sec: %.3f\nwrite_sec: %.3f\nlines_per_sec: %.0f\n", x.load_s,
+         rule_s, rule_cpu, write_s, rule_cpu > 0 ? (double)lines / rule_cpu : 0.0);
   ctx_free(&x);
   return 0;
 }

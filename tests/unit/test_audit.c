@@ -294,7 +294,8 @@ static void test_level_scope_indication_class(void **state) {
   L(d, "M1", "1", "DRUG", "2024-03-01 09:12:00", 10, 3, "D1");
   L(d, "M1", "4", "CLASSC", "2024-03-01 09:13:00", 10, 0, "D1");
   L(d, "M1", "5", "NOSUCH", "2024-03-01 09:14:00", 10, 0, "D1");
-  check(d, RULE("class_c_billed", ""), "M1/4,M1/5");
+  check(d, RULE("class_c_billed", ""), "M1/5");
+  check(d, RULE("class_c_billed", "\"include_class_c\":1"), "M1/4,M1/5");
   audit_data_free(d);
 }
 
