@@ -82,9 +82,10 @@ $(B)/audit-bench: bench/audit_bench.c $(LIBOBJ)
 	@echo "  LINK    $@"
 	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
 
-## eval-audit: recall and precision per fraud kind on a synthetic region (until yibao gen lands)
+## eval-audit: recall and precision per fraud kind on a generated region (yibao gen, else bench/audit_synth.c)
 eval-audit: $(B)/yibao $(B)/audit-synth
-	$(B)/audit-synth --db $(B)/audit-eval.db --persons 20000
+	@if $(B)/yibao 2>&1 | grep -q '^  gen '; then nice $(B)/yibao gen --db $(B)/audit-eval.db --persons 20000 >/dev/null; \
+	 else $(B)/audit-synth --db $(B)/audit-eval.db --persons 20000; fi
 	$(B)/yibao audit eval --db $(B)/audit-eval.db
 
 $(B)/audit-synth: bench/audit_synth.c $(LIBOBJ)
