@@ -17,8 +17,8 @@
  * yyyy-MM-dd. Does not call audit_data_finish. */
 int store_audit_load(store_conn *c, const char *from, const char *to, int lookback_days, audit_data *d,
                      yb_err *e);
-/* One person for pre/during checks: the person, the institutions of `inst` and of the person's
- * visits, the doctors of `inst`, and the visits beginning in [since, until] as history, plus visit
+/* One person for pre/during checks: the person, institution `inst` (the institutions of history
+ * visits are added bare: no live rule reads them), and the visits beginning in [since, until] as history, plus visit
  * mdtrt_id in scope (with_current) or left out (the caller adds it, from a request). The current
  * visit's lines are added by the caller (store_audit_load_visit_lines, or from the request). */
 int store_audit_load_person(store_conn *c, const char *psn_no, const char *inst, const char *since,

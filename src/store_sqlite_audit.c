@@ -43,7 +43,7 @@ static const char *const audit_migrations[] = {
 #define CCOLS "case_id,fixmedins_code,state,title,reason,opened_by,opened_at,updated_at,year,n_findings,amt_flagged," \
               "amt_confirmed,amt_recovered"
 
-enum { Q_RUN_NEW, Q_RUN_DONE, Q_F_PUT, Q_F_GET, Q_C_GET, Q_EV_PUT, Q_LP_PERSON, Q_LP_INST, Q_LP_DOC, Q_LP_VISIT,
+enum { Q_RUN_NEW, Q_RUN_DONE, Q_F_PUT, Q_F_GET, Q_C_GET, Q_EV_PUT, Q_LP_PERSON, Q_LP_INST, Q_LP_VISIT,
        Q_LINES_UNSET, Q_LINES_ALL, Q_N };
 #define LINE_COLS "mdtrt_id,feedetl_sn,seq,med_list_codg,medins_list_codg,fee_ocur_time,cnt,pric,sumamt," \
                   "hosp_appr_flag,coalesce(setl_id,''),body"
@@ -59,9 +59,7 @@ static const char *const audit_sql[Q_N] = {
     /* the live (pre/during) loads run per settlement: prepared once per connection */
     [Q_LP_PERSON] = "SELECT psn_no,gend,brdy,death_date FROM person WHERE psn_no=?1",
     [Q_LP_INST] = "SELECT i.fixmedins_code,i.hosp_lv,g.lat_e6,g.lon_e6 FROM institution i"
-                  " LEFT JOIN institution_geo g USING(fixmedins_code) WHERE i.fixmedins_code=?1 OR i.fixmedins_code IN"
-                  " (SELECT fixmedins_code FROM visit WHERE psn_no=?2 AND begntime BETWEEN ?3 AND ?4)",
-    [Q_LP_DOC] = "SELECT dr_code,fixmedins_code,begndate,enddate FROM doctor WHERE fixmedins_code=?1",
+                  " LEFT JOIN institution_geo g USING(fixmedins_code) WHERE i.fixmedins_code=?1",
     [Q_LP_VISIT] = "SELECT mdtrt_id,psn_no,fixmedins_code,kind,begntime,endtime,diag FROM visit"
                    " WHERE psn_no=?1 AND state<>0 AND ((begntime BETWEEN ?2 AND ?3) OR mdtrt_id=?4)",
     [Q_LINES_UNSET] = "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1 AND setl_id IS NULL",
@@ -167,6 +165,7 @@ typedef struct vis_arg {
   audit_data *d;
   const char *from, *only;
   bool with_only; /* false: the visit `only` is left out (the caller adds its own version) */
+  bool add_inst;  /* live: a history visit's institution is added bare (no live rule reads its level) */
 } vis_arg;
 static int row_visit(sqlite3_stmt *s, void *arg, yb_err *e) {
   vis_arg *a = arg;
@@ -175,6 +174,10 @@ static int row_visit(sqlite3_stmt *s, void *arg, yb_err *e) {
   snprintf(main, sizeof main, "%.*s", comma ? (int)(comma - diag) : (int)strlen(diag), diag);
   bool scope = a->only ? !strcmp(a->only, cs(s, 0)) : strcmp(cs(s, 4), a->from) >= 0;
   if (a->only && scope && !a->with_only) return 0;
+  if (a->add_inst && !audit_data_has_inst(a->d, cs(s, 2))) {
+    int rc = audit_data_inst(a->d, cs(s, 2), 0, false, 0, 0, e);
+    if (rc) return rc;
+  }
   return audit_data_visit(a->d, cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), cs(s, 4), cs(s, 5), main, scope, e);
 }
 static int row_setl(sqlite3_stmt *s, void *d, yb_err *e) {
@@ -226,7 +229,7 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
                     " WHERE state<>0 AND begntime BETWEEN ?1 AND ?2", e)))
     return YB_ESTORE;
   bt(s, 1, since), bt(s, 2, until);
-  vis_arg va = {d, from, NULL, false};
+  vis_arg va = {d, from, NULL, false, false};
   if ((rc = each_row(c, s, row_visit, &va, e))) return rc;
   if (!(s = prep(c, "SELECT setl_id,mdtrt_id FROM settlement WHERE state=1 AND refd_setl_flag=0 ORDER BY setl_time", e)))
     return YB_ESTORE;
@@ -244,16 +247,12 @@ int store_audit_load_person(store_conn *c, const char *psn_no, const char *inst,
   if (!(s = CACHED(Q_LP_PERSON))) return YB_ESTORE;
   bt(s, 1, psn_no);
   if ((rc = each_cached(c, s, row_person, d, e))) return rc;
-  /* only the institutions the person's visits name (the live checks need no other) */
   if (!(s = CACHED(Q_LP_INST))) return YB_ESTORE;
-  bt(s, 1, inst), bt(s, 2, psn_no), bt(s, 3, since), bt(s, 4, until);
-  if ((rc = each_cached(c, s, row_inst, d, e))) return rc;
-  if (!(s = CACHED(Q_LP_DOC))) return YB_ESTORE;
   bt(s, 1, inst);
-  if ((rc = each_cached(c, s, row_doctor, d, e))) return rc;
+  if ((rc = each_cached(c, s, row_inst, d, e))) return rc;
   if (!(s = CACHED(Q_LP_VISIT))) return YB_ESTORE;
   bt(s, 1, psn_no), bt(s, 2, since), bt(s, 3, until), bt(s, 4, mdtrt_id);
-  vis_arg va = {d, "", mdtrt_id, with_current};
+  vis_arg va = {d, "", mdtrt_id, with_current, true};
   return each_cached(c, s, row_visit, &va, e);
 }
 
