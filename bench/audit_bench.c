@@ -145,6 +145,10 @@ int main(int argc, char **argv) {
     if (ac < cpu_all) cpu_all = ac;
     if (bc < cpu_five) cpu_five = bc;
   }
+  if (cmd_flag(argc, argv, "--live-only")) {
+    for (int k = 0; k < 5; k++) live_bench(c, cat, &all, d, 2000, &e);
+    return 0;
+  }
   /* SQL: the same database, the catalog as a table */
   sqlite3 *q;
   if (sqlite3_open_v2(db, &q, SQLITE_OPEN_READWRITE, NULL)) return fprintf(stderr, "audit-bench: open\n"), 1;

@@ -202,35 +202,39 @@ static int bad_time(yb_err *e, const char *field, const char *v) {
 }
 
 /* ---- builders ----------------------------------------------------------------------------------- */
+/* The engine's copy of catalog item i, made when a line first names it (a live check of one visit
+ * touches a few of the catalog's thousands). */
+static void item_fill(audit_data *d, size_t i) {
+  const catalog_item *c = catalog_at(d->cat, i);
+  ad_item *it = &d->items[i];
+  it->type = c->chrgitm_type;
+  it->gend = c->gend;
+  it->lv = c->lv;
+  it->hosp_lv_min = c->hosp_lv_min;
+  it->scope = c->scope;
+  it->lmt = c->lmt_used_flag;
+  it->n_ind = c->n_ind;
+  it->age_min = c->age_min;
+  it->age_max = c->age_max;
+  it->max_days = c->max_days;
+  memcpy(it->lim, c->price_limit, sizeof it->lim);
+  it->drug = c->list_type ? (c->list_type < 200) : (c->chrgitm_type >= 9 && c->chrgitm_type <= 11);
+  it->material = c->list_type ? (c->list_type >= 300) : c->chrgitm_type == 8;
+  it->service = !it->drug && !it->material;
+  it->dialysis = c->chrgitm_type == 5 && strstr(c->name, "透析") != NULL;
+  it->ingr = c->ingredient[0] ? intern(d, &d->i_ingr, c->ingredient, NULL) : -1;
+  it->ready = true;
+}
+
 audit_data *audit_data_new(const catalog *cat) {
   audit_data *d = calloc(1, sizeof *d);
   if (!d) return NULL;
   d->cat = cat;
-  if (grow((void **)&d->str, &d->str_cap, 1 << 16, 1)) goto fail;
+  if (grow((void **)&d->str, &d->str_cap, 1 << 12, 1)) goto fail;
   d->str[0] = 0;
   d->str_n = 1;
   d->n_items = cat ? catalog_count(cat) : 0;
   if (d->n_items && !(d->items = calloc(d->n_items, sizeof *d->items))) goto fail;
-  for (size_t i = 0; i < d->n_items; i++) {
-    const catalog_item *c = catalog_at(cat, i);
-    ad_item *it = &d->items[i];
-    it->type = c->chrgitm_type;
-    it->gend = c->gend;
-    it->lv = c->lv;
-    it->hosp_lv_min = c->hosp_lv_min;
-    it->scope = c->scope;
-    it->lmt = c->lmt_used_flag;
-    it->n_ind = c->n_ind;
-    it->age_min = c->age_min;
-    it->age_max = c->age_max;
-    it->max_days = c->max_days;
-    memcpy(it->lim, c->price_limit, sizeof it->lim);
-    it->drug = c->list_type ? (c->list_type < 200) : (c->chrgitm_type >= 9 && c->chrgitm_type <= 11);
-    it->material = c->list_type ? (c->list_type >= 300) : c->chrgitm_type == 8;
-    it->service = !it->drug && !it->material;
-    it->dialysis = c->chrgitm_type == 5 && strstr(c->name, "透析") != NULL;
-    it->ingr = c->ingredient[0] ? intern(d, &d->i_ingr, c->ingredient, NULL) : -1;
-  }
   return d;
 fail:
   audit_data_free(d);
@@ -374,6 +378,7 @@ int audit_data_line(audit_data *d, const audit_line_in *in, yb_err *e) {
   l->visit = v;
   const catalog_item *it = d->cat ? catalog_find(d->cat, in->med_list_codg) : NULL;
   l->item = it ? (int32_t)(it - catalog_at(d->cat, 0)) : -1;
+  if (it && !d->items[l->item].ready) item_fill(d, (size_t)l->item);
   l->t = t;
   l->dr = -1;
   if (in->bilg_dr_codg && *in->bilg_dr_codg) {

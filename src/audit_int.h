@@ -11,6 +11,7 @@
 typedef struct ad_item {
   uint8_t type, gend, lv, hosp_lv_min, scope, lmt, n_ind;
   bool dialysis, drug, material, service;
+  bool ready; /* filled from the catalog when a line first names it */
   int16_t age_min, age_max;
   int32_t max_days, ingr; /* ingr: interned ingredient, -1 none */
   int64_t lim[4];
