@@ -1,0 +1,24 @@
+/* dip_cmd.h — what the DIP subcommand files (cmd_dip*.c) share: parameters from a policy,
+ * a growable case list, the clearing of a year over a database, the golden cases and the bench. */
+#ifndef YB_DIP_CMD_H
+#define YB_DIP_CMD_H
+
+#include "dip.h"
+#include "store.h"
+
+typedef struct dip_cases {
+  dip_case *a;
+  int64_t n, cap;
+} dip_cases;
+int dip_cases_push(dip_cases *v, const dip_case *c);
+
+/* The year's "dip" parameters from the policy file `path`, else from the stored policies (c). */
+int dip_cmd_params(store_conn *c, const char *path, int year, dip_params *out, yb_err *e);
+/* Advances, clearing and statements of `year` in one transaction; out receives the figures. */
+int dip_cmd_clear_db(store *st, int year, const dip_params *p, dip_clearing *out, yb_err *e);
+
+int dip_cmd_clear(int argc, char **argv);
+int dip_cmd_cases(int argc, char **argv);
+int dip_cmd_bench(int argc, char **argv);
+
+#endif
