@@ -98,7 +98,7 @@ int dip_cases_push(dip_cases *v, const dip_case *c) {
   return 0;
 }
 
-static int push_row(const dip_case *c, void *arg) { return dip_cases_push(arg, c); }
+int dip_cases_push_row(const dip_case *c, void *arg) { return dip_cases_push(arg, c); }
 
 static double now_s(void) {
   struct timespec t;
@@ -126,7 +126,7 @@ static int dip_build(int argc, char **argv) {
   dip_cases h = {0};
   dip_catalog *cat = NULL;
   int rc = open_db(argc, argv, 1, &o, &e);
-  if (!rc) rc = store_dip_history_each(o.r, o.year - 3, o.year - 1, push_row, &h, &e);
+  if (!rc) rc = store_dip_history_each(o.r, o.year - 3, o.year - 1, dip_cases_push_row, &h, &e);
   if (!rc) rc = dip_catalog_build(&o.p, o.year, h.a, h.n, &cat, &e);
   char params[256];
   snprintf(params, sizeof params,
@@ -165,7 +165,7 @@ static int score_write(store_conn *w, void *arg, yb_err *e) {
   char trace[2048];
   for (int64_t i = 0; i < j->c->n && !rc; i++) {
     if (dip_score_trace(j->cat, j->p, &j->c->a[i], &j->s[i], trace, sizeof trace) < 0) trace[0] = 0;
-    rc = store_dip_case_put(w, &j->c->a[i], &j->s[i], j->cat->groups[j->s[i].group].code, j->version, trace, e);
+    rc = store_dip_case_put(w, &j->c->a[i], &j->s[i], &j->cat->groups[j->s[i].group], j->version, trace, e);
   }
   return rc;
 }
@@ -193,7 +193,7 @@ static int dip_score_cmd(int argc, char **argv) {
     }
     goto out;
   }
-  if (!rc) rc = store_dip_history_each(o.r, o.year, o.year, push_row, &c, &e);
+  if (!rc) rc = store_dip_history_each(o.r, o.year, o.year, dip_cases_push_row, &c, &e);
   if (!rc && !(s = calloc((size_t)(c.n ? c.n : 1), sizeof *s))) rc = yb_fail(&e, YB_ENOMEM, "", "out of memory");
   double t0 = now_s();
   if (!rc) rc = dip_score_all(cat, &o.p, c.a, c.n, s, &e);

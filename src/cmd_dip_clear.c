@@ -200,13 +200,14 @@ int dip_cmd_clear(int argc, char **argv) {
   if (!rc) rc = dip_cmd_params(r, cmd_opt(argc, argv, "--policy"), year, &p, &e);
   if (!rc) rc = dip_cmd_clear_db(st, year, &p, &k, &e);
   if (!rc) {
-    char v[6][32];
-    printf("cleared %d: budget %s, total score %s, point value %s yuan/point (fund %s), remainder %lld fen;"
-           " payments %s after advances %s, deductions %s, deposits %s\n", year, money_fen_str(k.budget, v[0]),
-           (money_format(k.total_score4, 4, 4, v[1]), v[1]), (money_format(k.pv_e6, 8, 2, v[2]), v[2]),
-           (money_format(k.fund_pv_e6, 8, 2, v[3]), v[3]), (long long)k.remainder_fen,
-           money_fen_str(k.sum_payment, v[4]), money_fen_str(k.sum_advances, v[5]),
-           (money_fen_str(k.sum_deductions, v[0]), v[0]), (money_fen_str(k.sum_deposit, v[1]), v[1]));
+    char v[10][32];
+    money_fen_str(k.budget, v[0]), money_format(k.total_score4, 4, 4, v[1]), money_format(k.pv_e6, 8, 2, v[2]);
+    money_format(k.fund_pv_e6, 8, 2, v[3]), money_fen_str(k.sum_payment, v[4]), money_fen_str(k.sum_advances, v[5]);
+    money_fen_str(k.sum_deductions, v[6]), money_fen_str(k.sum_deposit, v[7]), money_fen_str(k.sum_entitled, v[8]);
+    money_fen_str(k.sum_adj, v[9]);
+    printf("cleared %d: budget %s, total score %s, point value %s yuan/point (fund %s), remainder %lld fen\n"
+           "  entitled %s + community adjustments %s − advances %s − deductions %s − deposits %s = payments %s\n",
+           year, v[0], v[1], v[2], v[3], (long long)k.remainder_fen, v[8], v[9], v[5], v[6], v[7], v[4]);
   }
   store_close(st);
   if (rc) {

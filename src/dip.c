@@ -451,7 +451,7 @@ int dip_score_trace(const dip_catalog *cat, const dip_params *p, const dip_case 
   const dip_group *g = &cat->groups[s->group];
   char rw[32], mean[32], cost[32], ratio[32], base[32], fac[32], score[32], lo[32], hi[32];
   money_format(g->rw4, 4, 4, rw);
-  money_format(g->mean, 4, 2, mean);
+  money_format(g->mean, 4, 4, mean);
   money_format(c->cost, 2, 2, cost);
   money_format(s->ratio_bp, 4, 4, ratio);
   money_format(s->base4, 4, 4, base);

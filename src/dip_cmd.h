@@ -11,6 +11,7 @@ typedef struct dip_cases {
   int64_t n, cap;
 } dip_cases;
 int dip_cases_push(dip_cases *v, const dip_case *c);
+int dip_cases_push_row(const dip_case *c, void *arg); /* arg: a dip_cases */
 
 /* The year's "dip" parameters from the policy file `path`, else from the stored policies (c). */
 int dip_cmd_params(store_conn *c, const char *path, int year, dip_params *out, yb_err *e);

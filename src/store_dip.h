@@ -29,7 +29,7 @@ int store_dip_catalog_get(store_conn *c, const char *version, int year, dip_cata
 
 /* Case scores: replace the year's rows (clear first), then one per case with its trace. */
 int store_dip_cases_clear(store_conn *c, int year, yb_err *e);
-int store_dip_case_put(store_conn *c, const dip_case *k, const dip_score *s, const char *group, const char *version,
+int store_dip_case_put(store_conn *c, const dip_case *k, const dip_score *s, const dip_group *g, const char *version,
                        const char *trace, yb_err *e);
 typedef struct store_dip_case_row {
   const char *mdtrt_id, *fixmedins_code, *diag, *procs, *group, *trace;

@@ -271,12 +271,12 @@ static int exec_year(store_conn *c, int id, int year, yb_err *e) {
 
 int store_dip_cases_clear(store_conn *c, int year, yb_err *e) { return exec_year(c, Q_CASES_CLEAR, year, e); }
 
-int store_dip_case_put(store_conn *c, const dip_case *k, const dip_score *x, const char *group, const char *version,
+int store_dip_case_put(store_conn *c, const dip_case *k, const dip_score *x, const dip_group *g, const char *version,
                        const char *trace, yb_err *e) {
   sqlite3_stmt *s = st(c, Q_CASE_PUT, e);
   if (!s) return e->code;
   bt(s, 1, k->id), bi(s, 2, k->year), bt(s, 3, k->inst), bt(s, 4, version), bt(s, 5, k->diag), bt(s, 6, k->procs);
-  bi(s, 7, k->cost), bi(s, 8, k->level), bt(s, 9, group), bi(s, 10, 0), bi(s, 11, x->kind), bi(s, 12, x->fold);
+  bi(s, 7, k->cost), bi(s, 8, k->level), bt(s, 9, g->code), bi(s, 10, g->rw4), bi(s, 11, x->kind), bi(s, 12, x->fold);
   bi(s, 13, k->special), bi(s, 14, x->special_refused), bi(s, 15, x->ratio_bp), bi(s, 16, x->factor_bp);
   bi(s, 17, x->base4), bi(s, 18, x->score4), bt(s, 19, trace);
   return store_sqlite_done(c, s, e, "dip_case");
