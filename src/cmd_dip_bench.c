@@ -140,6 +140,7 @@ static int fill_cases(store_conn *w, void *arg, yb_err *e) {
     s.medfee_sumamt = c->cost, s.fund_pay_sumamt = money_mul_bp(c->cost, 6500);
     s.psn_cash_pay = c->cost - s.fund_pay_sumamt;
     rc = store_setl_put(w, &s, e);
+    if (!rc && c->special) rc = store_dip_special_put(w, c->id, "bench", "synthetic special review", e);
   }
   return rc;
 }
