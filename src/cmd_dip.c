@@ -107,112 +107,129 @@ static double now_s(void) {
 }
 
 /* ---- build ---------------------------------------------------------------------------------- */
+int dip_build_tx(store_conn *w, int year, const dip_params *p, dip_build_out *o, yb_err *e) {
+  dip_cases h = {0};
+  dip_catalog *cat = NULL;
+  memset(o, 0, sizeof *o);
+  int rc = store_dip_history_each(w, year - 3, year - 1, dip_cases_push_row, &h, e);
+  if (!rc) rc = dip_catalog_build(p, year, h.a, h.n, &cat, e);
+  char params[256];
+  snprintf(params, sizeof params, "{\"weights\":[%d,%d,%d],\"trim_bp\":[%d,%d],\"core_threshold\":%d,\"diag_len\":%d}",
+           p->weight[0], p->weight[1], p->weight[2], p->trim_low_bp, p->trim_high_bp, p->core_threshold, p->diag_len);
+  if (!rc) rc = store_dip_version_next(w, year, o->version, sizeof o->version, e);
+  if (!rc) rc = store_dip_catalog_put(w, o->version, cat, params, e);
+  if (!rc) {
+    o->n_groups = cat->n_groups, o->n_cases = cat->n_cases, o->overall_mean = cat->overall_mean;
+    for (int64_t g = 0; g < cat->n_groups; g++) o->kinds[cat->groups[g].kind]++;
+  }
+  free(h.a);
+  dip_catalog_free(cat);
+  return rc;
+}
+
 typedef struct build_job {
-  const dip_catalog *cat;
-  const char *params;
-  char version[64];
+  int year;
+  const dip_params *p;
+  dip_build_out o;
 } build_job;
 
 static int build_write(store_conn *w, void *arg, yb_err *e) {
   build_job *b = arg;
-  int rc = store_dip_version_next(w, b->cat->year, b->version, sizeof b->version, e);
-  return rc ? rc : store_dip_catalog_put(w, b->version, b->cat, b->params, e);
+  return dip_build_tx(w, b->year, b->p, &b->o, e);
 }
 
 static int dip_build(int argc, char **argv) {
   dip_open o;
   yb_err e;
   yb_err_clear(&e);
-  dip_cases h = {0};
-  dip_catalog *cat = NULL;
   int rc = open_db(argc, argv, 1, &o, &e);
-  if (!rc) rc = store_dip_history_each(o.r, o.year - 3, o.year - 1, dip_cases_push_row, &h, &e);
-  if (!rc) rc = dip_catalog_build(&o.p, o.year, h.a, h.n, &cat, &e);
-  char params[256];
-  snprintf(params, sizeof params,
-           "{\"weights\":[%d,%d,%d],\"trim_bp\":[%d,%d],\"core_threshold\":%d,\"diag_len\":%d}", o.p.weight[0],
-           o.p.weight[1], o.p.weight[2], o.p.trim_low_bp, o.p.trim_high_bp, o.p.core_threshold, o.p.diag_len);
-  build_job b = {cat, params, ""};
+  build_job b;
+  memset(&b, 0, sizeof b);
+  b.year = o.year, b.p = &o.p;
   if (!rc) rc = store_write(o.st, build_write, &b, &e);
   if (!rc) {
-    int64_t kinds[4] = {0};
-    for (int64_t g = 0; g < cat->n_groups; g++) kinds[cat->groups[g].kind]++;
     char m[32];
-    money_format(cat->overall_mean, 4, 2, m);
+    money_format(b.o.overall_mean, 4, 2, m);
     printf("catalogue %s: %lld groups (core %lld, category %lld, chapter %lld, all %lld) from %lld cases of %d-%d;"
-           " overall mean %s yuan\n", b.version, (long long)cat->n_groups, (long long)kinds[0], (long long)kinds[1],
-           (long long)kinds[2], (long long)kinds[3], (long long)cat->n_cases, o.year - 3, o.year - 1, m);
+           " overall mean %s yuan\n", b.o.version, (long long)b.o.n_groups, (long long)b.o.kinds[0],
+           (long long)b.o.kinds[1], (long long)b.o.kinds[2], (long long)b.o.kinds[3], (long long)b.o.n_cases,
+           o.year - 3, o.year - 1, m);
   }
-  free(h.a);
-  dip_catalog_free(cat);
   store_close(o.st);
   return rc ? fail("build", &e) : 0;
 }
 
 /* ---- score ---------------------------------------------------------------------------------- */
+int dip_score_tx(store_conn *w, int year, const dip_params *p, const char *version, dip_score_out *o, yb_err *e) {
+  dip_cases c = {0};
+  dip_catalog *cat = NULL;
+  dip_score *s = NULL;
+  memset(o, 0, sizeof *o);
+  int rc = store_dip_catalog_get(w, version, year, &cat, o->version, sizeof o->version, e);
+  if (!rc) rc = store_dip_history_each(w, year, year, dip_cases_push_row, &c, e);
+  if (!rc && !(s = calloc((size_t)(c.n ? c.n : 1), sizeof *s))) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
+  double t0 = now_s();
+  if (!rc) rc = dip_score_all(cat, p, c.a, c.n, s, e);
+  o->score_seconds = now_s() - t0;
+  if (!rc) rc = store_dip_cases_clear(w, year, e);
+  char trace[2048];
+  for (int64_t i = 0; i < c.n && !rc; i++) {
+    if (dip_score_trace(cat, p, &c.a[i], &s[i], trace, sizeof trace) < 0) trace[0] = 0;
+    rc = store_dip_case_put(w, &c.a[i], &s[i], &cat->groups[s[i].group], o->version, trace, e);
+    o->kinds[s[i].kind]++, o->refused += s[i].special_refused, o->total_score4 += s[i].score4;
+  }
+  o->n = c.n;
+  free(c.a), free(s);
+  dip_catalog_free(cat);
+  return rc;
+}
+
 typedef struct score_job {
-  const dip_catalog *cat;
-  const dip_params *p;
-  const dip_cases *c;
-  const dip_score *s;
-  const char *version;
   int year;
+  const dip_params *p;
+  const char *version;
+  dip_score_out o;
 } score_job;
 
 static int score_write(store_conn *w, void *arg, yb_err *e) {
   score_job *j = arg;
-  int rc = store_dip_cases_clear(w, j->year, e);
-  char trace[2048];
-  for (int64_t i = 0; i < j->c->n && !rc; i++) {
-    if (dip_score_trace(j->cat, j->p, &j->c->a[i], &j->s[i], trace, sizeof trace) < 0) trace[0] = 0;
-    rc = store_dip_case_put(w, &j->c->a[i], &j->s[i], &j->cat->groups[j->s[i].group], j->version, trace, e);
-  }
-  return rc;
+  return dip_score_tx(w, j->year, j->p, j->version, &j->o, e);
 }
 
 static int dip_score_cmd(int argc, char **argv) {
   dip_open o;
   yb_err e;
   yb_err_clear(&e);
-  dip_cases c = {0};
   dip_catalog *cat = NULL;
-  dip_score *s = NULL;
   char version[64] = "";
   const char *one = cmd_opt(argc, argv, "--mdtrt");
   int rc = open_db(argc, argv, 1, &o, &e);
-  if (!rc) rc = store_dip_catalog_get(o.r, cmd_opt(argc, argv, "--version"), o.year, &cat, version, sizeof version, &e);
   if (!rc && one) { /* one stay: print its trace, write nothing */
     dip_case k;
     dip_score x;
-    char trace[2048];
-    if (!(rc = store_dip_case_load(o.r, one, &k, &e)) && !(rc = dip_score_case(cat, &o.p, &k, &x, &e))) {
+    char trace[2048], sc[32];
+    if (!(rc = store_dip_catalog_get(o.r, cmd_opt(argc, argv, "--version"), o.year, &cat, version, sizeof version, &e)) &&
+        !(rc = store_dip_case_load(o.r, one, &k, &e)) && !(rc = dip_score_case(cat, &o.p, &k, &x, &e))) {
       dip_score_trace(cat, &o.p, &k, &x, trace, sizeof trace);
-      char sc[32];
-      printf("{\"mdtrt_id\":\"%s\",\"catalogue\":\"%s\",\"score\":%s,\"trace\":%s}\n", k.id, version,
-             (money_format(x.score4, 4, 4, sc), sc), trace);
+      money_format(x.score4, 4, 4, sc);
+      printf("{\"mdtrt_id\":\"%s\",\"catalogue\":\"%s\",\"score\":%s,\"trace\":%s}\n", k.id, version, sc, trace);
     }
-    goto out;
+    dip_catalog_free(cat);
+    store_close(o.st);
+    return rc ? fail("score", &e) : 0;
   }
-  if (!rc) rc = store_dip_history_each(o.r, o.year, o.year, dip_cases_push_row, &c, &e);
-  if (!rc && !(s = calloc((size_t)(c.n ? c.n : 1), sizeof *s))) rc = yb_fail(&e, YB_ENOMEM, "", "out of memory");
-  double t0 = now_s();
-  if (!rc) rc = dip_score_all(cat, &o.p, c.a, c.n, s, &e);
-  double t1 = now_s();
-  score_job j = {cat, &o.p, &c, s, version, o.year};
+  score_job j;
+  memset(&j, 0, sizeof j);
+  j.year = o.year, j.p = &o.p, j.version = cmd_opt(argc, argv, "--version");
   if (!rc) rc = store_write(o.st, score_write, &j, &e);
   if (!rc) {
-    int64_t kinds[4] = {0}, refused = 0, total = 0;
-    for (int64_t i = 0; i < c.n; i++) kinds[s[i].kind]++, refused += s[i].special_refused, total += s[i].score4;
     char t[32];
-    money_format(total, 4, 4, t);
+    money_format(j.o.total_score4, 4, 4, t);
     printf("scored %lld cases of %d with catalogue %s: total score %s; normal %lld, low %lld, high %lld, special %lld"
-           " (refused over the limit %lld)\n", (long long)c.n, o.year, version, t, (long long)kinds[0],
-           (long long)kinds[1], (long long)kinds[2], (long long)kinds[3], (long long)refused);
-    if (t1 > t0) printf("cases_per_sec: %.0f\n", (double)c.n / (t1 - t0));
+           " (refused over the limit %lld)\n", (long long)j.o.n, o.year, j.o.version, t, (long long)j.o.kinds[0],
+           (long long)j.o.kinds[1], (long long)j.o.kinds[2], (long long)j.o.kinds[3], (long long)j.o.refused);
+    if (j.o.score_seconds > 0) printf("cases_per_sec: %.0f\n", (double)j.o.n / j.o.score_seconds);
   }
-out:
-  free(c.a), free(s);
-  dip_catalog_free(cat);
   store_close(o.st);
   return rc ? fail("score", &e) : 0;
 }
@@ -324,7 +341,7 @@ static const struct {
     {"special", dip_special, "special --db F --mdtrt ID --by WHO [--note T]: approve a special review"},
     {"deduct", dip_deduct, "deduct --db F --year Y --inst CODE --amount YUAN [--source S] [--note T]"},
     {"cases", dip_cmd_cases, "cases DIR: run the DIP golden cases; ends with 'N passed, N failed'"},
-    {"bench", dip_cmd_bench, "bench [--cases N] [--db F]: cases_per_sec and clearing_seconds"},
+    {"bench", dip_cmd_bench, "bench [--cases N] [--db F] [--year Y] [--history] [--fill-only] [--append]: cases_per_sec, clearing_seconds"},
 };
 
 int cmd_dip(int argc, char **argv) {

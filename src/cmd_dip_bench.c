@@ -2,7 +2,8 @@
  * 3 history years and one year of inpatient cases. Prints cases_per_sec of grouping + scoring in
  * memory on one core, and clearing_seconds of the year's clearing through a SQLite database
  * (advances from settlements, scores, deductions, statements written). Rates use double; no
- * figure that pays does. `--fill-only` leaves a database for `dip build|score|clear` (tests). */
+ * figure that pays does. `--fill-only` leaves a database for `dip build|score|clear` (tests);
+ * `--append` adds to an existing database; `--year Y` moves the county's year (default 2025). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #include "store_dip.h"
 
 #define BENCH_DIAGS 400
-#define BENCH_YEAR 2025
+static int BENCH_YEAR = 2025; /* --year */
 
 typedef struct rng {
   uint64_t s;
@@ -181,11 +182,13 @@ static int ded_write(store_conn *w, void *arg, yb_err *e) {
 }
 
 static int bench_db(const char *db, const dip_params *p, const dip_cases *h, const dip_cases *cur,
-                    const dip_catalog *cat, int ninst, int with_history, int fill_only, yb_err *e) {
+                    const dip_catalog *cat, int ninst, int with_history, int fill_only, int append, yb_err *e) {
   char path[1100];
-  unlink(db);
-  snprintf(path, sizeof path, "%s-wal", db), unlink(path);
-  snprintf(path, sizeof path, "%s-shm", db), unlink(path);
+  if (!append) {
+    unlink(db);
+    snprintf(path, sizeof path, "%s-wal", db), unlink(path);
+    snprintf(path, sizeof path, "%s-shm", db), unlink(path);
+  }
   store *st;
   int rc = store_open(db, &st, e);
   if (rc) return rc;
@@ -204,7 +207,7 @@ static int bench_db(const char *db, const dip_params *p, const dip_cases *h, con
   dip_cases c = {0};
   dip_score *s = NULL;
   store_conn *r = store_reader(st, e);
-  score_job j = {cat, p, &c, NULL, "2025-bench"};
+  score_job j = {cat, p, &c, NULL, "bench"};
   if (!r) rc = e->code;
   if (!rc) rc = store_write(st, cat_write, &j, e);
   double t1 = now_s();
@@ -232,6 +235,9 @@ static int bench_db(const char *db, const dip_params *p, const dip_cases *h, con
 int dip_cmd_bench(int argc, char **argv) {
   const char *n_s = cmd_opt(argc, argv, "--cases"), *db = cmd_opt(argc, argv, "--db");
   int64_t n = n_s ? atoll(n_s) : 150000;
+  const char *y_s = cmd_opt(argc, argv, "--year");
+  BENCH_YEAR = y_s ? atoi(y_s) : 2025;
+  if (BENCH_YEAR < 2003 || BENCH_YEAR > 2199) return fprintf(stderr, "yibao dip bench: --year must lie in [2003, 2199]\n"), 2;
   int ninst = 60, rc = 0;
   if (n < 100 || n > 5000000) return fprintf(stderr, "yibao dip bench: --cases must lie in [100, 5000000]\n"), 2;
   yb_err e;
@@ -273,7 +279,7 @@ int dip_cmd_bench(int argc, char **argv) {
   if (rc) goto out;
   printf("cases_per_sec: %.0f\n", (double)done / (t - t1));
   if (db) rc = bench_db(db, &p, &h, &cur, cat, ninst, cmd_flag(argc, argv, "--history"),
-                        cmd_flag(argc, argv, "--fill-only"), &e);
+                        cmd_flag(argc, argv, "--fill-only"), cmd_flag(argc, argv, "--append"), &e);
 out:
   dip_catalog_free(cat);
   free(h.a), free(cur.a);

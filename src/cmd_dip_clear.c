@@ -168,20 +168,34 @@ static int clear_all(store_conn *w, void *arg, yb_err *e) {
   return rc;
 }
 
-int dip_cmd_clear_db(store *st, int year, const dip_params *p, dip_clearing *out, yb_err *e) {
+int dip_clear_tx(store_conn *w, int year, const dip_params *p, dip_clearing *out, yb_err *e) {
   clear_job j;
   memset(&j, 0, sizeof j);
   j.year = year, j.p = p, j.out = out;
-  /* the catalogue the year's cases were scored with (the newest) names the statements */
-  store_conn *r = store_reader(st, e);
-  if (!r) return e->code;
+  /* the newest catalogue (the one `dip score` uses by default) names the statements */
   dip_catalog *cat = NULL;
-  int rc = store_dip_catalog_get(r, NULL, year, &cat, j.version, sizeof j.version, e);
+  int rc = store_dip_catalog_get(w, NULL, year, &cat, j.version, sizeof j.version, e);
   dip_catalog_free(cat);
   if (rc == YB_ENOT_FOUND) yb_err_clear(e), snprintf(j.version, sizeof j.version, "none"), rc = 0;
-  if (!rc) rc = store_write(st, clear_all, &j, e);
+  if (!rc) rc = clear_all(w, &j, e);
   free(j.s.a), free(j.s.slot), free(j.done), free(j.json.s), free(j.csv.s);
   return rc;
+}
+
+typedef struct clear_args {
+  int year;
+  const dip_params *p;
+  dip_clearing *out;
+} clear_args;
+
+static int clear_write(store_conn *w, void *arg, yb_err *e) {
+  clear_args *a = arg;
+  return dip_clear_tx(w, a->year, a->p, a->out, e);
+}
+
+int dip_cmd_clear_db(store *st, int year, const dip_params *p, dip_clearing *out, yb_err *e) {
+  clear_args a = {year, p, out};
+  return store_write(st, clear_write, &a, e);
 }
 
 int dip_cmd_clear(int argc, char **argv) {

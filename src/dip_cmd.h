@@ -18,6 +18,21 @@ int dip_cmd_params(store_conn *c, const char *path, int year, dip_params *out, y
 /* Advances, clearing and statements of `year` in one transaction; out receives the figures. */
 int dip_cmd_clear_db(store *st, int year, const dip_params *p, dip_clearing *out, yb_err *e);
 
+/* The steps of the cycle inside one write transaction w (CLI: store_write; console: admin_write). */
+typedef struct dip_build_out {
+  char version[64];
+  int64_t n_groups, n_cases, overall_mean, kinds[4];
+} dip_build_out;
+int dip_build_tx(store_conn *w, int year, const dip_params *p, dip_build_out *o, yb_err *e);
+typedef struct dip_score_out {
+  char version[64];
+  int64_t n, kinds[4], refused, total_score4;
+  double score_seconds; /* for the rate printed; not a paid figure */
+} dip_score_out;
+/* version NULL or "": the newest catalogue of the year. */
+int dip_score_tx(store_conn *w, int year, const dip_params *p, const char *version, dip_score_out *o, yb_err *e);
+int dip_clear_tx(store_conn *w, int year, const dip_params *p, dip_clearing *out, yb_err *e);
+
 int dip_cmd_clear(int argc, char **argv);
 int dip_cmd_cases(int argc, char **argv);
 int dip_cmd_bench(int argc, char **argv);

@@ -66,4 +66,16 @@ int store_dip_statement_put(store_conn *c, int year, const char *inst, const cha
 /* *json / *csv malloc'd (either may be NULL to skip). */
 int store_dip_statement_get(store_conn *c, int year, const char *inst, char **json, char **csv, yb_err *e);
 
+/* The year's clearing summary (JSON, malloc'd). */
+int store_dip_clearing_get(store_conn *c, int year, char **body, yb_err *e);
+/* One stay's stored score (YB_ENOT_FOUND if never scored). */
+int store_dip_case_get(store_conn *c, const char *mdtrt_id,
+                       int (*fn)(const store_dip_case_row *, int year, const char *version, void *), void *arg,
+                       yb_err *e);
+/* Catalogue versions (year 0: all), oldest first. */
+int store_dip_catalogs_each(store_conn *c, int year,
+                            int (*fn)(const char *version, int year, const char *built_at, int64_t n_cases,
+                                      int64_t n_groups, void *),
+                            void *arg, yb_err *e);
+
 #endif

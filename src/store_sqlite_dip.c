@@ -60,7 +60,7 @@ static const char *const dip_migrations[] = {
 enum {
   Q_HIST, Q_CASE_ONE, Q_VER_COUNT, Q_CAT_PUT, Q_GROUP_PUT, Q_CAT_GET, Q_CAT_NEWEST, Q_GROUPS, Q_GROUP_COUNT,
   Q_CASES_CLEAR, Q_CASE_PUT, Q_CASE_EACH, Q_CASE_EACH_INST, Q_TOTALS, Q_SPECIAL_PUT, Q_FUND_MONTHS, Q_ADV_CLEAR,
-  Q_ADV_PUT, Q_DED_ADD, Q_DED_EACH, Q_CLR_PUT, Q_STMT_PUT, Q_STMT_GET, Q_COUNT
+  Q_ADV_PUT, Q_DED_ADD, Q_DED_EACH, Q_CLR_PUT, Q_STMT_PUT, Q_STMT_GET, Q_CLR_GET, Q_CASE_GET, Q_CAT_LIST, Q_COUNT
 };
 
 static const char *const dip_sql[Q_COUNT] = {
@@ -96,6 +96,11 @@ static const char *const dip_sql[Q_COUNT] = {
     [Q_CLR_PUT] = "INSERT OR REPLACE INTO dip_clearing VALUES(?1,?2," NOW ",?3,?4,?5,?6,?7,?8)",
     [Q_STMT_PUT] = "INSERT OR REPLACE INTO dip_statement VALUES(?1,?2,?3,?4)",
     [Q_STMT_GET] = "SELECT json, csv FROM dip_statement WHERE year=?1 AND fixmedins_code=?2",
+    [Q_CLR_GET] = "SELECT body FROM dip_clearing WHERE year=?1",
+    [Q_CASE_GET] = "SELECT mdtrt_id,fixmedins_code,diag,procs,grp,trace,level,kind,fold,special_req,special_refused,"
+                   "cost,ratio_bp,factor_bp,base4,score4,rw4,year,version FROM dip_case WHERE mdtrt_id=?1",
+    [Q_CAT_LIST] = "SELECT c.version, c.year, c.built_at, c.n_cases, (SELECT count(*) FROM dip_group g"
+                   " WHERE g.version=c.version) FROM dip_catalog c WHERE ?1=0 OR c.year=?1 ORDER BY c.year, c.rowid",
 };
 
 const store_area store_area_dip = {
@@ -422,4 +427,59 @@ int store_dip_statement_get(store_conn *c, int year, const char *inst, char **js
   if (rc == SQLITE_ROW) return 0;
   return rc == SQLITE_DONE ? yb_fail(e, YB_ENOT_FOUND, "fixmedins_code", "no %d statement for %s", year, inst)
                            : store_sqlite_err(c, e, "dip_statement");
+}
+
+int store_dip_clearing_get(store_conn *c, int year, char **body, yb_err *e) {
+  sqlite3_stmt *s = st(c, Q_CLR_GET, e);
+  if (!s) return e->code;
+  bi(s, 1, year);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) *body = store_sqlite_cdup(s, 0);
+  store_sqlite_reset(s);
+  if (rc == SQLITE_ROW) return 0;
+  return rc == SQLITE_DONE ? yb_fail(e, YB_ENOT_FOUND, "year", "no DIP clearing for %d: run `yibao dip clear`", year)
+                           : store_sqlite_err(c, e, "dip_clearing");
+}
+
+int store_dip_case_get(store_conn *c, const char *mdtrt_id, int (*fn)(const store_dip_case_row *, int year,
+                                                                          const char *version, void *),
+                       void *arg, yb_err *e) {
+  sqlite3_stmt *s = st(c, Q_CASE_GET, e);
+  if (!s) return e->code;
+  bt(s, 1, mdtrt_id);
+  int rc = sqlite3_step(s), r;
+  if (rc == SQLITE_ROW) {
+    store_dip_case_row x = {
+        .mdtrt_id = cs(s, 0), .fixmedins_code = cs(s, 1), .diag = cs(s, 2), .procs = cs(s, 3), .group = cs(s, 4),
+        .trace = cs(s, 5), .level = (int)ci(s, 6), .kind = (int)ci(s, 7), .fold = (int)ci(s, 8),
+        .special_req = (int)ci(s, 9), .special_refused = (int)ci(s, 10), .cost = ci(s, 11), .ratio_bp = ci(s, 12),
+        .factor_bp = ci(s, 13), .base4 = ci(s, 14), .score4 = ci(s, 15), .rw4 = ci(s, 16)};
+    r = fn(&x, (int)ci(s, 17), cs(s, 18), arg);
+  } else {
+    r = rc == SQLITE_DONE ? yb_fail(e, YB_ENOT_FOUND, "mdtrt_id", "%s has no DIP score", mdtrt_id)
+                          : store_sqlite_err(c, e, "dip_case");
+  }
+  store_sqlite_reset(s);
+  return r;
+}
+
+typedef struct list_ctx {
+  int (*fn)(const char *, int, const char *, int64_t, int64_t, void *);
+  void *arg;
+} list_ctx;
+
+static int list_row(sqlite3_stmt *s, void *arg) {
+  list_ctx *l = arg;
+  return l->fn(cs(s, 0), (int)ci(s, 1), cs(s, 2), ci(s, 3), ci(s, 4), l->arg);
+}
+
+int store_dip_catalogs_each(store_conn *c, int year,
+                            int (*fn)(const char *version, int year, const char *built_at, int64_t n_cases,
+                                      int64_t n_groups, void *),
+                            void *arg, yb_err *e) {
+  sqlite3_stmt *s = st(c, Q_CAT_LIST, e);
+  if (!s) return e->code;
+  bi(s, 1, year);
+  list_ctx l = {fn, arg};
+  return each(c, s, list_row, &l, e, "dip_catalog");
 }
