@@ -40,8 +40,6 @@ static int proc_rank(const char *code, char *attr) {
   return *attr = 'T', 2;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
-
 int dip_case_keys(const dip_case *c, int diag_len, dip_keys *out, yb_err *e) {
   char d[DIP_DIAG_LEN];
   int n = 0;
@@ -76,21 +74,32 @@ int dip_case_keys(const dip_case *c, int diag_len, dip_keys *out, yb_err *e) {
       return yb_fail(e, YB_ERANGE, "procs", "more than %d procedure codes", DIP_MAX_PROCS);
     memcpy(pc[np++], code, (size_t)k + 1);
   }
-  qsort(pc, (size_t)np, sizeof pc[0], cmp_str);
+  for (int i = 1; i < np; i++) /* insertion sort: at most DIP_MAX_PROCS codes */
+    for (int j = i; j > 0 && strcmp(pc[j - 1], pc[j]) > 0; j--) {
+      char t[16];
+      memcpy(t, pc[j], sizeof t), memcpy(pc[j], pc[j - 1], sizeof t), memcpy(pc[j - 1], t, sizeof t);
+    }
+  /* keys built by hand: this is the scoring hot path (snprintf costs more than the rest) */
   char attr = 'C';
   int rank = 0;
-  size_t at = (size_t)snprintf(out->core, sizeof out->core, "%s|", d);
+  size_t at = (size_t)n;
+  memcpy(out->core, d, (size_t)n);
+  out->core[at++] = '|';
   for (int i = 0; i < np; i++) {
     char a;
     int r = proc_rank(pc[i], &a);
     if (r > rank) rank = r, attr = a;
-    at += (size_t)snprintf(out->core + at, at < sizeof out->core ? sizeof out->core - at : 0, "%s%s",
-                           i ? "+" : "", pc[i]);
+    size_t l = strlen(pc[i]);
+    if (at + l + 2 > sizeof out->core) return yb_fail(e, YB_ERANGE, "procs", "procedure list too long");
+    if (i) out->core[at++] = '+';
+    memcpy(out->core + at, pc[i], l);
+    at += l;
   }
-  if (at >= sizeof out->core) return yb_fail(e, YB_ERANGE, "procs", "procedure list too long");
+  out->core[at] = 0;
   out->attr = attr;
-  snprintf(out->category, sizeof out->category, "%.3s*%c", d, attr);
-  snprintf(out->chapter, sizeof out->chapter, "%c**%c", d[0], attr);
+  memcpy(out->category, d, 3);
+  out->category[3] = '*', out->category[4] = attr, out->category[5] = 0;
+  out->chapter[0] = d[0], out->chapter[1] = '*', out->chapter[2] = '*', out->chapter[3] = attr, out->chapter[4] = 0;
   return 0;
 }
 
@@ -108,7 +117,8 @@ typedef struct smap {
   char (*key)[DIP_KEY_LEN];
   int64_t *count;
   uint32_t *slot; /* id + 1, 0 empty */
-  uint32_t cap, n, max;
+  uint32_t cap, n, kcap;
+  int failed;     /* out of memory once: every later get answers id 0 */
 } smap;
 
 static uint64_t fnv(const char *s) {
@@ -117,27 +127,48 @@ static uint64_t fnv(const char *s) {
   return h;
 }
 
-static int smap_init(smap *m, uint32_t max) {
-  m->cap = 16;
-  while (m->cap < max * 2u) m->cap <<= 1;
-  m->n = 0, m->max = max;
-  m->key = malloc((size_t)max * sizeof *m->key + 1);
-  m->count = calloc((size_t)max + 1, sizeof *m->count);
-  m->slot = calloc(m->cap, sizeof *m->slot);
-  return m->key && m->count && m->slot ? 0 : -1;
+/* Room for kcap keys; slots at least twice that. */
+static int smap_grow(smap *m, uint32_t kcap) {
+  char (*key)[DIP_KEY_LEN] = realloc(m->key, (size_t)kcap * sizeof *m->key);
+  if (key) m->key = key;
+  int64_t *count = key ? realloc(m->count, (size_t)kcap * sizeof *m->count) : NULL;
+  if (count) m->count = count;
+  uint32_t cap = 16;
+  while (cap < kcap * 2u) cap <<= 1;
+  uint32_t *slot = count ? calloc(cap, sizeof *slot) : NULL;
+  if (!slot) return m->failed = 1, -1;
+  memset(m->count + m->kcap, 0, (size_t)(kcap - m->kcap) * sizeof *m->count);
+  for (uint32_t id = 0; id < m->n; id++) {
+    uint32_t i = (uint32_t)fnv(m->key[id]) & (cap - 1);
+    while (slot[i]) i = (i + 1) & (cap - 1);
+    slot[i] = id + 1;
+  }
+  free(m->slot);
+  m->slot = slot, m->cap = cap, m->kcap = kcap;
+  return 0;
+}
+
+static int smap_init(smap *m, uint32_t hint) {
+  memset(m, 0, sizeof *m);
+  return smap_grow(m, hint < 64 ? 64 : hint > 4096 ? 4096 : hint);
 }
 
 static void smap_free(smap *m) { free(m->key), free(m->count), free(m->slot); }
 
-/* Id of key, adding it when `add`; -1 when absent (or full). */
+/* Id of key, adding it when `add`; -1 when absent. */
 static int64_t smap_get(smap *m, const char *key, int add) {
+  if (m->failed) return 0;
   uint32_t i = (uint32_t)fnv(key) & (m->cap - 1);
   for (;; i = (i + 1) & (m->cap - 1)) {
     uint32_t s = m->slot[i];
     if (!s) break;
     if (!strcmp(m->key[s - 1], key)) return s - 1;
   }
-  if (!add || m->n >= m->max) return -1;
+  if (!add) return -1;
+  if (m->n + 1 > m->kcap) {
+    if (smap_grow(m, m->kcap * 2)) return 0;
+    return smap_get(m, key, add);
+  }
   snprintf(m->key[m->n], DIP_KEY_LEN, "%s", key);
   m->slot[i] = ++m->n;
   return m->n - 1;
@@ -245,7 +276,7 @@ static int assign_groups(const dip_params *p, const dip_keys *k, hcase *h, int64
   }
   gm->count[0] = DIP_GROUP_ALL;
   free(lvl);
-  rc = 0;
+  rc = core.failed || cat.failed || chap.failed || gm->failed ? -1 : 0;
 out:
   smap_free(&core), smap_free(&cat), smap_free(&chap);
   return rc;
@@ -425,7 +456,7 @@ int dip_score_all(const dip_catalog *cat, const dip_params *p, const dip_case *c
     if (cases[i].special) q[k].c = &cases[i], q[k++].i = i;
   }
   qsort(q, (size_t)nreq, sizeof *q, cmp_sreq);
-  int rc = 0;
+  int rc = inst.failed ? yb_fail(e, YB_ENOMEM, "", "out of memory") : 0;
   for (int64_t a = 0; a < nreq && !rc;) {
     int64_t b = a;
     while (b < nreq && !strcmp(q[b].c->inst, q[a].c->inst)) b++;
