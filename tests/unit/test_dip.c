@@ -422,6 +422,7 @@ static void test_store(void **state) {
     assert_int_equal(a->groups[g].rw4, b->groups[g].rw4);
   }
   assert_non_null(dip_catalog_find(b, "K358|4709"));
+  dip_catalog_free(b);
   assert_int_equal(store_dip_catalog_get(r, NULL, 2026, &b, ver, sizeof ver, &e) == YB_ENOT_FOUND, 1);
   dip_catalog_free(a);
   store_close(s);
