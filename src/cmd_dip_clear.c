@@ -138,6 +138,7 @@ static int fund_write_cb(const char *inst, int month, int64_t fund, void *arg) {
   if (!x) return yb_fail(f->e, YB_ENOMEM, "", "out of memory");
   int64_t adv = dip_advance(f->j->p, fund);
   x->advances += adv;
+  if (month >= 1 && month <= 12) x->fund_month[month - 1] += fund, x->advance_month[month - 1] += adv;
   return store_dip_advance_put(f->w, f->j->year, month, inst, fund, f->j->p->advance_bp, adv, f->e);
 }
 

@@ -147,6 +147,7 @@ typedef struct dip_inst {
   char code[DIP_CODE_LEN];
   int64_t n_cases, score4;    /* in: the year's cases and their summed score */
   int64_t advances, deductions; /* in: fen advanced in the year; audit deductions (扣款) */
+  int64_t fund_month[12], advance_month[12]; /* in, for statements: settled fund and advance by month */
   /* out */
   int64_t entitled;           /* share of the budget: budget × score ÷ total, largest remainder */
   int64_t remainder_fen;      /* 0 or 1: the fen the remainder rule gave */

@@ -99,7 +99,18 @@ void dip_statement_begin(const dip_params *p, const dip_clearing *k, const dip_i
     dip_buf_printf(json, "%s\"%s\":%s", i ? "," : "", f[i].name, a);
     dip_buf_printf(csv, "figure,%s,%s\n", f[i].name, a);
   }
-  dip_buf_printf(json, "},\"cases\":[");
+  char fm[32], am[32], sh[32];
+  money_format(p->advance_bp, 4, 1, sh);
+  dip_buf_printf(csv, "record,month,fund_settled,advance\n");
+  dip_buf_printf(json, "},\"advance_share\":%s,\"advances_by_month\":[", sh);
+  for (int m = 0, first = 1; m < 12; m++) {
+    if (!x->fund_month[m] && !x->advance_month[m]) continue;
+    money_format(x->fund_month[m], 2, 2, fm), money_format(x->advance_month[m], 2, 2, am);
+    dip_buf_printf(json, "%s{\"month\":%d,\"fund_settled\":%s,\"advance\":%s}", first ? "" : ",", m + 1, fm, am);
+    dip_buf_printf(csv, "advance,%d,%s,%s\n", m + 1, fm, am);
+    first = 0;
+  }
+  dip_buf_printf(json, "],\"cases\":[");
   dip_buf_printf(csv, "record,mdtrt_id,group,diag,procs,level,cost,group_rw,ratio,kind,special,base,factor,score\n");
 }
 

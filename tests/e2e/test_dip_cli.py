@@ -47,6 +47,11 @@ def test_dip_cycle(tmp_path):
             assert c["group"] in rw and Decimal(str(c["group_rw"])) == rw[c["group"]]
         assert f["payment"] == (f["entitled"] + f["community_adjustment"] - f["advances"]
                                 - f["deductions"] - f["quality_deposit"])
+        adv = sum(Decimal(str(a["advance"])) for a in st["advances_by_month"])
+        assert adv == f["advances"]
+        for a in st["advances_by_month"]:  # 90 % of the month's settled fund, half-up
+            assert Decimal(str(a["advance"])) == (Decimal(str(a["fund_settled"])) * Decimal("0.9")).quantize(
+                Decimal("0.01"), rounding="ROUND_HALF_UP")
         if code == "BH0001":
             assert f["deductions"] >= Decimal("1234.56")
         total_entitled += f["entitled"]
