@@ -36,7 +36,8 @@ typedef struct store_dip_case_row {
   int level, kind, fold, special_req, special_refused;
   int64_t cost, ratio_bp, factor_bp, base4, score4, rw4;
 } store_dip_case_row;
-/* A year's scored cases by institution then mdtrt_id (inst NULL = all). */
+/* A year's scored cases by institution then mdtrt_id (inst NULL = all); trace "" (see
+ * store_dip_case_get for one stay's trace). */
 int store_dip_case_each(store_conn *c, int year, const char *inst, int (*fn)(const store_dip_case_row *, void *),
                         void *arg, yb_err *e);
 /* Per institution: cases and Σ score. */

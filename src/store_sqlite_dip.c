@@ -77,10 +77,10 @@ static const char *const dip_sql[Q_COUNT] = {
     [Q_CASES_CLEAR] = "DELETE FROM dip_case WHERE year=?1",
     [Q_CASE_PUT] = "INSERT OR REPLACE INTO dip_case VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
                    "?18,?19)",
-    [Q_CASE_EACH] = "SELECT mdtrt_id,fixmedins_code,diag,procs,grp,trace,level,kind,fold,special_req,special_refused,"
+    [Q_CASE_EACH] = "SELECT mdtrt_id,fixmedins_code,diag,procs,grp,'',level,kind,fold,special_req,special_refused,"
                     "cost,ratio_bp,factor_bp,base4,score4,rw4 FROM dip_case WHERE year=?1"
                     " ORDER BY fixmedins_code, mdtrt_id",
-    [Q_CASE_EACH_INST] = "SELECT mdtrt_id,fixmedins_code,diag,procs,grp,trace,level,kind,fold,special_req,"
+    [Q_CASE_EACH_INST] = "SELECT mdtrt_id,fixmedins_code,diag,procs,grp,'',level,kind,fold,special_req,"
                          "special_refused,cost,ratio_bp,factor_bp,base4,score4,rw4 FROM dip_case"
                          " WHERE year=?1 AND fixmedins_code=?2 ORDER BY mdtrt_id",
     [Q_TOTALS] = "SELECT fixmedins_code, count(*), sum(score4) FROM dip_case WHERE year=?1 GROUP BY fixmedins_code",
