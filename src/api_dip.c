@@ -127,9 +127,29 @@ static int statement(admin_req *r, int csv, yb_err *e) {
 static int route_statement(admin_req *r, yb_err *e) { return statement(r, 0, e); }
 static int route_statement_csv(admin_req *r, yb_err *e) { return statement(r, 1, e); }
 
+static int adv_row(const char *inst, int month, int64_t fund, int32_t share_bp, int64_t amount, void *arg) {
+  char f[32], a[32], sh[32];
+  money_format(share_bp, 4, 1, sh);
+  json_array_append_new(arg, json_pack("{s:s,s:i,s:s,s:s,s:s}", "fixmedins_code", inst, "month", month,
+                                       "fund_settled", money_fen_str(fund, f), "share", sh, "advance",
+                                       money_fen_str(amount, a)));
+  return 0;
+}
+
+static int route_advances(admin_req *r, yb_err *e) {
+  int year, rc = year_of(r->param[0], "year", &year, e);
+  long month;
+  if (!rc) rc = admin_query_int(r, "month", 0, 0, 12, &month, e);
+  if (rc) return rc;
+  json_t *list = json_array();
+  if ((rc = store_dip_advances_each(r->c, year, (int)month, adv_row, list, e))) return json_decref(list), rc;
+  r->out = json_pack("{s:i,s:o}", "year", year, "advances", list);
+  return 0;
+}
+
 /* ---- writes ----------------------------------------------------------------------------------- */
 typedef struct cycle {
-  int year;
+  int year, month;
   dip_params p;
   const char *version;
   dip_build_out b;
@@ -154,6 +174,27 @@ static int score_tx(store_conn *w, void *arg, yb_err *e) {
 static int clear_tx(store_conn *w, void *arg, yb_err *e) {
   cycle *x = arg;
   return dip_clear_tx(w, x->year, &x->p, &x->k, e);
+}
+
+static int advance_tx(store_conn *w, void *arg, yb_err *e) {
+  cycle *x = arg;
+  return dip_advance_tx(w, x->year, x->month, &x->p, e);
+}
+
+static int route_advance(admin_req *r, yb_err *e) {
+  cycle x;
+  int rc = cycle_prepare(r, &x, e);
+  if (rc) return rc;
+  json_t *m = json_object_get(r->body, "month");
+  if (m && (!json_is_integer(m) || json_integer_value(m) < 1 || json_integer_value(m) > 12))
+    return yb_fail(e, YB_ERANGE, "month", "must be 1–12");
+  x.month = m ? (int)json_integer_value(m) : 0;
+  snprintf(r->log_what, sizeof r->log_what, "DIP advances of %d months 1–%d", x.year, x.month ? x.month : 12);
+  if ((rc = admin_write(r, advance_tx, &x, e))) return rc;
+  json_t *list = json_array();
+  if ((rc = store_dip_advances_each(r->c, x.year, x.month, adv_row, list, e))) return json_decref(list), rc;
+  r->out = json_pack("{s:i,s:o}", "year", x.year, "advances", list);
+  return 0;
 }
 
 static int route_build(admin_req *r, yb_err *e) {
@@ -255,10 +296,12 @@ const admin_route admin_routes_dip[] = {
     {"GET", "/api/v1/dip/catalogues/:version/csv", route_catalogue_csv, ADMIN_STAFF, "dip.catalogue.csv"},
     {"GET", "/api/v1/dip/cases/:mdtrt_id", route_case, ADMIN_ANY, "dip.case"},
     {"GET", "/api/v1/dip/clearings/:year", route_clearing, ADMIN_STAFF, "dip.clearing"},
+    {"GET", "/api/v1/dip/advances/:year", route_advances, ADMIN_STAFF, "dip.advances"},
     {"GET", "/api/v1/dip/statements/:year/:fixmedins_code", route_statement, ADMIN_ANY, "dip.statement"},
     {"GET", "/api/v1/dip/statements/:year/:fixmedins_code/csv", route_statement_csv, ADMIN_ANY, "dip.statement.csv"},
     {"POST", "/api/v1/dip/build", route_build, DIP_WRITERS, "dip.build"},
     {"POST", "/api/v1/dip/score", route_score, DIP_WRITERS, "dip.score"},
+    {"POST", "/api/v1/dip/advance", route_advance, DIP_WRITERS, "dip.advance"},
     {"POST", "/api/v1/dip/clear", route_clear, DIP_WRITERS, "dip.clear"},
     {"POST", "/api/v1/dip/special", route_special, DIP_WRITERS, "dip.special"},
     {"POST", "/api/v1/dip/deductions", route_deduction, DIP_WRITERS, "dip.deduction"},

@@ -1,4 +1,4 @@
-/* cmd_dip.c — `yibao dip build|score|clear|export|statement|special|deduct|cases|bench`: the DIP
+/* cmd_dip.c — `yibao dip build|score|advance|clear|export|statement|special|deduct|cases|bench`: the DIP
  * cycle over a database. Parameters come from a policy file's "dip" section (--policy), or from
  * the stored policy of that year; every write is one store_write transaction. */
 #include <stdio.h>
@@ -335,6 +335,7 @@ static const struct {
 } dip_cmds[] = {
     {"build", dip_build, "build --db F --year Y [--policy P]: catalogue for Y from Y-3..Y-1"},
     {"score", dip_score_cmd, "score --db F --year Y [--policy P] [--version V] [--mdtrt ID]: score Y's stays"},
+    {"advance", dip_cmd_advance, "advance --db F --year Y [--month M] [--policy P]: advances of months 1..M"},
     {"clear", dip_cmd_clear, "clear --db F --year Y [--policy P]: advances, clearing, statements"},
     {"export", dip_export, "export --db F --year Y [--version V]: the catalogue as CSV"},
     {"statement", dip_statement, "statement --db F --year Y --inst CODE [--csv]"},

@@ -58,7 +58,7 @@ static dip_inst *inst_get(inst_set *s, const char *code) {
 }
 
 typedef struct clear_job {
-  int year;
+  int year, month_max; /* advances of months 1..month_max (0 = all) */
   const dip_params *p;
   dip_clearing *out;
   inst_set s;
@@ -134,12 +134,24 @@ typedef struct fund_ctx {
 
 static int fund_write_cb(const char *inst, int month, int64_t fund, void *arg) {
   fund_ctx *f = arg;
+  if (f->j->month_max && month > f->j->month_max) return 0;
   dip_inst *x = inst_get(&f->j->s, inst);
   if (!x) return yb_fail(f->e, YB_ENOMEM, "", "out of memory");
   int64_t adv = dip_advance(f->j->p, fund);
   x->advances += adv;
   if (month >= 1 && month <= 12) x->fund_month[month - 1] += fund, x->advance_month[month - 1] += adv;
   return store_dip_advance_put(f->w, f->j->year, month, inst, fund, f->j->p->advance_bp, adv, f->e);
+}
+
+int dip_advance_tx(store_conn *w, int year, int month_max, const dip_params *p, yb_err *e) {
+  clear_job j;
+  memset(&j, 0, sizeof j);
+  j.year = year, j.month_max = month_max, j.p = p;
+  fund_ctx f = {&j, w, e};
+  int rc = store_dip_advances_clear(w, year, e);
+  if (!rc) rc = store_dip_fund_months(w, year, fund_write_cb, &f, e);
+  free(j.s.a), free(j.s.slot);
+  return rc;
 }
 
 static int clear_all(store_conn *w, void *arg, yb_err *e) {
@@ -228,6 +240,61 @@ int dip_cmd_clear(int argc, char **argv) {
   if (rc) {
     char b[600];
     fprintf(stderr, "yibao dip clear: %s\n", yb_err_text(&e, b, sizeof b));
+    return 1;
+  }
+  return 0;
+}
+
+typedef struct adv_args {
+  int year, month;
+  const dip_params *p;
+} adv_args;
+
+static int advance_write(store_conn *w, void *arg, yb_err *e) {
+  adv_args *a = arg;
+  return dip_advance_tx(w, a->year, a->month, a->p, e);
+}
+
+typedef struct adv_sum {
+  int64_t n, fund, amount;
+} adv_sum;
+
+static int adv_print(const char *inst, int month, int64_t fund, int32_t share_bp, int64_t amount, void *arg) {
+  adv_sum *t = arg;
+  char f[32], a[32], sh[32];
+  money_format(share_bp, 4, 1, sh);
+  printf("%s %2d  fund %14s × %s = advance %14s\n", inst, month, money_fen_str(fund, f), sh, money_fen_str(amount, a));
+  t->n++, t->fund += fund, t->amount += amount;
+  return 0;
+}
+
+int dip_cmd_advance(int argc, char **argv) {
+  yb_err e;
+  yb_err_clear(&e);
+  const char *db = cmd_opt(argc, argv, "--db"), *y = cmd_opt(argc, argv, "--year"), *m = cmd_opt(argc, argv, "--month");
+  store *st = NULL;
+  adv_args a = {y ? atoi(y) : 0, m ? atoi(m) : 0, NULL};
+  dip_params p;
+  int rc = 0;
+  if (!db) rc = yb_fail(&e, YB_EMISSING, "--db", "required: the database file");
+  else if (a.year < 2000 || a.year > 2199) rc = yb_fail(&e, YB_ERANGE, "--year", "required: a year in 2000–2199");
+  else if (m && (a.month < 1 || a.month > 12)) rc = yb_fail(&e, YB_ERANGE, "--month", "must be 1–12");
+  if (!rc) rc = store_open(db, &st, &e);
+  store_conn *r = rc ? NULL : store_reader(st, &e);
+  if (!rc && !r) rc = e.code;
+  if (!rc) rc = dip_cmd_params(r, cmd_opt(argc, argv, "--policy"), a.year, &p, &e);
+  a.p = &p;
+  if (!rc) rc = store_write(st, advance_write, &a, &e);
+  adv_sum t = {0, 0, 0};
+  if (!rc) rc = store_dip_advances_each(r, a.year, a.month, adv_print, &t, &e);
+  if (!rc) {
+    char f[32], am[32];
+    printf("%lld rows: fund %s, advances %s\n", (long long)t.n, money_fen_str(t.fund, f), money_fen_str(t.amount, am));
+  }
+  store_close(st);
+  if (rc) {
+    char b[600];
+    fprintf(stderr, "yibao dip advance: %s\n", yb_err_text(&e, b, sizeof b));
     return 1;
   }
   return 0;

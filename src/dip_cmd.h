@@ -32,6 +32,9 @@ typedef struct dip_score_out {
 /* version NULL or "": the newest catalogue of the year. */
 int dip_score_tx(store_conn *w, int year, const dip_params *p, const char *version, dip_score_out *o, yb_err *e);
 int dip_clear_tx(store_conn *w, int year, const dip_params *p, dip_clearing *out, yb_err *e);
+/* The year's advances for months 1..month_max (0 = all twelve), replacing the year's rows. */
+int dip_advance_tx(store_conn *w, int year, int month_max, const dip_params *p, yb_err *e);
+int dip_cmd_advance(int argc, char **argv);
 
 int dip_cmd_clear(int argc, char **argv);
 int dip_cmd_cases(int argc, char **argv);

@@ -64,7 +64,7 @@ void dip_report_catalog_csv(const dip_catalog *cat, const char *version, dip_buf
     dip_buf_printf(b, "%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,%s\n", safe(x->code, code, sizeof code),
                    dip_group_kind_name(x->kind), (long long)x->n_cases, (long long)x->n_year[0],
                    (long long)x->n_year[1], (long long)x->n_year[2], (long long)x->n_used[0], (long long)x->n_used[1],
-                   (long long)x->n_used[2], dec(x->mean, 4, 2, m), dec(x->rw4, 4, 4, r));
+                   (long long)x->n_used[2], dec(x->mean, 4, 4, m), dec(x->rw4, 4, 4, r));
   }
 }
 

@@ -54,6 +54,12 @@ int store_dip_advances_clear(store_conn *c, int year, yb_err *e);
 int store_dip_advance_put(store_conn *c, int year, int month, const char *inst, int64_t fund, int32_t share_bp,
                           int64_t amount, yb_err *e);
 
+/* The stored advances of a year (month 0: every month), by institution and month. */
+int store_dip_advances_each(store_conn *c, int year, int month,
+                            int (*fn)(const char *inst, int month, int64_t fund, int32_t share_bp, int64_t amount,
+                                      void *),
+                            void *arg, yb_err *e);
+
 /* Audit deductions (扣款) the audit area, or a clerk, files against an institution's year. */
 int store_dip_deduction_add(store_conn *c, int year, const char *inst, int64_t amount, const char *source,
                             const char *note, yb_err *e);

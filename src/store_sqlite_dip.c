@@ -60,7 +60,7 @@ static const char *const dip_migrations[] = {
 enum {
   Q_HIST, Q_CASE_ONE, Q_VER_COUNT, Q_CAT_PUT, Q_GROUP_PUT, Q_CAT_GET, Q_CAT_NEWEST, Q_GROUPS, Q_GROUP_COUNT,
   Q_CASES_CLEAR, Q_CASE_PUT, Q_CASE_EACH, Q_CASE_EACH_INST, Q_TOTALS, Q_SPECIAL_PUT, Q_FUND_MONTHS, Q_ADV_CLEAR,
-  Q_ADV_PUT, Q_DED_ADD, Q_DED_EACH, Q_CLR_PUT, Q_STMT_PUT, Q_STMT_GET, Q_CLR_GET, Q_CASE_GET, Q_CAT_LIST, Q_COUNT
+  Q_ADV_PUT, Q_DED_ADD, Q_DED_EACH, Q_CLR_PUT, Q_STMT_PUT, Q_STMT_GET, Q_CLR_GET, Q_CASE_GET, Q_CAT_LIST, Q_ADV_EACH, Q_COUNT
 };
 
 static const char *const dip_sql[Q_COUNT] = {
@@ -96,6 +96,8 @@ static const char *const dip_sql[Q_COUNT] = {
     [Q_CLR_PUT] = "INSERT OR REPLACE INTO dip_clearing VALUES(?1,?2," NOW ",?3,?4,?5,?6,?7,?8)",
     [Q_STMT_PUT] = "INSERT OR REPLACE INTO dip_statement VALUES(?1,?2,?3,?4)",
     [Q_STMT_GET] = "SELECT json, csv FROM dip_statement WHERE year=?1 AND fixmedins_code=?2",
+    [Q_ADV_EACH] = "SELECT fixmedins_code, month, fund_settled, share_bp, amount FROM dip_advance WHERE year=?1"
+                   " AND (?2=0 OR month=?2) ORDER BY fixmedins_code, month",
     [Q_CLR_GET] = "SELECT body FROM dip_clearing WHERE year=?1",
     [Q_CASE_GET] = "SELECT mdtrt_id,fixmedins_code,diag,procs,grp,trace,level,kind,fold,special_req,special_refused,"
                    "cost,ratio_bp,factor_bp,base4,score4,rw4,year,version FROM dip_case WHERE mdtrt_id=?1",
@@ -482,4 +484,25 @@ int store_dip_catalogs_each(store_conn *c, int year,
   bi(s, 1, year);
   list_ctx l = {fn, arg};
   return each(c, s, list_row, &l, e, "dip_catalog");
+}
+
+typedef struct adv_ctx {
+  int (*fn)(const char *, int, int64_t, int32_t, int64_t, void *);
+  void *arg;
+} adv_ctx;
+
+static int adv_row(sqlite3_stmt *s, void *arg) {
+  adv_ctx *a = arg;
+  return a->fn(cs(s, 0), (int)ci(s, 1), ci(s, 2), (int32_t)ci(s, 3), ci(s, 4), a->arg);
+}
+
+int store_dip_advances_each(store_conn *c, int year, int month,
+                            int (*fn)(const char *inst, int month, int64_t fund, int32_t share_bp, int64_t amount,
+                                      void *),
+                            void *arg, yb_err *e) {
+  sqlite3_stmt *s = st(c, Q_ADV_EACH, e);
+  if (!s) return e->code;
+  bi(s, 1, year), bi(s, 2, month);
+  adv_ctx a = {fn, arg};
+  return each(c, s, adv_row, &a, e, "dip_advance");
 }

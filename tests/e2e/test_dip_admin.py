@@ -35,6 +35,15 @@ def test_dip_cycle_over_the_console(dip_server):
     assert r.json()["cases"] == 1500
     assert sup.post("/api/v1/dip/deductions", {"year": 2024, "fixmedins_code": "BH0002", "amount": "500.00",
                                                 "note": "audit finding"}).status_code == 201
+    r = sup.post("/api/v1/dip/advance", {"year": 2024, "month": 2})
+    assert r.status_code == 200, r.text
+    rows = r.json()["advances"]
+    assert rows and {a["month"] for a in rows} <= {1, 2}
+    for a in rows:
+        assert Decimal(a["advance"]) == (Decimal(a["fund_settled"]) * Decimal("0.9")).quantize(
+            Decimal("0.01"), rounding="ROUND_HALF_UP")
+    feb = sup.get("/api/v1/dip/advances/2024", month=2).json()["advances"]
+    assert feb == [a for a in rows if a["month"] == 2]
     r = sup.post("/api/v1/dip/clear", {"year": 2024})
     assert r.status_code == 200, r.text
     k = r.json()
