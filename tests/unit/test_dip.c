@@ -14,6 +14,7 @@
 
 #include "dip.h"
 #include "dip_policy.h"
+#include "policy.h"
 #include "store.h"
 #include "store_dip.h"
 
@@ -277,6 +278,24 @@ static void test_policy_section(void **state) {
   json_decref(v);
 }
 
+/* The demo policy's section loads through policy_load; a policy without one has none. */
+static void test_demo_policy(void **state) {
+  (void)state;
+  policy *p;
+  yb_err e;
+  assert_int_equal(policy_load("policies/demo-county.json", &p, &e), 0);
+  assert_non_null(p->dip);
+  assert_int_equal(p->dip->budget, INT64_C(8000000000));
+  assert_int_equal(p->dip->weight[2], 7);
+  assert_int_equal(p->dip->pay_ratio_bp, 6500);
+  assert_int_equal(p->dip->n_communities, 1);
+  assert_int_equal(p->dip->communities[0].n_members, 3);
+  policy_free(p);
+  assert_int_equal(policy_load("policies/city-employee.json", &p, &e), 0);
+  assert_null(p->dip);
+  policy_free(p);
+}
+
 /* ---- store: the history as 2402 / the generator leave it, and the catalogue round trip ---- */
 static char dbpath[64];
 
@@ -437,7 +456,8 @@ int main(void) {
       cmocka_unit_test(test_keys),          cmocka_unit_test(test_threshold_15),
       cmocka_unit_test(test_trim_edges),    cmocka_unit_test(test_outlier_bounds),
       cmocka_unit_test(test_budget_exact),  cmocka_unit_test(test_order_independent),
-      cmocka_unit_test(test_policy_section), cmocka_unit_test(test_store),
+      cmocka_unit_test(test_policy_section), cmocka_unit_test(test_demo_policy),
+      cmocka_unit_test(test_store),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
