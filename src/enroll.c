@@ -43,6 +43,7 @@ static int first_year(const enroll_hist *h) {
 }
 
 bool enroll_in_period(const enroll_policy *ep, int year, int32_t date) {
+  if (!ep->has_period) return true;
   int32_t from = (year - 1) * 10000 + ep->from_md;
   int32_t to = (ep->to_md >= ep->from_md ? year - 1 : year) * 10000 + ep->to_md;
   return date >= from && date <= to;

@@ -49,6 +49,7 @@ typedef struct enroll_filing_type { /* 异地就医备案 type and how long a fi
 } enroll_filing_type;
 
 typedef struct enroll_policy {
+  bool has_period;            /* false: no concentrated period (every enrollment is on time) */
   int from_md, to_md;         /* concentrated period: month*100+day in the year before coverage;
                                  to_md < from_md means it runs into the coverage year */
   /* waiting period */

@@ -328,7 +328,8 @@ int enroll_policy_parse(void *json_v, const policy *p, enroll_policy **out, FILE
   if (!(l.ep = calloc(1, sizeof *l.ep))) return fail(&l, path, "out of memory"), 1;
   keys(&l, v, path, k);
   char b[200];
-  if ((x = obj(&l, v, path, "concentrated_period", true))) {
+  if ((x = obj(&l, v, path, "concentrated_period", false))) {
+    l.ep->has_period = true;
     pk(b, path, "concentrated_period");
     keys(&l, x, b, pk2);
     get_md(&l, x, b, "from", &l.ep->from_md);

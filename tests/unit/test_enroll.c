@@ -17,6 +17,7 @@
 static enroll_policy base_policy(void) {
   enroll_policy ep;
   memset(&ep, 0, sizeof ep);
+  ep.has_period = true;
   ep.from_md = 901; /* 1 Sep – 31 Dec of the year before */
   ep.to_md = 1231;
   ep.n_wait_schemes = 1;
@@ -283,11 +284,47 @@ static void test_period_and_months(void **state) {
   assert_int_equal(enroll_add_months(20241115, 2), 20250115);
 }
 
+
+static void test_policy_section(void **state) {
+  (void)state;
+  policy *p = NULL;
+  yb_err e;
+  assert_int_equal(policy_load("policies/demo-county.json", &p, &e), 0);
+  const enroll_policy *ep = p->enrollment;
+  assert_non_null(ep);
+  assert_int_equal(ep->fixed_months, 3);
+  assert_int_equal(ep->floor_months, 6);
+  assert_int_equal(ep->ceiling, 2000);
+  enroll_split s;
+  assert_int_equal(enroll_contribution(ep, "390", 2024, 0, &s, &e), 0);
+  assert_int_equal(s.individual, 40000);
+  assert_int_equal(s.fiscal, 67000);
+  /* the hifmi cap of an ordinary resident is 400 000; special groups are uncapped */
+  assert_int_equal(enroll_original_cap(p, ep, "390", policy_class_of(p, "1701"), 0), 40000000);
+  bool special;
+  const char *tk[] = {"2304"};
+  uint32_t g = policy_groups_of(p, tk, 1, &special);
+  assert_int_equal(enroll_original_cap(p, ep, "390", policy_class_of(p, "1701"), g), 0);
+  policy_free(p);
+  /* problems are named by their JSON path, all of them */
+  assert_int_not_equal(policy_load("tests/unit/fixtures/policy_enroll_bad.json", &p, &e), 0);
+  assert_string_equal(e.field, "enrollment.concentrated_period.from");
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *rep = open_memstream(&buf, &len);
+  assert_int_equal(policy_check("tests/unit/fixtures/policy_enroll_bad.json", rep), 3);
+  fclose(rep);
+  assert_non_null(strstr(buf, "enrollment.waiting.fixed_months: must be an integer in [0, 24]"));
+  assert_non_null(strstr(buf, "enrollment.contributions[0].insutype: not a scheme of this policy"));
+  free(buf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_waiting_table),     cmocka_unit_test(test_waiting_other_cases),
       cmocka_unit_test(test_incentive_table),   cmocka_unit_test(test_contribution_split),
       cmocka_unit_test(test_account_rules),     cmocka_unit_test(test_period_and_months),
+      cmocka_unit_test(test_policy_section),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
