@@ -107,21 +107,22 @@ void enroll_wait(const enroll_policy *ep, const char *insutype, int year, int32_
     o->kind = WAIT_FLOOR;
   }
   o->until = enroll_add_months(o->start, o->months);
-  char until[16];
+  char until[16], start[16];
   snprintf(until, sizeof until, "%04d-%02d-%02d", o->until / 10000, o->until / 100 % 100, o->until % 100);
+  snprintf(start, sizeof start, "%04d-%02d-%02d", o->start / 10000, o->start / 100 % 100, o->start % 100);
   if (o->broken_years == 0) {
     snprintf(o->reason, sizeof o->reason, "集中期外参保,等待%d月", o->months);
-    snprintf(o->why, sizeof o->why, "enrolled outside the concentrated period: fixed %d months from %d, until %s",
-             o->fixed_months, o->start, until);
+    snprintf(o->why, sizeof o->why, "enrolled outside the concentrated period: fixed %d months from %s, until %s",
+             o->fixed_months, start, until);
   } else {
     snprintf(o->reason, sizeof o->reason, "断保%d年补缴%d年,等待%d月", o->broken_years,
              o->repaired_years, o->months);
     char fl[48] = "";
     if (o->floor_applied) snprintf(fl, sizeof fl, ", raised to the floor of %d", ep->floor_months);
     snprintf(o->why, sizeof o->why,
-             "broken %d years: fixed %d + variable (%d x %d - %d repaired x %d = %d) = %d months%s from %d, until %s",
+             "broken %d years: fixed %d + variable (%d x %d - %d repaired x %d = %d) = %d months%s from %s, until %s",
              o->broken_years, o->fixed_months, o->broken_years, ep->per_broken_year, o->repaired_years,
-             ep->repair_per_year, o->variable_months, o->fixed_months + o->variable_months, fl, o->start, until);
+             ep->repair_per_year, o->variable_months, o->fixed_months + o->variable_months, fl, start, until);
   }
 }
 

@@ -24,6 +24,8 @@ static const cmd_def cmd_table[] = {
      "create a database with the policies and catalog of DIR (and a demo region), or load new ones"},
     {"sign", cmd_sign, "sign --code C --secret S --body FILE [--scheme hmac|tif|api]",
      "print curl -H arguments that sign a request body"},
+    {"enroll", cmd_enroll, "enroll show PSN_NO|death-import FILE|monitor LIST|OP --db FILE",
+     "the enrollment side: a person's record, death registry, monitoring lists, operations"},
     {"version", cmd_version, "version", "print the version"},
 };
 

@@ -27,6 +27,9 @@ int store_enr_contrib_add(store_conn *c, const store_enr_contrib *r, yb_err *e);
 /* Sum of `person` and count of rows of a kind for (psn_no, year, insutype; "" = any scheme). */
 int store_enr_contrib_sum(store_conn *c, const char *psn_no, int year, const char *insutype,
                           const char *kind, int64_t *person, int64_t *count, yb_err *e);
+/* Earliest payment date of the contribution for (psn_no, year, insutype) into out ("" if none). */
+int store_enr_paid_date(store_conn *c, const char *psn_no, int year, const char *insutype, char *out,
+                        size_t cap, yb_err *e);
 /* Years a person paid back (for any scheme). */
 int store_enr_paid_back_each(store_conn *c, const char *psn_no, int (*fn)(int year, void *), void *arg,
                              yb_err *e);

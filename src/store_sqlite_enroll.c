@@ -44,6 +44,7 @@ static const char *const enr_migrations[] = {
   X(CONTRIB_ADD, "INSERT INTO enr_contrib(psn_no,year,insutype,kind,month,individual_fen,fiscal_fen,"   \
                  "assistance_fen,person_fen,employer_fen,base_fen,payer,paid_date,memo,at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14," NOW ")") \
   X(CONTRIB_SUM, "SELECT coalesce(sum(person_fen),0), count(*) FROM enr_contrib WHERE psn_no=?1 AND year=?2 AND (?3='' OR insutype=?3) AND kind=?4") \
+  X(PAID_DATE, "SELECT coalesce(min(paid_date),'') FROM enr_contrib WHERE psn_no=?1 AND year=?2 AND insutype=?3 AND kind='contribution'") \
   X(PAID_BACK, "SELECT DISTINCT year FROM enr_contrib WHERE psn_no=?1 AND kind='payback' ORDER BY year")  \
   X(HIST_ADD, "INSERT INTO enr_hist(psn_no,kind,value,begndate,at) VALUES(?1,?2,?3,?4," NOW ")")          \
   X(HH_PUT, "INSERT OR REPLACE INTO enr_household VALUES(?1,?2,?3)")                                    \
@@ -217,6 +218,18 @@ static int row_enroll(sqlite3_stmt *s, void *a) {
   store_sqlite_ct(s, 8, r.wait_reason, sizeof r.wait_reason);
   r.ci_cap_raise = store_sqlite_ci(s, 9);
   return y->fn_en(&r, y->arg);
+}
+
+int store_enr_paid_date(store_conn *c, const char *psn_no, int year, const char *insutype, char *out,
+                        size_t cap, yb_err *e) {
+  PREP(s, PAID_DATE);
+  bt(s, 1, psn_no);
+  bi(s, 2, year);
+  bt(s, 3, insutype);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) store_sqlite_ct(s, 0, out, cap);
+  store_sqlite_reset(s);
+  return rc == SQLITE_ROW ? 0 : store_sqlite_err(c, e, "enr_contrib");
 }
 
 int store_enr_paid_back_each(store_conn *c, const char *psn_no, int (*fn)(int year, void *), void *arg,
