@@ -475,7 +475,7 @@ static int read_enroll_req(const enroll_env *env, json_t *in, enroll_req *q, con
   memset(q, 0, sizeof *q);
   int rc;
   if ((rc = jsonx_get_str(in, "", psn_key, true, q->psn_no, sizeof q->psn_no, e)) || (rc = get_year(in, "year", &q->year, e)) ||
-      (rc = S("insutype", !!strcmp(psn_key, "psn_no") ? false : true, q->insutype)) ||
+      (rc = S("insutype", true, q->insutype)) ||
       (rc = S("psn_type", true, q->psn_type)) || (rc = get_date(in, "pay_date", 0, &q->pay, q->pay_text, e)))
     return rc;
   if (!q->pay) {
@@ -792,8 +792,8 @@ static int op_family_pay(const enroll_env *env, store_conn *c, json_t *in, json_
   enroll_req q;
   char holder[32];
   int rc;
+  if (!json_object_get(in, "insutype")) json_object_set_new(in, "insutype", json_string("390")); /* a resident's */
   if ((rc = S("holder_psn_no", true, holder)) || (rc = read_enroll_req(env, in, &q, "psn_no", e))) return rc;
-  if (!q.insutype[0]) strcpy(q.insutype, "390");
   store_person hp, rp;
   if ((rc = person_of(c, holder, "holder_psn_no", &hp, e)) || (rc = person_of(c, q.psn_no, "psn_no", &rp, e))) return rc;
   const policy *pol = enroll_policy_near(env, hp.insuplc_admdvs, q.year);
