@@ -420,9 +420,10 @@ static int do_enroll(const enroll_env *env, store_conn *c, const enroll_req *q, 
   split->assist_group = -1;
   char exempt[32];
   uint32_t groups = enroll_groups_on(c, pol, q->psn_no, q->psn_type, q->pay, exempt, sizeof exempt, e);
-  bool resident = enroll_scheme_in(ep->wait_schemes, ep->n_wait_schemes, q->insutype) || ep->n_rates;
-  if (resident && strcmp(q->insutype, "310") && (rc = enroll_contribution(ep, q->insutype, q->year, groups, split, e)))
-    return rc;
+  /* a scheme with a yearly per-person contribution (residents); employees pay monthly instead */
+  bool yearly = enroll_scheme_in(ep->wait_schemes, ep->n_wait_schemes, q->insutype);
+  for (int i = 0; i < ep->n_rates; i++) yearly |= !strcmp(ep->rates[i].insutype, q->insutype);
+  if (yearly && (rc = enroll_contribution(ep, q->insutype, q->year, groups, split, e))) return rc;
   /* the enrollment row first (the waiting period reads the payment date from the contribution) */
   store_enroll en;
   memset(&en, 0, sizeof en);

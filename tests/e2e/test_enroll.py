@@ -7,7 +7,7 @@ import subprocess
 
 import yb
 from conftest import YIBAO
-from flows import DRUG, VISIT_FEE
+from flows import CT, DRUG, VISIT_FEE
 
 _seq = [0]
 
@@ -250,3 +250,55 @@ def test_household_death_filing_and_refusals(server):
     # an institution user may not read the registry
     inst = yb.Console(server.base, "inst1")
     assert inst.get("/api/v1/persons/" + b).status_code == 403
+
+
+def inpatient(c, psn, certno, ipt_no, cnt):
+    """A 2024 admission with `cnt` CT scans (150.00 each, in scope) → the 2304 setlinfo."""
+    date = "2024-09-18 08:00:00"
+    m = c.ok("2401", {"mdtrtinfo": {
+        "psn_no": psn, "insutype": "390", "begntime": date, "mdtrt_cert_type": "02", "mdtrt_cert_no": certno,
+        "med_type": "2101", "ipt_no": ipt_no, "medrcdno": "", "atddr_no": "D1", "chfpdr_name": "医生",
+        "adm_diag_dscr": "脑梗死", "adm_dept_codg": "NK", "adm_dept_name": "内科", "adm_bed": "12",
+        "dscg_maindiag_code": "I63.9", "dscg_maindiag_name": "脑梗死"},
+        "diseinfo": [{"psn_no": psn, "diag_type": "1", "maindiag_flag": "1", "diag_srt_no": 1, "diag_code": "I63.9",
+                      "diag_name": "脑梗死", "diag_dept": "内科", "dise_dor_no": "D1", "dise_dor_name": "医生",
+                      "diag_time": date}]})["result"]["mdtrt_id"]
+    c.ok("2301", {"feedetail": [{"feedetl_sn": "1", "init_feedetl_sn": "", "mdtrt_id": m, "drord_no": "",
+                                 "psn_no": psn, "med_type": "2101", "fee_ocur_time": "2024-09-19 10:00:00",
+                                 "med_list_codg": CT, "medins_list_codg": "H-1", "det_item_fee_sumamt": cnt * 150,
+                                 "cnt": cnt, "pric": 150, "bilg_dept_codg": "NK", "bilg_dept_name": "内科",
+                                 "bilg_dr_codg": "D1", "bilg_dr_name": "医生"}]})
+    c.ok("2402", {"dscginfo": {"mdtrt_id": m, "psn_no": psn, "insutype": "390", "endtime": "2024-09-28 10:00:00",
+                               "dscg_dept_codg": "NK", "dscg_dept_name": "内科", "dscg_way": "1"}, "diseinfo": []})
+    d = {"psn_no": psn, "mdtrt_cert_type": "02", "mdtrt_cert_no": certno, "medfee_sumamt": cnt * 150,
+         "psn_setlway": "01", "mdtrt_id": m, "insutype": "390", "acct_used_flag": "0", "mid_setl_flag": "0",
+         "invono": ""}
+    si = c.ok("2303", {"data": d})["setlinfo"]
+    d.update(fulamt_ownpay_amt=si["fulamt_ownpay_amt"], overlmt_selfpay=si["overlmt_selfpay"],
+             preselfpay_amt=si["preselfpay_amt"], inscp_scp_amt=si["inscp_scp_amt"])
+    return c.ok("2304", {"data": d})["setlinfo"]
+
+
+def test_incentive_raise_is_used_by_settlement(server):
+    con = clerk(server)
+    loyal = new_person(con, "411500197502020010", "连续甲", "1975-02-02")
+    fresh = new_person(con, "411500197502020029", "新保乙", "1975-02-02", gend="2")
+    # 2015–2022 in the employee scheme, then residents from 2023: covered 2015–2023, no fund paid
+    for y in range(2015, 2023):
+        enroll(con, loyal, y, "%d-01-05" % y, insutype="310", psn_type="11")
+    enroll(con, loyal, 2023, "2022-11-01")
+    out = enroll(con, loyal, 2024, "2023-11-01")
+    # continuity: 9 years, raises after 4 → 5 × 1000; zero-claim: 9 years × 1000 → 14 000 ≤ 20 % of 400 000
+    inc = out["incentive"]
+    assert (inc["continuous_years"], inc["continuity"], inc["zero_claim_years"], inc["zero_claim"]) == (9, 5000.0, 9, 9000.0)
+    assert (inc["ci_cap_raise"], inc["ceiling"], inc["capped"]) == (14000.0, 80000.0, False)
+    assert enroll(con, fresh, 2024, "2023-11-01")["incentive"]["ci_cap_raise"] == 0.0
+    assert server.sql("SELECT ci_cap_raise FROM enrollment WHERE psn_no=? AND year=2024", loyal) == [(1400000,)]
+    c = server.client(2)
+    c.sign_in()
+    # the same 1 500 000.00 stay: both reach the critical-illness cap; the loyal one's cap is 14 000 higher
+    a = inpatient(c, loyal, "411500197502020010", "ZY-INC1", 10000)
+    b = inpatient(c, fresh, "411500197502020029", "ZY-INC2", 10000)
+    assert b["hifmi_pay"] == 400000.0
+    assert a["hifmi_pay"] == 414000.0
+    assert a["hifp_pay"] == b["hifp_pay"]
