@@ -134,8 +134,24 @@ int cmd_enroll(int argc, char **argv) {
     strftime(env.today, sizeof env.today, "%Y-%m-%d", &tm);
   }
   cli_run run = {.op = op, .env = &env, .in = in};
-  if (!rc && op->writes) rc = store_write(st, cli_write, &run, &e);
-  else if (!rc) {
+  int64_t total = 0, changed = 0;
+  /* recompute runs in chunks, one transaction each, until the reply's `next` is "" */
+  while (!rc && op->writes) {
+    rc = store_write(st, cli_write, &run, &e);
+    if (rc || strcmp(op->name, "recompute")) break;
+    total += json_integer_value(json_object_get(run.out, "enrollments"));
+    changed += json_integer_value(json_object_get(run.out, "changed"));
+    const char *next = json_string_value(json_object_get(run.out, "next"));
+    if (!next || !*next) {
+      json_object_set_new(run.out, "enrollments", json_integer(total));
+      json_object_set_new(run.out, "changed", json_integer(changed));
+      break;
+    }
+    json_object_set_new(in, "after", json_string(next));
+    json_decref(run.out);
+    run.out = NULL;
+  }
+  if (!rc && !op->writes) {
     store_conn *c = store_reader(st, &e);
     rc = c ? op->fn(&env, c, in, &run.out, &e) : YB_ESTORE;
   }

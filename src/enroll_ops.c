@@ -215,10 +215,13 @@ int enroll_recompute(const enroll_env *env, store_conn *c, const char *psn_no, i
     return yb_fail(e, rc, "year", "%s is not enrolled in %s for %d", psn_no, insutype, year);
   if (rc || (rc = enroll_compute(env, c, &en, &w, &o, e))) return rc;
   char d[12];
+  store_enroll old = en;
   snprintf(en.wait_until, sizeof en.wait_until, "%s", date_str(w.until, d));
   snprintf(en.wait_reason, sizeof en.wait_reason, "%s", w.until ? w.reason : "");
   en.ci_cap_raise = o.raise;
-  if ((rc = store_enroll_put(c, &en, e))) return rc;
+  bool same = !strcmp(old.wait_until, en.wait_until) && !strcmp(old.wait_reason, en.wait_reason) &&
+              old.ci_cap_raise == en.ci_cap_raise;
+  if (!same && (rc = store_enroll_put(c, &en, e))) return rc;
   if (wait) *wait = w;
   if (inc) *inc = o;
   return 0;
@@ -1053,21 +1056,28 @@ static int collect(const char *psn_no, void *arg) {
   return 0;
 }
 
-/* Recompute every enrollment of a year (after the year's claims are in, zero-claim years change). */
+/* Recompute a year's enrollments (after the year's claims are in, zero-claim years change), in
+ * psn_no order from `after`, at most `limit` (default 2000) per call so one transaction stays
+ * small: the reply's `next` is the `after` of the following call, "" when done. */
 static int op_recompute(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e) {
-  char insutype[8] = "390";
+  char insutype[8] = "390", after[32] = "";
   int year, rc;
-  if ((rc = get_year(in, "year", &year, e)) || (rc = S("insutype", false, insutype))) return rc;
+  int64_t limit = 2000;
+  if ((rc = get_year(in, "year", &year, e)) || (rc = S("insutype", false, insutype)) || (rc = S("after", false, after)) ||
+      (rc = jsonx_get_int(in, "", "limit", false, &limit, e)))
+    return rc;
+  if (limit < 1 || limit > 100000) return yb_fail(e, YB_ERANGE, "limit", "must lie in [1, 100000]");
   psn_list l = {0};
   /* collect first: recomputing rewrites the rows the listing reads */
-  rc = store_enr_enrolled_each(c, year, insutype, collect, &l, e);
+  rc = store_enr_enrolled_each(c, year, insutype, after, (int)limit, collect, &l, e);
   if (rc == YB_ENOMEM) rc = yb_fail(e, rc, "year", "out of memory");
   recompute_ctx x = {.env = env, .c = c, .year = year, .insutype = insutype, .e = e};
   for (size_t i = 0; !rc && i < l.n; i++) rc = recompute_one(l.v[i], &x);
+  json_t *d = json_pack("{s:i,s:s,s:i,s:i,s:s}", "year", year, "insutype", insutype, "enrollments", x.n, "changed",
+                        x.changed, "next", !rc && l.n == (size_t)limit ? l.v[l.n - 1] : "");
   free(l.v);
-  if (rc) return rc;
-  json_t *d = json_pack("{s:i,s:s,s:i,s:i}", "year", year, "insutype", insutype, "enrollments", x.n, "changed", x.changed);
-  if ((rc = logf_(env, c, "", "recompute", d, e))) {
+  if (!rc) rc = logf_(env, c, "", "recompute", d, e);
+  if (rc) {
     json_decref(d);
     return rc;
   }

@@ -69,8 +69,9 @@ int store_enr_years_each(store_conn *c, const char *psn_no, int (*fn)(const stor
 /* Fund paid per settlement year for a person (valid settlements, all schemes). */
 int store_enr_fund_each(store_conn *c, const char *psn_no, int (*fn)(int year, int64_t fund, void *),
                         void *arg, yb_err *e);
-/* Persons enrolled in (year, insutype). */
-int store_enr_enrolled_each(store_conn *c, int year, const char *insutype,
+/* Persons enrolled in (year, insutype), by psn_no, after `after` ("" = from the start), at most
+ * limit (0 = all). */
+int store_enr_enrolled_each(store_conn *c, int year, const char *insutype, const char *after, int limit,
                             int (*fn)(const char *psn_no, void *), void *arg, yb_err *e);
 
 /* Ready-made listings as a JSON array of objects keyed by column name (new reference in *out):

@@ -59,7 +59,7 @@ static const char *const enr_migrations[] = {
   X(YEARS, "SELECT * FROM enrollment WHERE psn_no=?1 ORDER BY year, insutype")                         \
   X(FUND, "SELECT s.year, sum(s.fund_pay_sumamt) FROM visit v JOIN settlement s ON s.mdtrt_id=v.mdtrt_id" \
           " WHERE v.psn_no=?1 AND s.state=1 AND s.refd_setl_flag=0 GROUP BY s.year ORDER BY s.year")  \
-  X(ENROLLED, "SELECT psn_no FROM enrollment WHERE year=?1 AND insutype=?2 ORDER BY psn_no")
+  X(ENROLLED, "SELECT psn_no FROM enrollment WHERE year=?1 AND insutype=?2 AND psn_no>?3 ORDER BY psn_no LIMIT ?4")
 
 /* Listings: ?1 text, ?2 integer. */
 static const char *const enr_queries[STORE_ENR_Q_COUNT] = {
@@ -256,11 +256,13 @@ int store_enr_fund_each(store_conn *c, const char *psn_no, int (*fn)(int year, i
   return each_row(c, s, row_fund, &y, e, "settlement");
 }
 
-int store_enr_enrolled_each(store_conn *c, int year, const char *insutype,
+int store_enr_enrolled_each(store_conn *c, int year, const char *insutype, const char *after, int limit,
                             int (*fn)(const char *psn_no, void *), void *arg, yb_err *e) {
   PREP(s, ENROLLED);
   bi(s, 1, year);
   bt(s, 2, insutype);
+  bt(s, 3, after ? after : "");
+  bi(s, 4, limit > 0 ? limit : -1);
   year_cb y = {.fn_psn = fn, .arg = arg};
   return each_row(c, s, row_psn, &y, e, "enrollment");
 }
