@@ -252,11 +252,11 @@ def test_household_death_filing_and_refusals(server):
     assert inst.get("/api/v1/persons/" + b).status_code == 403
 
 
-def inpatient(c, psn, certno, ipt_no, cnt):
-    """A 2024 admission with `cnt` CT scans (150.00 each, in scope) → the 2304 setlinfo."""
-    date = "2024-09-18 08:00:00"
+def inpatient(c, psn, certno, ipt_no, cnt, insutype="390", day="2024-09-18"):
+    """An admission on `day` with `cnt` CT scans (150.00 each, in scope) → the 2304 setlinfo."""
+    date = day + " 08:00:00"
     m = c.ok("2401", {"mdtrtinfo": {
-        "psn_no": psn, "insutype": "390", "begntime": date, "mdtrt_cert_type": "02", "mdtrt_cert_no": certno,
+        "psn_no": psn, "insutype": insutype, "begntime": date, "mdtrt_cert_type": "02", "mdtrt_cert_no": certno,
         "med_type": "2101", "ipt_no": ipt_no, "medrcdno": "", "atddr_no": "D1", "chfpdr_name": "医生",
         "adm_diag_dscr": "脑梗死", "adm_dept_codg": "NK", "adm_dept_name": "内科", "adm_bed": "12",
         "dscg_maindiag_code": "I63.9", "dscg_maindiag_name": "脑梗死"},
@@ -264,14 +264,14 @@ def inpatient(c, psn, certno, ipt_no, cnt):
                       "diag_name": "脑梗死", "diag_dept": "内科", "dise_dor_no": "D1", "dise_dor_name": "医生",
                       "diag_time": date}]})["result"]["mdtrt_id"]
     c.ok("2301", {"feedetail": [{"feedetl_sn": "1", "init_feedetl_sn": "", "mdtrt_id": m, "drord_no": "",
-                                 "psn_no": psn, "med_type": "2101", "fee_ocur_time": "2024-09-19 10:00:00",
+                                 "psn_no": psn, "med_type": "2101", "fee_ocur_time": day + " 10:00:00",
                                  "med_list_codg": CT, "medins_list_codg": "H-1", "det_item_fee_sumamt": cnt * 150,
                                  "cnt": cnt, "pric": 150, "bilg_dept_codg": "NK", "bilg_dept_name": "内科",
                                  "bilg_dr_codg": "D1", "bilg_dr_name": "医生"}]})
-    c.ok("2402", {"dscginfo": {"mdtrt_id": m, "psn_no": psn, "insutype": "390", "endtime": "2024-09-28 10:00:00",
+    c.ok("2402", {"dscginfo": {"mdtrt_id": m, "psn_no": psn, "insutype": insutype, "endtime": day + " 18:00:00",
                                "dscg_dept_codg": "NK", "dscg_dept_name": "内科", "dscg_way": "1"}, "diseinfo": []})
     d = {"psn_no": psn, "mdtrt_cert_type": "02", "mdtrt_cert_no": certno, "medfee_sumamt": cnt * 150,
-         "psn_setlway": "01", "mdtrt_id": m, "insutype": "390", "acct_used_flag": "0", "mid_setl_flag": "0",
+         "psn_setlway": "01", "mdtrt_id": m, "insutype": insutype, "acct_used_flag": "0", "mid_setl_flag": "0",
          "invono": ""}
     si = c.ok("2303", {"data": d})["setlinfo"]
     d.update(fulamt_ownpay_amt=si["fulamt_ownpay_amt"], overlmt_selfpay=si["overlmt_selfpay"],
@@ -302,3 +302,24 @@ def test_incentive_raise_is_used_by_settlement(server):
     assert b["hifmi_pay"] == 400000.0
     assert a["hifmi_pay"] == 414000.0
     assert a["hifp_pay"] == b["hifp_pay"]
+
+
+def test_settlement_sees_the_filing(server):
+    """A person insured in 410100 (city-employee.json) treated here: unfiled, then filed for work
+    (the city's unfiled cut is 20 points), then unfiled again after the filing is cancelled."""
+    con = clerk(server)
+    certno = "410100198203030011"
+    psn = new_person(con, certno, "异地丙", "1982-03-03", insuplc_admdvs="410100")
+    enroll(con, psn, 2025, "2025-01-05", insutype="310", psn_type="11")
+    c = server.client(1)
+    c.sign_in()
+    unfiled = inpatient(c, psn, certno, "ZY-F1", 10, insutype="310", day="2025-03-01")
+    ok(con.post("/api/v1/filings", {"psn_no": psn, "filing_type": "work", "admvs": "411500",
+                                    "begndate": "2025-03-10"}))
+    filed = inpatient(c, psn, certno, "ZY-F2", 10, insutype="310", day="2025-03-15")
+    assert round(filed["pool_prop_selfpay"] - unfiled["pool_prop_selfpay"], 4) == 0.2
+    assert filed["hifp_pay"] > unfiled["hifp_pay"]
+    ok(con.post("/api/v1/filings/cancel", {"psn_no": psn, "admvs": "411500", "begndate": "2025-03-10",
+                                           "date": "2025-03-20"}))
+    again = inpatient(c, psn, certno, "ZY-F3", 10, insutype="310", day="2025-03-25")
+    assert again["pool_prop_selfpay"] == unfiled["pool_prop_selfpay"]
