@@ -565,28 +565,61 @@ static int op_payback(const enroll_env *env, store_conn *c, json_t *in, json_t *
 }
 
 /* Terminate an enrollment and refund what the person paid for it. */
+/* Terminate an enrollment and refund what was paid for it to whoever paid: the person, or the
+ * relative whose account paid it (家庭共济), whose account is credited back. */
 static int refund(const enroll_env *env, store_conn *c, store_enroll *en, const char *reason, json_t **out, yb_err *e) {
-  int64_t paid, refunded;
-  int rc;
-  if ((rc = store_enr_contrib_sum(c, en->psn_no, en->year, en->insutype, "contribution", &paid, NULL, e)) ||
-      (rc = store_enr_contrib_sum(c, en->psn_no, en->year, en->insutype, "refund", &refunded, NULL, e)))
-    return rc;
-  int64_t amount = paid + refunded; /* refund rows are negative */
-  store_enr_contrib k;
-  memset(&k, 0, sizeof k);
-  snprintf(k.psn_no, sizeof k.psn_no, "%s", en->psn_no);
-  k.year = en->year;
-  snprintf(k.insutype, sizeof k.insutype, "%s", en->insutype);
-  strcpy(k.kind, "refund");
-  k.person = -amount;
-  strcpy(k.payer, "self");
-  snprintf(k.paid_date, sizeof k.paid_date, "%s", env->today);
-  snprintf(k.memo, sizeof k.memo, "退费: %s", reason);
+  json_t *rows, *row;
+  size_t i;
+  int rc = store_enr_query(c, STORE_ENR_Q_CONTRIBS, en->psn_no, 0, &rows, e);
+  if (rc) return rc;
+  struct { char payer[40]; int64_t left; } by[4];
+  int n = 0;
+  json_array_foreach(rows, i, row) { /* what each payer paid for this enrollment, less refunds */
+    const char *kind = json_string_value(json_object_get(row, "kind"));
+    const char *payer = json_string_value(json_object_get(row, "payer"));
+    if (json_integer_value(json_object_get(row, "year")) != en->year ||
+        strcmp(json_string_value(json_object_get(row, "insutype")), en->insutype) ||
+        (strcmp(kind, "contribution") && strcmp(kind, "refund")))
+      continue;
+    int k = 0;
+    while (k < n && strcmp(by[k].payer, payer)) k++;
+    if (k == n && n < 4) snprintf(by[n].payer, sizeof by[n].payer, "%s", payer), by[n++].left = 0;
+    if (k < n) by[k].left += (int64_t)json_integer_value(json_object_get(row, "person_fen"));
+  }
+  json_decref(rows);
+  int64_t amount = 0;
+  json_t *to = json_array();
+  for (int k = 0; k < n && !rc; k++) {
+    if (by[k].left <= 0) continue;
+    store_enr_contrib r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.psn_no, sizeof r.psn_no, "%s", en->psn_no);
+    r.year = en->year;
+    snprintf(r.insutype, sizeof r.insutype, "%s", en->insutype);
+    strcpy(r.kind, "refund");
+    r.person = -by[k].left;
+    memcpy(r.payer, by[k].payer, sizeof r.payer);
+    snprintf(r.paid_date, sizeof r.paid_date, "%s", env->today);
+    snprintf(r.memo, sizeof r.memo, "退费: %s", reason);
+    char ref[48];
+    snprintf(ref, sizeof ref, "%s %d", en->psn_no, en->year);
+    rc = store_enr_contrib_add(c, &r, e);
+    if (!rc && !strncmp(by[k].payer, "acct:", 5))
+      rc = store_enr_ledger_add(c, by[k].payer + 5, "refund", by[k].left, ref, "退还代缴的亲属居民医保", e);
+    json_t *j = json_pack("{s:s}", "payer", by[k].payer);
+    json_object_set_new(j, "amount", jsonx_money(by[k].left));
+    json_array_append_new(to, j);
+    amount += by[k].left;
+  }
   strcpy(en->psn_insu_stas, "4");
   snprintf(en->paus_insu_date, sizeof en->paus_insu_date, "%s", env->today);
-  if ((rc = store_enr_contrib_add(c, &k, e)) || (rc = store_enroll_put(c, en, e))) return rc;
-  json_t *r = json_pack("{s:s,s:i,s:s,s:s}", "psn_no", en->psn_no, "year", en->year, "insutype", en->insutype,
-                        "reason", reason);
+  if (!rc) rc = store_enroll_put(c, en, e);
+  if (rc) {
+    json_decref(to);
+    return rc;
+  }
+  json_t *r = json_pack("{s:s,s:i,s:s,s:s,s:o}", "psn_no", en->psn_no, "year", en->year, "insutype", en->insutype,
+                        "reason", reason, "to", to);
   json_object_set_new(r, "refunded", jsonx_money(amount));
   *out = r;
   return 0;

@@ -176,6 +176,53 @@ static void test_death_import_all_or_nothing(void **state) {
   json_decref(o);
 }
 
+
+static int put_double(store_conn *w, void *arg, yb_err *e) {
+  (void)arg;
+  store_enroll en = {.psn_no = "R4", .year = 2024, .insutype = "310", .psn_type = "11", .psn_insu_stas = "1",
+                     .psn_insu_date = "2024-06-01"};
+  return store_enroll_put(w, &en, e);
+}
+
+/* A relative's contribution paid from an employee's account goes back to that account on refund. */
+static void test_family_contribution_refund(void **state) {
+  (void)state;
+  yb_err e;
+  json_t *o;
+  assert_int_equal(run("person.create", "{\"psn_no\":\"H4\",\"certno\":\"411500198501010035\",\"psn_name\":\"父\","
+                       "\"gend\":\"1\",\"brdy\":\"1985-01-01\"}", NULL, &e), 0);
+  assert_int_equal(run("person.create", "{\"psn_no\":\"R4\",\"certno\":\"411500201001010036\",\"psn_name\":\"子\","
+                       "\"gend\":\"1\",\"brdy\":\"2010-01-01\"}", NULL, &e), 0);
+  assert_int_equal(run("enroll", "{\"psn_no\":\"H4\",\"year\":2024,\"insutype\":\"310\",\"psn_type\":\"11\","
+                       "\"pay_date\":\"2024-01-02\"}", NULL, &e), 0);
+  /* base 20 000.00 × 2 % = 400.00 allocated */
+  assert_int_equal(run("employee.contribution", "{\"psn_no\":\"H4\",\"month\":\"2024-01\",\"base\":20000}", NULL, &e), 0);
+  assert_int_equal(run("family.bind", "{\"holder_psn_no\":\"H4\",\"psn_no\":\"R4\",\"relation\":\"child\","
+                       "\"begndate\":\"2024-01-10\"}", NULL, &e), 0);
+  assert_int_equal(run("family.pay_contribution", "{\"holder_psn_no\":\"H4\",\"psn_no\":\"R4\",\"year\":2024,"
+                       "\"psn_type\":\"1402\",\"pay_date\":\"2024-01-15\"}", &o, &e), 0);
+  json_decref(o);
+  store_person h;
+  assert_int_equal(store_person_get(store_reader(st, &e), "H4", &h, &e), 0);
+  assert_int_equal(h.acct_balc, 0);
+  /* not a double enrollment yet: refused, nothing written */
+  size_t logs = log_count("H4");
+  assert_int_equal(run("refund", "{\"psn_no\":\"R4\",\"year\":2024,\"insutype\":\"390\",\"reason\":\"double\"}",
+                       NULL, &e), YB_EINVAL); /* no other enrollment yet */
+  assert_int_equal(log_count("H4"), logs);
+  assert_int_equal(store_write(st, put_double, NULL, &e), 0); /* enrolled as an employee elsewhere */
+  assert_int_equal(run("refund", "{\"psn_no\":\"R4\",\"year\":2024,\"insutype\":\"390\",\"reason\":\"double\"}",
+                       &o, &e), 0);
+  json_t *to = json_array_get(json_object_get(o, "to"), 0);
+  assert_string_equal(json_string_value(json_object_get(to, "payer")), "acct:H4");
+  json_decref(o);
+  assert_int_equal(store_person_get(store_reader(st, &e), "H4", &h, &e), 0);
+  assert_int_equal(h.acct_balc, 40000);
+  assert_string_equal(get_en("R4", 2024, "390").psn_insu_stas, "4");
+  assert_int_equal(run("refund", "{\"psn_no\":\"R4\",\"year\":2024,\"insutype\":\"390\",\"reason\":\"double\"}",
+                       NULL, &e), YB_ECONFLICT);
+}
+
 static void test_csv_export(void **state) {
   (void)state;
   json_t *rows = json_loads("[{\"psn_no\":\"P1\",\"name\":\"甲, \\\"乙\\\"\",\"amount_fen\":12345,\"n\":2}]", 0, NULL);
@@ -190,6 +237,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_enroll_payback_transfer),
       cmocka_unit_test(test_death_import_all_or_nothing),
+      cmocka_unit_test(test_family_contribution_refund),
       cmocka_unit_test(test_csv_export),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
