@@ -16,19 +16,19 @@
 
 #define S(k, req, buf) jsonx_get_str(in, "", k, req, buf, sizeof buf, e)
 
-static const char *date_str(int32_t d, char *b) { return d ? jsonx_date_str(d, b) : strcpy(b, ""); }
+const char *enroll__date_str(int32_t d, char *b) { return d ? jsonx_date_str(d, b) : strcpy(b, ""); }
 
 /* A yyyy-MM-dd input into yyyymmdd (and its normalized text); 0 when absent and not required. */
-static int get_date(json_t *in, const char *key, int required, int32_t *d, char *text, yb_err *e) {
+int enroll__get_date(json_t *in, const char *key, int required, int32_t *d, char *text, yb_err *e) {
   int32_t v = 0;
   int rc = jsonx_get_date(in, "", key, required, &v, NULL, e);
   if (rc) return rc;
   *d = v;
-  if (text) date_str(v, text);
+  if (text) enroll__date_str(v, text);
   return 0;
 }
 
-static int get_year(json_t *in, const char *key, int *year, yb_err *e) {
+int enroll__get_year(json_t *in, const char *key, int *year, yb_err *e) {
   int64_t y = 0;
   int rc = jsonx_get_int(in, "", key, true, &y, e);
   if (rc) return rc;
@@ -37,19 +37,19 @@ static int get_year(json_t *in, const char *key, int *year, yb_err *e) {
   return 0;
 }
 
-static int person_of(store_conn *c, const char *psn_no, const char *field, store_person *p, yb_err *e) {
+int enroll__person(store_conn *c, const char *psn_no, const char *field, store_person *p, yb_err *e) {
   int rc = store_person_get(c, psn_no, p, e);
   if (rc == YB_ENOT_FOUND) return yb_fail(e, rc, field, "no person %s in the registry (一人一档)", psn_no);
   return rc;
 }
 
-static int32_t dnum(const char *s) {
+int32_t enroll__dnum(const char *s) {
   int32_t d = 0;
   return s && *s && !jsonx_parse_date(s, &d, NULL) ? d : 0;
 }
 
-static bool dead_by(const store_person *p, int32_t date) {
-  int32_t d = dnum(p->death_date);
+bool enroll__dead_by(const store_person *p, int32_t date) {
+  int32_t d = enroll__dnum(p->death_date);
   return d && d <= date;
 }
 
@@ -61,7 +61,7 @@ static int logf_(const enroll_env *env, store_conn *c, const char *psn_no, const
   return rc;
 }
 
-static int log_in(const enroll_env *env, store_conn *c, const char *psn_no, const char *action, json_t *in,
+int enroll__log(const enroll_env *env, store_conn *c, const char *psn_no, const char *action, json_t *in,
                   yb_err *e) {
   return logf_(env, c, psn_no, action, in, e);
 }
@@ -80,7 +80,7 @@ const policy *enroll_policy_near(const enroll_env *env, const char *region, int 
   return NULL;
 }
 
-int32_t enroll_today(const enroll_env *env) { return dnum(env->today); }
+int32_t enroll_today(const enroll_env *env) { return enroll__dnum(env->today); }
 
 typedef struct idet_ctx {
   const policy *p;
@@ -92,7 +92,7 @@ typedef struct idet_ctx {
 
 static int idet_add(const store_idet *d, void *arg) {
   idet_ctx *x = arg;
-  int32_t b = dnum(d->begntime), en = dnum(d->endtime);
+  int32_t b = enroll__dnum(d->begntime), en = enroll__dnum(d->endtime);
   if ((b && b > x->date) || (en && en < x->date) || x->n >= 16) return 0;
   snprintf(x->store[x->n], sizeof x->store[0], "%s", d->psn_idet_type);
   x->codes[x->n] = x->store[x->n];
@@ -165,7 +165,7 @@ static const char *inc_bucket(const policy *p, const char *insutype) {
 int enroll_compute(const enroll_env *env, store_conn *c, const store_enroll *en, enroll_wait_out *wait,
                    enroll_incentive_out *inc, yb_err *e) {
   store_person p;
-  int rc = person_of(c, en->psn_no, "psn_no", &p, e);
+  int rc = enroll__person(c, en->psn_no, "psn_no", &p, e);
   if (rc) return rc;
   const policy *pol = enroll_policy_near(env, p.insuplc_admdvs, en->year);
   if (!pol) return yb_fail(e, YB_EPOLICY, "year", "no policy with an enrollment section for region %s near %d",
@@ -180,8 +180,8 @@ int enroll_compute(const enroll_env *env, store_conn *c, const store_enroll *en,
   if ((rc = store_enr_paid_date(c, en->psn_no, en->year, en->insutype, paid, sizeof paid, e))) return rc;
   /* no contribution on record (histories loaded in bulk): taken as paid in the concentrated
    * period, or on the coverage date when there is none */
-  int32_t pay = dnum(paid);
-  if (!pay) pay = ep->has_period ? (en->year - 1) * 10000 + ep->from_md : dnum(en->psn_insu_date);
+  int32_t pay = enroll__dnum(paid);
+  if (!pay) pay = ep->has_period ? (en->year - 1) * 10000 + ep->from_md : enroll__dnum(en->psn_insu_date);
   if (!pay) pay = en->year * 10000 + 101;
   char exempt[32];
   uint32_t groups = enroll_groups_on(c, pol, en->psn_no, en->psn_type, pay, exempt, sizeof exempt, e);
@@ -216,7 +216,7 @@ int enroll_recompute(const enroll_env *env, store_conn *c, const char *psn_no, i
   if (rc || (rc = enroll_compute(env, c, &en, &w, &o, e))) return rc;
   char d[12];
   store_enroll old = en;
-  snprintf(en.wait_until, sizeof en.wait_until, "%s", date_str(w.until, d));
+  snprintf(en.wait_until, sizeof en.wait_until, "%s", enroll__date_str(w.until, d));
   snprintf(en.wait_reason, sizeof en.wait_reason, "%s", w.until ? w.reason : "");
   en.ci_cap_raise = o.raise;
   bool same = !strcmp(old.wait_until, en.wait_until) && !strcmp(old.wait_reason, en.wait_reason) &&
@@ -234,8 +234,8 @@ json_t *enroll_wait_json(const enroll_wait_out *w) {
   return json_pack("{s:s,s:b,s:i,s:i,s:i,s:i,s:i,s:b,s:s,s:s,s:s,s:s}", "kind", wait_kinds[w->kind], "late",
                    w->late, "broken_years", w->broken_years, "repaired_years", w->repaired_years,
                    "fixed_months", w->fixed_months, "variable_months", w->variable_months, "months", w->months,
-                   "floor_applied", w->floor_applied, "start", date_str(w->start, a), "wait_until",
-                   date_str(w->until, b), "reason", w->reason, "why", w->why);
+                   "floor_applied", w->floor_applied, "start", enroll__date_str(w->start, a), "wait_until",
+                   enroll__date_str(w->until, b), "reason", w->reason, "why", w->why);
 }
 
 json_t *enroll_incentive_json(const enroll_incentive_out *o) {
@@ -272,7 +272,7 @@ static int op_person_create(const enroll_env *env, store_conn *c, json_t *in, js
   int rc;
   if ((rc = S("psn_no", false, p.psn_no)) || (rc = S("certno", true, p.certno)) ||
       (rc = S("psn_name", true, p.psn_name)) || (rc = S("gend", true, p.gend)) ||
-      (rc = get_date(in, "brdy", 1, &brdy, p.brdy, e)) || (rc = S("naty", false, p.naty)) ||
+      (rc = enroll__get_date(in, "brdy", 1, &brdy, p.brdy, e)) || (rc = S("naty", false, p.naty)) ||
       (rc = S("insuplc_admdvs", false, p.insuplc_admdvs)) || (rc = S("emp_name", false, p.emp_name)) ||
       (rc = S("address", false, address)) || (rc = S("hh_no", false, hh_no)) ||
       (rc = S("relation", false, relation)) || (rc = S("psn_cert_type", false, p.psn_cert_type)))
@@ -300,7 +300,7 @@ static int op_person_create(const enroll_env *env, store_conn *c, json_t *in, js
   if ((rc = store_person_put(c, &p, e))) return rc;
   if (address[0] && (rc = store_enr_hist_add(c, p.psn_no, "address", address, env->today, e))) return rc;
   if (hh_no[0] && (rc = store_enr_household_put(c, hh_no, p.psn_no, relation[0] ? relation : "member", e))) return rc;
-  if ((rc = log_in(env, c, p.psn_no, "person.create", in, e))) return rc;
+  if ((rc = enroll__log(env, c, p.psn_no, "person.create", in, e))) return rc;
   *out = json_pack("{s:s,s:s,s:s}", "psn_no", p.psn_no, "psn_name", p.psn_name, "certno", p.certno);
   return 0;
 }
@@ -310,7 +310,7 @@ static int op_person_update(const enroll_env *env, store_conn *c, json_t *in, js
   store_person p;
   int rc;
   if ((rc = S("psn_no", true, psn_no)) || (rc = S("address", false, address)) || (rc = S("psn_name", false, name)) ||
-      (rc = S("emp_name", false, emp)) || (rc = person_of(c, psn_no, "psn_no", &p, e)))
+      (rc = S("emp_name", false, emp)) || (rc = enroll__person(c, psn_no, "psn_no", &p, e)))
     return rc;
   if (!address[0] && !name[0] && !emp[0])
     return yb_fail(e, YB_EMISSING, "address", "nothing to change: give address, psn_name or emp_name");
@@ -320,7 +320,7 @@ static int op_person_update(const enroll_env *env, store_conn *c, json_t *in, js
       (address[0] && (rc = store_enr_hist_add(c, psn_no, "address", address, env->today, e))) ||
       (name[0] && (rc = store_enr_hist_add(c, psn_no, "name", name, env->today, e))) ||
       (emp[0] && (rc = store_enr_hist_add(c, psn_no, "employer", emp, env->today, e))) ||
-      (rc = log_in(env, c, psn_no, "person.update", in, e)))
+      (rc = enroll__log(env, c, psn_no, "person.update", in, e)))
     return rc;
   *out = json_pack("{s:s}", "psn_no", psn_no);
   return 0;
@@ -333,8 +333,8 @@ static int op_person_category(const enroll_env *env, store_conn *c, json_t *in, 
   int32_t b, en = 0;
   int rc;
   if ((rc = S("psn_no", true, d.psn_no)) || (rc = S("psn_idet_type", true, d.psn_idet_type)) ||
-      (rc = get_date(in, "begndate", 1, &b, d.begntime, e)) || (rc = get_date(in, "enddate", 0, &en, d.endtime, e)) ||
-      (rc = S("memo", false, d.memo)) || (rc = person_of(c, d.psn_no, "psn_no", &p, e)))
+      (rc = enroll__get_date(in, "begndate", 1, &b, d.begntime, e)) || (rc = enroll__get_date(in, "enddate", 0, &en, d.endtime, e)) ||
+      (rc = S("memo", false, d.memo)) || (rc = enroll__person(c, d.psn_no, "psn_no", &p, e)))
     return rc;
   if (en && en < b) return yb_fail(e, YB_EINVAL, "enddate", "ends before it begins");
   const policy *pol = enroll_policy_near(env, p.insuplc_admdvs, b / 10000);
@@ -344,7 +344,7 @@ static int op_person_category(const enroll_env *env, store_conn *c, json_t *in, 
   char v[64];
   snprintf(v, sizeof v, "%s%s%s", d.psn_idet_type, en ? " until " : "", d.endtime);
   if ((rc = store_idet_put(c, &d, e)) || (rc = store_enr_hist_add(c, d.psn_no, "category", v, d.begntime, e)) ||
-      (rc = log_in(env, c, d.psn_no, "person.category", in, e)))
+      (rc = enroll__log(env, c, d.psn_no, "person.category", in, e)))
     return rc;
   *out = json_pack("{s:s,s:s}", "psn_no", d.psn_no, "psn_idet_type", d.psn_idet_type);
   return 0;
@@ -355,8 +355,8 @@ static int op_household_add(const enroll_env *env, store_conn *c, json_t *in, js
   store_person p;
   int rc;
   if ((rc = S("hh_no", true, hh)) || (rc = S("psn_no", true, psn_no)) || (rc = S("relation", false, rel)) ||
-      (rc = person_of(c, psn_no, "psn_no", &p, e)) || (rc = store_enr_household_put(c, hh, psn_no, rel, e)) ||
-      (rc = log_in(env, c, psn_no, "household.add", in, e)))
+      (rc = enroll__person(c, psn_no, "psn_no", &p, e)) || (rc = store_enr_household_put(c, hh, psn_no, rel, e)) ||
+      (rc = enroll__log(env, c, psn_no, "household.add", in, e)))
     return rc;
   *out = json_pack("{s:s,s:s}", "hh_no", hh, "psn_no", psn_no);
   return 0;
@@ -389,20 +389,15 @@ static int check_year(const enroll_policy *ep, int year, int32_t pay, yb_err *e)
   return 0;
 }
 
-typedef struct enroll_req {
-  char psn_no[32], insutype[8], psn_type[8], payer[40], pay_text[12];
-  int year;
-  int32_t pay;
-} enroll_req;
 
 /* Check and write one enrollment; out gets the result. Shared by enroll and family.pay_contribution. */
-static int do_enroll(const enroll_env *env, store_conn *c, const enroll_req *q, json_t *in, enroll_split *split,
+int enroll__do_enroll(const enroll_env *env, store_conn *c, const enroll__req *q, json_t *in, enroll_split *split,
                      json_t **out, yb_err *e) {
   store_person p;
-  int rc = person_of(c, q->psn_no, "psn_no", &p, e);
+  int rc = enroll__person(c, q->psn_no, "psn_no", &p, e);
   if (rc) return rc;
   if (q->pay > enroll_today(env)) return yb_fail(e, YB_EINVAL, "pay_date", "%s is in the future", q->pay_text);
-  if (dead_by(&p, q->year * 10000 + 101))
+  if (enroll__dead_by(&p, q->year * 10000 + 101))
     return yb_fail(e, YB_EINVAL, "psn_no", "%s died on %s, before %d", q->psn_no, p.death_date, q->year);
   const policy *pol = enroll_policy_near(env, p.insuplc_admdvs, q->year);
   if (!pol) return yb_fail(e, YB_EPOLICY, "year", "no policy with an enrollment section for region %s near %d",
@@ -436,7 +431,7 @@ static int do_enroll(const enroll_env *env, store_conn *c, const enroll_req *q, 
   snprintf(en.psn_type, sizeof en.psn_type, "%s", q->psn_type);
   strcpy(en.psn_insu_stas, "1");
   int32_t start = enroll_in_period(ep, q->year, q->pay) || q->pay < q->year * 10000 + 101 ? q->year * 10000 + 101 : q->pay;
-  date_str(start, en.psn_insu_date);
+  enroll__date_str(start, en.psn_insu_date);
   if ((rc = store_enroll_put(c, &en, e))) return rc;
   store_enr_contrib k;
   memset(&k, 0, sizeof k);
@@ -458,7 +453,7 @@ static int do_enroll(const enroll_env *env, store_conn *c, const enroll_req *q, 
   if ((rc = store_enr_contrib_add(c, &k, e)) ||
       (rc = enroll_recompute(env, c, q->psn_no, q->year, q->insutype, &w, &o, e)) ||
       (rc = store_enr_hist_add(c, q->psn_no, "scheme", v, en.psn_insu_date, e)) ||
-      (rc = log_in(env, c, q->psn_no, "enroll", in, e)))
+      (rc = enroll__log(env, c, q->psn_no, "enroll", in, e)))
     return rc;
   json_t *j = json_pack("{s:s,s:i,s:s,s:s,s:s}", "psn_no", q->psn_no, "year", q->year, "insutype", q->insutype,
                         "psn_type", q->psn_type, "psn_insu_date", en.psn_insu_date);
@@ -475,12 +470,12 @@ static int do_enroll(const enroll_env *env, store_conn *c, const enroll_req *q, 
   return 0;
 }
 
-static int read_enroll_req(const enroll_env *env, json_t *in, enroll_req *q, const char *psn_key, yb_err *e) {
+int enroll__read_req(const enroll_env *env, json_t *in, enroll__req *q, const char *psn_key, yb_err *e) {
   memset(q, 0, sizeof *q);
   int rc;
-  if ((rc = jsonx_get_str(in, "", psn_key, true, q->psn_no, sizeof q->psn_no, e)) || (rc = get_year(in, "year", &q->year, e)) ||
+  if ((rc = jsonx_get_str(in, "", psn_key, true, q->psn_no, sizeof q->psn_no, e)) || (rc = enroll__get_year(in, "year", &q->year, e)) ||
       (rc = S("insutype", true, q->insutype)) ||
-      (rc = S("psn_type", true, q->psn_type)) || (rc = get_date(in, "pay_date", 0, &q->pay, q->pay_text, e)))
+      (rc = S("psn_type", true, q->psn_type)) || (rc = enroll__get_date(in, "pay_date", 0, &q->pay, q->pay_text, e)))
     return rc;
   if (!q->pay) {
     q->pay = enroll_today(env);
@@ -490,10 +485,10 @@ static int read_enroll_req(const enroll_env *env, json_t *in, enroll_req *q, con
 }
 
 static int op_enroll(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e) {
-  enroll_req q;
+  enroll__req q;
   enroll_split s;
-  int rc = read_enroll_req(env, in, &q, "psn_no", e);
-  return rc ? rc : do_enroll(env, c, &q, in, &s, out, e);
+  int rc = enroll__read_req(env, in, &q, "psn_no", e);
+  return rc ? rc : enroll__do_enroll(env, c, &q, in, &s, out, e);
 }
 
 static int op_payback(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e) {
@@ -501,8 +496,8 @@ static int op_payback(const enroll_env *env, store_conn *c, json_t *in, json_t *
   int year, rc;
   int32_t pay = 0;
   store_person p;
-  if ((rc = S("psn_no", true, psn_no)) || (rc = get_year(in, "year", &year, e)) || (rc = S("insutype", false, insutype)) ||
-      (rc = get_date(in, "pay_date", 0, &pay, pay_text, e)) || (rc = person_of(c, psn_no, "psn_no", &p, e)))
+  if ((rc = S("psn_no", true, psn_no)) || (rc = enroll__get_year(in, "year", &year, e)) || (rc = S("insutype", false, insutype)) ||
+      (rc = enroll__get_date(in, "pay_date", 0, &pay, pay_text, e)) || (rc = enroll__person(c, psn_no, "psn_no", &p, e)))
     return rc;
   if (!pay) pay = enroll_today(env), snprintf(pay_text, sizeof pay_text, "%s", env->today);
   if (pay > enroll_today(env)) return yb_fail(e, YB_EINVAL, "pay_date", "%s is in the future", pay_text);
@@ -557,7 +552,7 @@ static int op_payback(const enroll_env *env, store_conn *c, json_t *in, json_t *
   }
   enroll_wait_out w;
   if ((rc = enroll_recompute(env, c, psn_no, year, insutype, &w, NULL, e)) ||
-      (rc = log_in(env, c, psn_no, "payback", in, e)))
+      (rc = enroll__log(env, c, psn_no, "payback", in, e)))
     return rc;
   *out = json_pack("{s:s,s:i,s:o,s:o,s:o}", "psn_no", psn_no, "year", year, "paid", jsonx_money(total), "before",
                    enroll_wait_json(&before), "waiting", enroll_wait_json(&w));
@@ -630,15 +625,15 @@ static int op_refund(const enroll_env *env, store_conn *c, json_t *in, json_t **
   int year, rc;
   store_person p;
   store_enroll en;
-  if ((rc = S("psn_no", true, psn_no)) || (rc = get_year(in, "year", &year, e)) || (rc = S("insutype", true, insutype)) ||
-      (rc = S("reason", true, reason)) || (rc = person_of(c, psn_no, "psn_no", &p, e)))
+  if ((rc = S("psn_no", true, psn_no)) || (rc = enroll__get_year(in, "year", &year, e)) || (rc = S("insutype", true, insutype)) ||
+      (rc = S("reason", true, reason)) || (rc = enroll__person(c, psn_no, "psn_no", &p, e)))
     return rc;
   rc = store_enroll_get(c, psn_no, year, insutype, &en, e);
   if (rc == YB_ENOT_FOUND) return yb_fail(e, rc, "year", "%s is not enrolled in %s for %d", psn_no, insutype, year);
   if (rc) return rc;
   if (!strcmp(en.psn_insu_stas, "4")) return yb_fail(e, YB_ECONFLICT, "year", "the %d enrollment was already terminated", year);
   if (!strcmp(reason, "death")) {
-    int32_t d = dnum(p.death_date);
+    int32_t d = enroll__dnum(p.death_date);
     if (!d) return yb_fail(e, YB_EINVAL, "reason", "%s has no death date: import it first", psn_no);
     if (d / 10000 >= year)
       return yb_fail(e, YB_EINVAL, "year", "%s died on %s: only years after %d are refunded", psn_no, p.death_date, d / 10000);
@@ -651,7 +646,7 @@ static int op_refund(const enroll_env *env, store_conn *c, json_t *in, json_t **
     return yb_fail(e, YB_EINVAL, "reason", "must be death or double");
   }
   if ((rc = refund(env, c, &en, reason, out, e))) return rc;
-  return log_in(env, c, psn_no, "refund", in, e);
+  return enroll__log(env, c, psn_no, "refund", in, e);
 }
 
 static int op_transfer(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e) {
@@ -659,9 +654,9 @@ static int op_transfer(const enroll_env *env, store_conn *c, json_t *in, json_t 
   int year, rc;
   int32_t d;
   store_person p;
-  if ((rc = S("psn_no", true, psn_no)) || (rc = get_year(in, "year", &year, e)) || (rc = S("to_insutype", true, to)) ||
-      (rc = S("psn_type", true, psn_type)) || (rc = get_date(in, "date", 1, &d, dt, e)) ||
-      (rc = person_of(c, psn_no, "psn_no", &p, e)))
+  if ((rc = S("psn_no", true, psn_no)) || (rc = enroll__get_year(in, "year", &year, e)) || (rc = S("to_insutype", true, to)) ||
+      (rc = S("psn_type", true, psn_type)) || (rc = enroll__get_date(in, "date", 1, &d, dt, e)) ||
+      (rc = enroll__person(c, psn_no, "psn_no", &p, e)))
     return rc;
   if (d / 10000 != year) return yb_fail(e, YB_EINVAL, "date", "%s is not in %d", dt, year);
   if (d > enroll_today(env)) return yb_fail(e, YB_EINVAL, "date", "%s is in the future", dt);
@@ -686,269 +681,9 @@ static int op_transfer(const enroll_env *env, store_conn *c, json_t *in, json_t 
   char v[48];
   snprintf(v, sizeof v, "%s→%s %d", from.insutype, to, year);
   if ((rc = store_enroll_put(c, &from, e)) || (rc = store_enroll_put(c, &en, e)) ||
-      (rc = store_enr_hist_add(c, psn_no, "scheme", v, dt, e)) || (rc = log_in(env, c, psn_no, "transfer", in, e)))
+      (rc = store_enr_hist_add(c, psn_no, "scheme", v, dt, e)) || (rc = enroll__log(env, c, psn_no, "transfer", in, e)))
     return rc;
   *out = json_pack("{s:s,s:i,s:s,s:s,s:s}", "psn_no", psn_no, "year", year, "from", from.insutype, "to", to, "date", dt);
-  return 0;
-}
-
-static int op_employee_contribution(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e) {
-  char psn_no[32], month[8];
-  int64_t base;
-  int rc;
-  store_person p;
-  if ((rc = S("psn_no", true, psn_no)) || (rc = S("month", true, month)) ||
-      (rc = jsonx_get_dec(in, "", "base", true, MONEY_SCALE_FEN, &base, e)) || (rc = person_of(c, psn_no, "psn_no", &p, e)))
-    return rc;
-  int y, m;
-  char tail;
-  if (sscanf(month, "%4d-%2d%c", &y, &m, &tail) != 2 || m < 1 || m > 12)
-    return yb_fail(e, YB_EINVAL, "month", "must be yyyy-MM");
-  if (y * 100 + m > enroll_today(env) / 100) return yb_fail(e, YB_EINVAL, "month", "%s is a future month", month);
-  if (base <= 0) return yb_fail(e, YB_ERANGE, "base", "the wage base must be positive");
-  store_enroll en;
-  rc = store_enroll_get(c, psn_no, y, "310", &en, e);
-  if (rc == YB_ENOT_FOUND || (!rc && strcmp(en.psn_insu_stas, "1")))
-    return yb_fail(e, YB_ENOT_FOUND, "month", "%s has no active employee enrollment (310) in %d", psn_no, y);
-  if (rc) return rc;
-  const policy *pol = enroll_policy_near(env, p.insuplc_admdvs, y);
-  if (!pol) return yb_fail(e, YB_EPOLICY, "month", "no policy with an enrollment section for region %s", p.insuplc_admdvs);
-  int64_t n = 0;
-  json_t *rows;
-  if ((rc = store_enr_query(c, STORE_ENR_Q_CONTRIBS, psn_no, 0, &rows, e))) return rc;
-  size_t i;
-  json_t *r;
-  json_array_foreach(rows, i, r) n += !strcmp(json_string_value(json_object_get(r, "month")), month) &&
-                                      !strcmp(json_string_value(json_object_get(r, "kind")), "employee");
-  json_decref(rows);
-  if (n) return yb_fail(e, YB_ECONFLICT, "month", "the contribution of %s for %s is already recorded", psn_no, month);
-  const enroll_policy *ep = pol->enrollment;
-  store_enr_contrib k;
-  memset(&k, 0, sizeof k);
-  snprintf(k.psn_no, sizeof k.psn_no, "%s", psn_no);
-  k.year = y;
-  strcpy(k.insutype, "310");
-  strcpy(k.kind, "employee");
-  snprintf(k.month, sizeof k.month, "%s", month);
-  k.base = base;
-  k.employer = money_mul_bp(base, ep->employer_rate);
-  k.person = money_mul_bp(base, ep->employee_rate);
-  strcpy(k.payer, "employer");
-  snprintf(k.paid_date, sizeof k.paid_date, "%s", env->today);
-  int32_t brdy = dnum(p.brdy);
-  int age = brdy ? (y * 10000 + m * 100 + 1 - brdy) / 10000 : 0;
-  int rule;
-  int64_t alloc = account_allocation(ep, policy_class_of(pol, en.psn_type), age, base, k.person, &rule);
-  char memo[64];
-  snprintf(memo, sizeof memo, "划入 %s (enrollment.employee.allocation[%d])", month, rule);
-  if ((rc = store_enr_contrib_add(c, &k, e)) ||
-      (alloc && (rc = store_enr_ledger_add(c, psn_no, "allocation", alloc, month, memo, e))) ||
-      (rc = log_in(env, c, psn_no, "employee.contribution", in, e)))
-    return rc;
-  json_t *o = json_pack("{s:s,s:s,s:i}", "psn_no", psn_no, "month", month, "rule", rule);
-  json_object_set_new(o, "employer", jsonx_money(k.employer));
-  json_object_set_new(o, "employee", jsonx_money(k.person));
-  json_object_set_new(o, "allocation", jsonx_money(alloc));
-  *out = o;
-  return 0;
-}
-
-/* ---- family sharing ------------------------------------------------------------------------------ */
-
-static int party(store_conn *c, const char *psn_no, int year, account_party *a, yb_err *e) {
-  memset(a, 0, sizeof *a);
-  snprintf(a->psn_no, sizeof a->psn_no, "%s", psn_no);
-  store_person p;
-  int rc = store_person_get(c, psn_no, &p, e);
-  if (rc == YB_ENOT_FOUND) return 0;
-  if (rc) return rc;
-  a->exists = true;
-  a->dead = p.death_date[0] != 0;
-  snprintf(a->bound_to, sizeof a->bound_to, "%s", p.family_psn_no);
-  store_enroll en;
-  rc = store_enroll_get(c, psn_no, year, "310", &en, e);
-  if (rc && rc != YB_ENOT_FOUND) return rc;
-  a->employee_active = !rc && !strcmp(en.psn_insu_stas, "1");
-  int64_t n = 0;
-  if ((rc = store_enr_family_count(c, psn_no, &n, e))) return rc;
-  a->holder_relatives = (int)n;
-  return 0;
-}
-
-static int op_family_bind(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e) {
-  char holder[32], rel_no[32], relation[16], bd[12];
-  int32_t b = 0;
-  int rc;
-  if ((rc = S("holder_psn_no", true, holder)) || (rc = S("psn_no", true, rel_no)) || (rc = S("relation", true, relation)) ||
-      (rc = get_date(in, "begndate", 0, &b, bd, e)))
-    return rc;
-  if (!b) b = enroll_today(env), snprintf(bd, sizeof bd, "%s", env->today);
-  account_party h, r;
-  if ((rc = party(c, holder, b / 10000, &h, e)) || (rc = party(c, rel_no, b / 10000, &r, e))) return rc;
-  store_person hp;
-  if ((rc = person_of(c, holder, "holder_psn_no", &hp, e))) return rc;
-  const policy *pol = enroll_policy_near(env, hp.insuplc_admdvs, b / 10000);
-  if (!pol) return yb_fail(e, YB_EPOLICY, "holder_psn_no", "no policy with an enrollment section for region %s", hp.insuplc_admdvs);
-  if ((rc = account_bind_check(pol->enrollment, &h, &r, relation, e))) return rc;
-  store_person rp;
-  if ((rc = person_of(c, rel_no, "psn_no", &rp, e))) return rc;
-  snprintf(rp.family_psn_no, sizeof rp.family_psn_no, "%s", holder);
-  char v[64];
-  snprintf(v, sizeof v, "%s of %s", relation, holder);
-  if ((rc = store_person_put(c, &rp, e)) || (rc = store_enr_family_put(c, holder, rel_no, relation, bd, e)) ||
-      (rc = store_enr_hist_add(c, rel_no, "family", v, bd, e)) || (rc = log_in(env, c, rel_no, "family.bind", in, e)) ||
-      (rc = log_in(env, c, holder, "family.bind", in, e)))
-    return rc;
-  *out = json_pack("{s:s,s:s,s:s,s:s}", "holder_psn_no", holder, "psn_no", rel_no, "relation", relation, "begndate", bd);
-  return 0;
-}
-
-static int op_family_unbind(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e) {
-  char rel_no[32], ed[12];
-  int32_t d = 0;
-  store_person rp;
-  int rc;
-  if ((rc = S("psn_no", true, rel_no)) || (rc = get_date(in, "enddate", 0, &d, ed, e)) ||
-      (rc = person_of(c, rel_no, "psn_no", &rp, e)))
-    return rc;
-  if (!d) snprintf(ed, sizeof ed, "%s", env->today);
-  if (!rp.family_psn_no[0]) return yb_fail(e, YB_ENOT_FOUND, "psn_no", "%s shares no account", rel_no);
-  rc = store_enr_family_end(c, rel_no, ed, e);
-  if (rc && rc != YB_ENOT_FOUND) return rc; /* bindings made before this area existed have no row */
-  char holder[32];
-  snprintf(holder, sizeof holder, "%s", rp.family_psn_no);
-  rp.family_psn_no[0] = 0;
-  if ((rc = store_person_put(c, &rp, e)) || (rc = store_enr_hist_add(c, rel_no, "family", "unbound", ed, e)) ||
-      (rc = log_in(env, c, rel_no, "family.unbind", in, e)))
-    return rc;
-  *out = json_pack("{s:s,s:s,s:s}", "psn_no", rel_no, "holder_psn_no", holder, "enddate", ed);
-  return 0;
-}
-
-static int op_family_pay(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e) {
-  enroll_req q;
-  char holder[32];
-  int rc;
-  if (!json_object_get(in, "insutype")) json_object_set_new(in, "insutype", json_string("390")); /* a resident's */
-  if ((rc = S("holder_psn_no", true, holder)) || (rc = read_enroll_req(env, in, &q, "psn_no", e))) return rc;
-  store_person hp, rp;
-  if ((rc = person_of(c, holder, "holder_psn_no", &hp, e)) || (rc = person_of(c, q.psn_no, "psn_no", &rp, e))) return rc;
-  const policy *pol = enroll_policy_near(env, hp.insuplc_admdvs, q.year);
-  if (!pol || !pol->enrollment->pay_contribution)
-    return yb_fail(e, YB_EPOLICY, "holder_psn_no", "the policy does not let a personal account pay a relative's contribution");
-  if (strcmp(rp.family_psn_no, holder))
-    return yb_fail(e, YB_EINVAL, "psn_no", "%s is not bound to the account of %s (家庭共济): bind first", q.psn_no, holder);
-  snprintf(q.payer, sizeof q.payer, "acct:%s", holder);
-  enroll_split s;
-  if ((rc = do_enroll(env, c, &q, in, &s, out, e))) return rc;
-  if (s.person > hp.acct_balc) {
-    char a[32], b[32];
-    json_decref(*out);
-    *out = NULL;
-    return yb_fail(e, YB_ECONFLICT, "holder_psn_no", "the account of %s holds %s, less than the contribution %s", holder,
-                   money_fen_str(hp.acct_balc, a), money_fen_str(s.person, b));
-  }
-  char ref[48];
-  snprintf(ref, sizeof ref, "%s %d", q.psn_no, q.year);
-  if (s.person && (rc = store_enr_ledger_add(c, holder, "family_contribution", -s.person, ref, "代缴亲属居民医保", e))) {
-    json_decref(*out);
-    *out = NULL;
-    return rc;
-  }
-  json_object_set_new(*out, "paid_by", json_string(holder));
-  return log_in(env, c, holder, "family.pay_contribution", in, e);
-}
-
-/* ---- filings -------------------------------------------------------------------------------------- */
-
-typedef struct filing_ctx {
-  const char *admvs;
-  int32_t b, en;
-  store_filing hit;
-  int n;
-} filing_ctx;
-static int filing_overlap(const store_filing *f, void *arg) {
-  filing_ctx *x = arg;
-  int32_t b = dnum(f->begndate), en = dnum(f->enddate);
-  if (strcmp(f->admvs, x->admvs)) return 0;
-  bool overlap = (!en || en >= x->b) && (!x->en || x->en >= b);
-  if (overlap && !x->n++) x->hit = *f;
-  return 0;
-}
-
-static int op_filing_add(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e) {
-  store_filing f;
-  store_person p;
-  memset(&f, 0, sizeof f);
-  int32_t b, en = 0;
-  int rc;
-  if ((rc = S("psn_no", true, f.psn_no)) || (rc = S("filing_type", true, f.filing_type)) || (rc = S("admvs", true, f.admvs)) ||
-      (rc = get_date(in, "begndate", 1, &b, f.begndate, e)) || (rc = get_date(in, "enddate", 0, &en, f.enddate, e)) ||
-      (rc = person_of(c, f.psn_no, "psn_no", &p, e)))
-    return rc;
-  if (strlen(f.admvs) != 6) return yb_fail(e, YB_EINVAL, "admvs", "must be a 6-digit region code");
-  if (!strcmp(f.admvs, p.insuplc_admdvs)) return yb_fail(e, YB_EINVAL, "admvs", "%s is the person's own insured region", f.admvs);
-  if (en && en < b) return yb_fail(e, YB_EINVAL, "enddate", "ends before it begins");
-  if (dead_by(&p, b)) return yb_fail(e, YB_EINVAL, "psn_no", "%s died on %s", f.psn_no, p.death_date);
-  const policy *pol = enroll_policy_near(env, p.insuplc_admdvs, b / 10000);
-  const enroll_filing_type *t = NULL;
-  for (int i = 0; pol && i < pol->enrollment->n_filing; i++)
-    if (!strcmp(pol->enrollment->filing[i].name, f.filing_type)) t = &pol->enrollment->filing[i];
-  if (!t) return yb_fail(e, YB_EUNKNOWN_CODE, "filing_type", "'%s' is not a filing type of the policy (enrollment.filing)", f.filing_type);
-  if (t->max_months) {
-    int32_t last = enroll_add_months(b, t->max_months);
-    if (!en) en = last, date_str(en, f.enddate);
-    if (en > last)
-      return yb_fail(e, YB_ERANGE, "enddate", "a %s filing lasts at most %d months (until %04d-%02d-%02d)", f.filing_type,
-                     t->max_months, last / 10000, last / 100 % 100, last % 100);
-  }
-  filing_ctx x = {.admvs = f.admvs, .b = b, .en = en};
-  if ((rc = store_filing_each(c, f.psn_no, filing_overlap, &x, e)) < 0) return rc;
-  if (x.n)
-    return yb_fail(e, YB_ECONFLICT, "begndate", "overlaps the %s filing for %s from %s%s%s", x.hit.filing_type, f.admvs,
-                   x.hit.begndate, x.hit.enddate[0] ? " to " : "", x.hit.enddate);
-  if ((rc = store_filing_put(c, &f, e)) || (rc = store_enr_filing_log(c, f.psn_no, "add", &f, e)) ||
-      (rc = log_in(env, c, f.psn_no, "filing.add", in, e)))
-    return rc;
-  *out = json_pack("{s:s,s:s,s:s,s:s,s:s}", "psn_no", f.psn_no, "filing_type", f.filing_type, "admvs", f.admvs,
-                   "begndate", f.begndate, "enddate", f.enddate);
-  return 0;
-}
-
-typedef struct filing_get {
-  const char *admvs, *begn;
-  store_filing f;
-  int found;
-} filing_get;
-static int filing_pick(const store_filing *f, void *arg) {
-  filing_get *g = arg;
-  if (!strcmp(f->admvs, g->admvs) && !strcmp(f->begndate, g->begn)) g->f = *f, g->found = 1;
-  return 0;
-}
-
-static int op_filing_cancel(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e) {
-  char psn_no[32], admvs[8], bd[12], dd[12];
-  int32_t b, d = 0;
-  int rc;
-  store_person p;
-  if ((rc = S("psn_no", true, psn_no)) || (rc = S("admvs", true, admvs)) || (rc = get_date(in, "begndate", 1, &b, bd, e)) ||
-      (rc = get_date(in, "date", 0, &d, dd, e)) || (rc = person_of(c, psn_no, "psn_no", &p, e)))
-    return rc;
-  if (!d) d = enroll_today(env), snprintf(dd, sizeof dd, "%s", env->today);
-  filing_get g = {.admvs = admvs, .begn = bd};
-  if ((rc = store_filing_each(c, psn_no, filing_pick, &g, e)) < 0) return rc;
-  if (!g.found) return yb_fail(e, YB_ENOT_FOUND, "begndate", "%s has no filing for %s beginning %s", psn_no, admvs, bd);
-  int32_t en = dnum(g.f.enddate);
-  if (en && en < d) return yb_fail(e, YB_ECONFLICT, "date", "the filing already ended on %s", g.f.enddate);
-  if (d < b) return yb_fail(e, YB_EINVAL, "date", "cancellation %s is before the filing begins (%s)", dd, bd);
-  int32_t last = d; /* the last day the filing covers */
-  char lt[12];
-  date_str(last, lt);
-  if ((rc = store_enr_filing_end(c, psn_no, admvs, bd, lt, e))) return rc;
-  snprintf(g.f.enddate, sizeof g.f.enddate, "%s", lt);
-  if ((rc = store_enr_filing_log(c, psn_no, "cancel", &g.f, e)) || (rc = log_in(env, c, psn_no, "filing.cancel", in, e)))
-    return rc;
-  *out = json_pack("{s:s,s:s,s:s,s:s}", "psn_no", psn_no, "admvs", admvs, "begndate", bd, "enddate", lt);
   return 0;
 }
 
@@ -970,7 +705,7 @@ static int apply_death(const enroll_env *env, store_conn *c, store_person *p, co
   snprintf(p->death_date, sizeof p->death_date, "%s", dd);
   int rc;
   if ((rc = store_person_put(c, p, e)) || (rc = store_enr_hist_add(c, p->psn_no, "death", dd, dd, e))) return rc;
-  after_ctx a = {.year = dnum(dd) / 10000};
+  after_ctx a = {.year = enroll__dnum(dd) / 10000};
   if ((rc = store_enr_years_each(c, p->psn_no, enroll_after, &a, e)) < 0) return rc;
   for (int i = 0; i < a.n; i++) {
     json_t *r;
@@ -988,11 +723,11 @@ static int op_death(const enroll_env *env, store_conn *c, json_t *in, json_t **o
   int32_t d;
   store_person p;
   int rc;
-  if ((rc = S("psn_no", true, psn_no)) || (rc = get_date(in, "death_date", 1, &d, dd, e)) ||
-      (rc = person_of(c, psn_no, "psn_no", &p, e)))
+  if ((rc = S("psn_no", true, psn_no)) || (rc = enroll__get_date(in, "death_date", 1, &d, dd, e)) ||
+      (rc = enroll__person(c, psn_no, "psn_no", &p, e)))
     return rc;
   if (d > enroll_today(env)) return yb_fail(e, YB_EINVAL, "death_date", "%s is in the future", dd);
-  if (d < dnum(p.brdy)) return yb_fail(e, YB_EINVAL, "death_date", "%s is before the birth date %s", dd, p.brdy);
+  if (d < enroll__dnum(p.brdy)) return yb_fail(e, YB_EINVAL, "death_date", "%s is before the birth date %s", dd, p.brdy);
   if (p.death_date[0]) return yb_fail(e, YB_ECONFLICT, "death_date", "%s already has a death date (%s)", psn_no, p.death_date);
   json_t *refunds = json_array();
   if ((rc = apply_death(env, c, &p, dd, refunds, e))) {
@@ -1096,7 +831,7 @@ static int op_recompute(const enroll_env *env, store_conn *c, json_t *in, json_t
   char insutype[8] = "390", after[32] = "";
   int year, rc;
   int64_t limit = 2000;
-  if ((rc = get_year(in, "year", &year, e)) || (rc = S("insutype", false, insutype)) || (rc = S("after", false, after)) ||
+  if ((rc = enroll__get_year(in, "year", &year, e)) || (rc = S("insutype", false, insutype)) || (rc = S("after", false, after)) ||
       (rc = jsonx_get_int(in, "", "limit", false, &limit, e)))
     return rc;
   if (limit < 1 || limit > 100000) return yb_fail(e, YB_ERANGE, "limit", "must lie in [1, 100000]");
@@ -1130,12 +865,12 @@ static const enroll_op enroll_ops[] = {
     {"payback", op_payback, 1, "pay back missed years (补缴) to shorten the waiting period of year"},
     {"refund", op_refund, 1, "refund and terminate an enrollment: reason death or double"},
     {"transfer", op_transfer, 1, "move this year's enrollment to another scheme from date"},
-    {"employee.contribution", op_employee_contribution, 1, "record a month's employee contribution; allocates the account"},
-    {"family.bind", op_family_bind, 1, "bind a close relative to an employee's account (家庭共济)"},
-    {"family.unbind", op_family_unbind, 1, "end a relative's family-sharing binding"},
-    {"family.pay_contribution", op_family_pay, 1, "pay a bound relative's resident contribution from the account"},
-    {"filing.add", op_filing_add, 1, "file cross-region treatment (异地就医备案)"},
-    {"filing.cancel", op_filing_cancel, 1, "cancel a filing: it ends on date"},
+    {"employee.contribution", enroll__op_employee_contribution, 1, "record a month's employee contribution; allocates the account"},
+    {"family.bind", enroll__op_family_bind, 1, "bind a close relative to an employee's account (家庭共济)"},
+    {"family.unbind", enroll__op_family_unbind, 1, "end a relative's family-sharing binding"},
+    {"family.pay_contribution", enroll__op_family_pay, 1, "pay a bound relative's resident contribution from the account"},
+    {"filing.add", enroll__op_filing_add, 1, "file cross-region treatment (异地就医备案)"},
+    {"filing.cancel", enroll__op_filing_cancel, 1, "cancel a filing: it ends on date"},
     {"recompute", op_recompute, 1, "recompute waiting periods and incentives of a year's enrollments"},
     {"person.find", enroll_op_find_person, 0, "find by psn_no, certno, or psn_name + brdy"},
     {"show", enroll_op_show, 0, "a person's record: history, waiting period and how, incentives, account"},

@@ -58,6 +58,34 @@ void enroll_json_yuan(json_t *v);
 /* A listing (array of flat objects) as CSV text with a header line; caller frees. */
 char *enroll_rows_csv(json_t *rows);
 
+/* ---- internal to the enrollment operations (enroll_ops.c, enroll_family.c, enroll_filing.c) ---- */
+const char *enroll__date_str(int32_t d, char *b);       /* yyyymmdd → text, "" for 0 */
+int32_t enroll__dnum(const char *s);                    /* text → yyyymmdd, 0 if empty/invalid */
+/* A date input (any accepted format) into yyyymmdd and normalized text; 0 when absent and optional. */
+int enroll__get_date(json_t *in, const char *key, int required, int32_t *d, char *text, yb_err *e);
+int enroll__get_year(json_t *in, const char *key, int *year, yb_err *e);
+/* The person, or YB_ENOT_FOUND naming `field`. */
+int enroll__person(store_conn *c, const char *psn_no, const char *field, store_person *p, yb_err *e);
+bool enroll__dead_by(const store_person *p, int32_t date);
+/* Append the operation's input to the person's change log. */
+int enroll__log(const enroll_env *env, store_conn *c, const char *psn_no, const char *action, json_t *in,
+                yb_err *e);
+typedef struct enroll__req {
+  char psn_no[32], insutype[8], psn_type[8], payer[40], pay_text[12];
+  int year;
+  int32_t pay;
+} enroll__req;
+int enroll__read_req(const enroll_env *env, json_t *in, enroll__req *q, const char *psn_key, yb_err *e);
+/* Check and write one enrollment (split filled, *out the reply). */
+int enroll__do_enroll(const enroll_env *env, store_conn *c, const enroll__req *q, json_t *in, enroll_split *split,
+                      json_t **out, yb_err *e);
+int enroll__op_employee_contribution(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e);
+int enroll__op_family_bind(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e);
+int enroll__op_family_unbind(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e);
+int enroll__op_family_pay(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e);
+int enroll__op_filing_add(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e);
+int enroll__op_filing_cancel(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e);
+
 /* enroll_view.c: the read operations (find, show, statement, monitor.*) */
 int enroll_op_find_person(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e);
 int enroll_op_show(const enroll_env *env, store_conn *c, json_t *in, json_t **out, yb_err *e);
