@@ -755,11 +755,13 @@ static int op_death_import(const enroll_env *env, store_conn *c, json_t *in, jso
     snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), s);
     s += len + (nl ? 1 : 0);
     buf[strcspn(buf, "\r")] = 0;
-    if (!buf[0] || (line == 1 && (buf[0] < '0' || buf[0] > '9'))) continue; /* blank line, header */
+    if (!buf[0]) continue;
     char f[32];
     snprintf(f, sizeof f, "csv line %d", line);
     int32_t d;
-    if (sscanf(buf, "%63[^,],%31s", id, dd) != 2 || jsonx_parse_date(dd, &d, NULL)) {
+    bool parsed = sscanf(buf, "%63[^,],%31s", id, dd) == 2 && !jsonx_parse_date(dd, &d, NULL);
+    if (!parsed && line == 1) continue; /* a header line */
+    if (!parsed) {
       rc = yb_fail(e, YB_EINVAL, f, "expected 'psn_no or certno,yyyy-MM-dd', got '%s'", buf);
       break;
     }
