@@ -149,13 +149,13 @@ static int show_one(const store_enroll *r, void *arg) {
 }
 
 typedef struct rows_ctx {
-  store_enroll r[32];
+  store_enroll r[128];
   int n, latest;
 } rows_ctx;
 static int collect_rows(const store_enroll *r, void *arg) {
   rows_ctx *x = arg;
   if (r->year > x->latest) x->latest = r->year;
-  if (x->n < 32) x->r[x->n++] = *r;
+  if (x->n < 128) x->r[x->n++] = *r;
   return 0;
 }
 
