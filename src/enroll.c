@@ -24,6 +24,22 @@ enroll_year *enroll_hist_at(enroll_hist *h, int year) {
   return y;
 }
 
+int enroll_hist_cover(enroll_hist *h, int year, int from, int to) {
+  enroll_year *y = enroll_hist_at(h, year);
+  if (!y) return -1;
+  if (from < 1) from = 1;
+  if (to > 12) to = 12;
+  for (int m = from; m <= to; m++) y->months |= (uint16_t)(1u << (m - 1));
+  return 0;
+}
+
+void enroll_hist_finish(const enroll_policy *ep, enroll_hist *h) {
+  for (int i = 0; i < h->n; i++) {
+    int n = __builtin_popcount(h->y[i].months);
+    h->y[i].covered = n > 0 && 12 - n <= (ep->max_gap_months ? ep->max_gap_months : 11);
+  }
+}
+
 bool enroll_scheme_in(const char (*list)[8], int n, const char *insutype) {
   for (int i = 0; i < n; i++)
     if (!strcmp(list[i], insutype)) return true;

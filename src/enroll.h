@@ -58,6 +58,7 @@ typedef struct enroll_policy {
   char counted[ENROLL_MAX_SCHEMES][8];       /* schemes whose years count as covered */
   int fixed_months, per_broken_year, repair_per_year, floor_after_years, floor_months;
   int count_from_year;        /* years before it are neither covered nor broken (0 = all) */
+  int max_gap_months;         /* a year with more uncovered months is broken (0: any enrollment covers it) */
   /* incentives */
   uint8_t n_inc_schemes;
   char inc_schemes[ENROLL_MAX_SCHEMES][8];
@@ -91,7 +92,8 @@ int enroll_policy_parse(void *json_v, const policy *p, enroll_policy **out, FILE
 /* ---- history ---------------------------------------------------------------------------- */
 typedef struct enroll_year {
   int year;
-  bool covered;      /* enrolled in a counted scheme that year */
+  bool covered;      /* enrolled in a counted scheme that year (see enroll_hist_cover) */
+  uint16_t months;   /* bit m-1: month m covered by some enrollment (enroll_hist_cover) */
   bool paid_back;    /* a missed year the person paid back (repairs the waiting period only) */
   int64_t fund_paid; /* fund paid for the person that year, fen (zero-claim) */
   bool raise_used;   /* a claim that year used the raised part of the cap */
@@ -106,6 +108,12 @@ typedef struct enroll_hist {
 const enroll_year *enroll_hist_get(const enroll_hist *h, int year);
 /* The row for year, added (uncovered) if absent; NULL when full. */
 enroll_year *enroll_hist_at(enroll_hist *h, int year);
+
+/* Record an enrollment covering months from..to (1–12) of year; then enroll_hist_finish marks a
+ * year covered when at most ep->max_gap_months of it are uncovered (any month covered when
+ * max_gap_months is 0). Returns -1 when the history is full. */
+int enroll_hist_cover(enroll_hist *h, int year, int from, int to);
+void enroll_hist_finish(const enroll_policy *ep, enroll_hist *h);
 
 bool enroll_scheme_in(const char (*list)[8], int n, const char *insutype);
 

@@ -126,8 +126,11 @@ static int hist_year(const store_enroll *r, void *arg) {
   hist_ctx *x = arg;
   bool counted = !x->ep->n_counted || enroll_scheme_in(x->ep->counted, x->ep->n_counted, r->insutype);
   if (!counted || r->year == x->skip_year || !strcmp(r->psn_insu_stas, "4")) return 0;
-  enroll_year *y = enroll_hist_at(&x->h, r->year);
-  if (y) y->covered = true;
+  /* the months the row covers: from its start (or January) to its pause (or December) */
+  int32_t b = enroll__dnum(r->psn_insu_date), p = enroll__dnum(r->paus_insu_date);
+  int from = b / 10000 == r->year ? b / 100 % 100 : 1;
+  int to = p / 10000 == r->year ? p / 100 % 100 : 12;
+  enroll_hist_cover(&x->h, r->year, from, to);
   return 0;
 }
 static int hist_paid_back(int year, void *arg) {
@@ -172,8 +175,9 @@ int enroll_compute(const enroll_env *env, store_conn *c, const store_enroll *en,
                            p.insuplc_admdvs, en->year);
   const enroll_policy *ep = pol->enrollment;
   hist_ctx x = {.ep = ep, .skip_year = en->year};
-  if ((rc = store_enr_years_each(c, en->psn_no, hist_year, &x, e)) < 0 ||
-      (rc = store_enr_paid_back_each(c, en->psn_no, hist_paid_back, &x, e)) < 0 ||
+  if ((rc = store_enr_years_each(c, en->psn_no, hist_year, &x, e)) < 0) return rc;
+  enroll_hist_finish(ep, &x.h);
+  if ((rc = store_enr_paid_back_each(c, en->psn_no, hist_paid_back, &x, e)) < 0 ||
       (rc = store_enr_fund_each(c, en->psn_no, hist_fund, &x, e)) < 0)
     return rc;
   char paid[12] = "";

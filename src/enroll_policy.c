@@ -152,9 +152,10 @@ static json_t *list(eld *l, json_t *o, const char *path, const char *key, const 
 static void parse_waiting(eld *l, json_t *w, const char *path) {
   static const char *const k[] = {"schemes", "counted_schemes", "fixed_months", "per_broken_year_months",
                                   "repair_months_per_year", "floor_after_broken_years", "floor_months",
-                                  "count_from_year", NULL};
+                                  "count_from_year", "max_gap_months", NULL};
   enroll_policy *ep = l->ep;
   keys(l, w, path, k);
+  get_int(l, w, path, "max_gap_months", 0, 11, &ep->max_gap_months);
   get_schemes(l, w, path, "schemes", ep->wait_schemes, &ep->n_wait_schemes);
   get_schemes(l, w, path, "counted_schemes", ep->counted, &ep->n_counted);
   get_int(l, w, path, "fixed_months", 0, 24, &ep->fixed_months);

@@ -319,12 +319,41 @@ static void test_policy_section(void **state) {
   free(buf);
 }
 
+/* Seed 003: a year counts as broken when the gap passed 3 months. */
+static void test_gap_months(void **state) {
+  (void)state;
+  enroll_policy ep = base_policy();
+  ep.max_gap_months = 3;
+  enroll_hist h;
+  memset(&h, 0, sizeof h);
+  enroll_hist_cover(&h, 2021, 1, 12);  /* full */
+  enroll_hist_cover(&h, 2022, 1, 6);   /* employee until June: 6 months uncovered > 3 → broken */
+  enroll_hist_cover(&h, 2023, 1, 8);   /* resident until August … */
+  enroll_hist_cover(&h, 2023, 9, 12);  /* … then employee from September: whole year */
+  enroll_hist_cover(&h, 2024, 4, 12);  /* from April: 3 months uncovered, not more → covered */
+  enroll_hist_finish(&ep, &h);
+  assert_true(enroll_hist_get(&h, 2021)->covered);
+  assert_false(enroll_hist_get(&h, 2022)->covered);
+  assert_true(enroll_hist_get(&h, 2023)->covered);
+  assert_true(enroll_hist_get(&h, 2024)->covered);
+  enroll_wait_out o; /* 2025: covered 2023–2024, no break */
+  enroll_wait(&ep, "390", 2025, 20241115, &h, NULL, &o);
+  assert_int_equal(o.broken_years, 0);
+  enroll_incentive_out inc; /* the 2022 gap reset continuity: 2023, 2024 → 2 years */
+  enroll_incentive(&ep, "390", 2025, &h, 40000000, &inc);
+  assert_int_equal(inc.continuous_years, 2);
+  ep.max_gap_months = 0; /* any enrollment covers its year */
+  enroll_hist_finish(&ep, &h);
+  assert_true(enroll_hist_get(&h, 2022)->covered);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_waiting_table),     cmocka_unit_test(test_waiting_other_cases),
       cmocka_unit_test(test_incentive_table),   cmocka_unit_test(test_contribution_split),
       cmocka_unit_test(test_account_rules),     cmocka_unit_test(test_period_and_months),
       cmocka_unit_test(test_policy_section),
+      cmocka_unit_test(test_gap_months),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
