@@ -198,6 +198,12 @@ def test_household_death_filing_and_refusals(server):
     b = new_person(con, "411500200001010046", "户员丁", "2000-01-01", gend="2", hh_no="HH0001", relation="child")
     enroll(con, a, 2024, "2023-10-01")
     enroll(con, a, 2025, "2024-10-01")
+    found = ok(con.get("/api/v1/persons", psn_name="户员丁", brdy="2000-01-01"))["persons"]
+    assert [p["psn_no"] for p in found] == [b]
+    assert [p["psn_no"] for p in ok(con.get("/api/v1/persons", certno="411500197001010035"))["persons"]] == [a]
+    assert ok(con.get("/api/v1/persons", certno="411500197001019999"))["persons"] == []
+    rec = ok(con.get("/api/v1/persons/" + b))
+    assert [(m["psn_no"], m["relation"]) for m in rec["households"]] == [(a, "head"), (b, "child")]
     rows = ok(con.get("/api/v1/monitor/household", year=2024))["rows"]
     assert [r["psn_no"] for r in rows if r["hh_no"] == "HH0001"] == [b]
 
