@@ -708,12 +708,32 @@ static int enroll_after(const store_enroll *r, void *arg) {
 static int apply_death(const enroll_env *env, store_conn *c, store_person *p, const char *dd, json_t *refunds, yb_err *e) {
   snprintf(p->death_date, sizeof p->death_date, "%s", dd);
   int rc;
+  json_t *fam, *row;
+  size_t i;
+  if ((rc = store_enr_query(c, STORE_ENR_Q_FAMILY, p->psn_no, 0, &fam, e))) return rc;
+  /* family sharing ends with either person: the binding rows end on the death date, and the
+   * relatives of a deceased holder no longer name his account */
+  json_array_foreach(fam, i, row) {
+    const char *holder = json_string_value(json_object_get(row, "holder"));
+    const char *rel = json_string_value(json_object_get(row, "relative"));
+    if (*json_string_value(json_object_get(row, "enddate"))) continue;
+    rc = store_enr_family_end(c, rel, dd, e);
+    store_person r;
+    if (!rc && strcmp(rel, p->psn_no) && !(rc = store_person_get(c, rel, &r, e)) && !strcmp(r.family_psn_no, holder)) {
+      r.family_psn_no[0] = 0;
+      if (!(rc = store_person_put(c, &r, e))) rc = store_enr_hist_add(c, rel, "family", "unbound: holder died", dd, e);
+    }
+    if (rc) break;
+  }
+  json_decref(fam);
+  if (rc) return rc;
+  p->family_psn_no[0] = 0;
   if ((rc = store_person_put(c, p, e)) || (rc = store_enr_hist_add(c, p->psn_no, "death", dd, dd, e))) return rc;
   after_ctx a = {.year = enroll__dnum(dd) / 10000};
   if ((rc = store_enr_years_each(c, p->psn_no, enroll_after, &a, e)) < 0) return rc;
-  for (int i = 0; i < a.n; i++) {
+  for (int k = 0; k < a.n; k++) {
     json_t *r;
-    if ((rc = refund(env, c, &a.rows[i], "death", &r, e))) return rc;
+    if ((rc = refund(env, c, &a.rows[k], "death", &r, e))) return rc;
     json_array_append_new(refunds, r);
   }
   json_t *d = json_pack("{s:s}", "death_date", dd);

@@ -221,6 +221,16 @@ static void test_family_contribution_refund(void **state) {
   assert_string_equal(get_en("R4", 2024, "390").psn_insu_stas, "4");
   assert_int_equal(run("refund", "{\"psn_no\":\"R4\",\"year\":2024,\"insutype\":\"390\",\"reason\":\"double\"}",
                        NULL, &e), YB_ECONFLICT);
+  /* the holder dies: the relative no longer shares his account */
+  store_person r;
+  assert_int_equal(store_person_get(store_reader(st, &e), "R4", &r, &e), 0);
+  assert_string_equal(r.family_psn_no, "H4");
+  assert_int_equal(run("person.death", "{\"psn_no\":\"H4\",\"death_date\":\"2024-10-01\"}", NULL, &e), 0);
+  assert_int_equal(store_person_get(store_reader(st, &e), "R4", &r, &e), 0);
+  assert_string_equal(r.family_psn_no, "");
+  int64_t open_bindings;
+  assert_int_equal(store_enr_family_count(store_reader(st, &e), "H4", &open_bindings, &e), 0);
+  assert_int_equal(open_bindings, 0);
 }
 
 static void test_csv_export(void **state) {
