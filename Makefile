@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases dip-cases e2e asan bench-adjudicate bench-settle bench-dip clean help
+.PHONY: all deps run test unit cases dip-cases e2e asan bench-adjudicate bench-settle bench-enroll bench-dip clean help
 
 all: $(B)/yibao
 
@@ -80,6 +80,10 @@ $(B)/bench-settle: bench/settle.c $(LIBOBJ)
 ## bench-dip: DIP grouping+scoring cases per second on one core, and a county year's clearing through SQLite
 bench-dip: $(B)/yibao
 	nice $(B)/yibao dip bench --db $(B)/bench-dip.db
+
+## bench-enroll: enrollment monitoring lists and a year's recomputation on 100 000 synthetic residents
+bench-enroll: $(B)/yibao
+	YIBAO=$(B)/yibao nice /usr/bin/python3 bench/enroll.py 100000
 
 clean:
 	rm -rf build build-asan

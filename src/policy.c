@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dip_policy.h"
+#include "enroll.h"
 #include "jsonx.h"
 #include "money.h"
 
@@ -957,7 +958,8 @@ static void dip_fail(void *ctx, int code, const char *path, const char *msg) {
 
 static void parse_top(loader *l, json_t *root) {
   static const char *const keys[] = {"format", "region", "region_name", "year", "version", "preselfpay_rounding",
-                                     "psn_types", "idet_types", "med_types", "schemes", "sources", "note", "notes", "dip", NULL};
+                                     "psn_types", "idet_types", "med_types", "schemes", "sources", "note", "notes",
+                                     "enrollment", "dip", NULL};
   static const char *const roundings[] = {"line", "visit", NULL};
   policy *p = l->p;
   json_t *x;
@@ -983,6 +985,13 @@ static void parse_top(loader *l, json_t *root) {
   if ((x = req(l, root, "", "schemes", "insutype → scheme"))) parse_schemes(l, x, "schemes");
   if ((x = opt(root, "dip")) && (p->dip = ld_alloc(l, sizeof *p->dip, "dip")))
     dip_policy_parse(x, "dip", p->dip, dip_fail, l);
+  if ((x = opt(root, "enrollment"))) { /* enroll_policy.c: waiting periods, incentives, contributions */
+    yb_err first;
+    yb_err_clear(&first);
+    int n = enroll_policy_parse(x, p, &p->enrollment, l->report, &first);
+    if (n && l->problems == 0 && l->e) *l->e = first;
+    l->problems += n;
+  }
 }
 
 /* Build from parsed JSON (borrowed). Returns the number of problems (first in e, all to report). */
@@ -1058,6 +1067,7 @@ int policy_check(const char *path, void *report) {
 
 void policy_free(policy *p) {
   if (!p) return;
+  free(p->enrollment);
   arena_free(p->arena);
   free(p);
 }
