@@ -1,11 +1,12 @@
 /* bench/settle.c — load driver for `make bench-settle`: C concurrent keep-alive connections
  * over loopback, each running full outpatient flows (2201 register → 2203 visit → 2204 fees →
- * 2207 settle) against a `yibao serve` on a demo database, signed like a real client. Then,
+ * 2207 settle) against a `yibao serve` on a demo database, signed like a real client, checking
+ * every reply. Then,
  * on the same disk, the naive limit: one SQLite insert transaction per settlement with the
  * same durability (WAL, synchronous=FULL). Prints `name: value` lines. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <jansson.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -43,6 +44,8 @@ typedef struct conn {
   char *buf;
   size_t cap;
   long seq;
+  time_t stamp_t;
+  char stamp[16], ts[24];
 } conn;
 
 static int dial(void) {
@@ -72,38 +75,44 @@ static int write_all(int fd, const char *p, size_t n) {
   return 0;
 }
 
-/* POST the envelope; returns the parsed reply (new) or NULL. */
-static json_t *call(conn *c, const char *infno, json_t *input) {
+/* POST an envelope around `input` (JSON text); 0 and the reply body in c->buf + *body (NUL
+ * terminated) when infcode is 0. Bodies are built by snprintf from templates and replies are
+ * scanned, not parsed: the driver shares the two cores with the server. */
+static int call(conn *c, const char *infno, const char *input, size_t *body) {
   /* like a HIS: institution code + yyyyMMddHHmmss + a running number */
-  char msgid[48], stamp[16];
+  char stamp[16], req[8192];
   time_t t = time(NULL);
-  struct tm tm;
-  localtime_r(&t, &tm);
-  strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-  snprintf(msgid, sizeof msgid, "%s%s%08ld", c->code, stamp, atomic_fetch_add(&msg_seq, 1) % 100000000);
+  if (t != c->stamp_t) { /* the stamp changes once a second */
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+    memcpy(c->stamp, stamp, sizeof c->stamp);
+    snprintf(c->ts, sizeof c->ts, "%lld", (long long)t);
+    c->stamp_t = t;
+  }
   ++c->seq;
-  json_t *env = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "infno", infno, "msgid", msgid,
-                          "mdtrtarea_admvs", region, "insuplc_admdvs", "", "opter_type", "1", "opter",
-                          c->opter, "opter_name", "bench", "fixmedins_code", c->code, "sign_no",
-                          c->sign_no, "input", input);
-  char *body = json_dumps(env, JSON_COMPACT);
-  json_decref(env);
-  size_t blen = strlen(body);
-  char ts[24], nonce[40], sig[160], head[768];
-  snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-  snprintf(nonce, sizeof nonce, "%d-%ld-%lx", c->id, c->seq, (long)random());
-  hsi_sign_hmac(c->secret, ts, nonce, body, blen, sig);
+  /* headers go first, but Content-Length and the signature depend on the body: build the body
+   * at a fixed offset, then the headers in front of it */
+  char *b = req + 1024;
+  int blen = snprintf(b, sizeof req - 1024,
+                      "{\"infno\":\"%s\",\"msgid\":\"%s%s%08ld\",\"mdtrtarea_admvs\":\"%s\","
+                      "\"insuplc_admdvs\":\"\",\"opter_type\":\"1\",\"opter\":\"%s\",\"opter_name\":"
+                      "\"bench\",\"fixmedins_code\":\"%s\",\"sign_no\":\"%s\",\"input\":%s}",
+                      infno, c->code, c->stamp, atomic_fetch_add(&msg_seq, 1) % 100000000, region,
+                      c->opter, c->code, c->sign_no, input);
+  if (blen <= 0 || (size_t)blen >= sizeof req - 1024) return -1;
+  char nonce[40], sig[160], head[1024];
+  snprintf(nonce, sizeof nonce, "%d-%ld", c->id, c->seq);
+  hsi_sign_hmac(c->secret, c->ts, nonce, b, (size_t)blen, sig);
   int hl = snprintf(head, sizeof head,
                     "POST /fsi/api/rsfComIfsService/callService HTTP/1.1\r\nHost: %s\r\n"
-                    "Content-Type: application/json;charset=UTF-8\r\nContent-Length: %zu\r\n"
+                    "Content-Type: application/json;charset=UTF-8\r\nContent-Length: %d\r\n"
                     "x-yb-code: %s\r\nx-yb-timestamp: %s\r\nx-yb-nonce: %s\r\nx-yb-signature: %s\r\n\r\n",
-                    host, blen, c->code, ts, nonce, sig);
+                    host, blen, c->code, c->ts, nonce, sig);
+  if (hl <= 0 || hl > 1024) return -1;
+  memcpy(b - hl, head, (size_t)hl);
   double t0 = now_s();
-  if (write_all(c->fd, head, (size_t)hl) || write_all(c->fd, body, blen)) {
-    free(body);
-    return NULL;
-  }
-  free(body);
+  if (write_all(c->fd, b - hl, (size_t)(hl + blen))) return -1;
   size_t got = 0, need = 0, hdr_end = 0;
   for (;;) {
     if (got + 4096 > c->cap) {
@@ -111,19 +120,22 @@ static json_t *call(conn *c, const char *infno, json_t *input) {
       c->buf = realloc(c->buf, c->cap + 1);
     }
     ssize_t r = read(c->fd, c->buf + got, c->cap - got);
-    if (r <= 0) return NULL;
+    if (r <= 0) return -1;
     got += (size_t)r;
     c->buf[got] = 0;
     if (!hdr_end) {
       char *e = strstr(c->buf, "\r\n\r\n");
       if (!e) continue;
       hdr_end = (size_t)(e - c->buf) + 4;
+      *e = 0;
       char *cl = strcasestr(c->buf, "Content-Length:");
-      if (!cl) return NULL;
+      *e = '\r';
+      if (!cl) return -1;
       need = hdr_end + strtoul(cl + 15, NULL, 10);
     }
     if (got >= need) break;
   }
+  c->buf[need] = 0;
   double ms = (now_s() - t0) * 1000;
   long i = atomic_fetch_add(&i_req, 1);
   if (i < MAX_LAT) lat_req[i] = ms;
@@ -132,14 +144,42 @@ static json_t *call(conn *c, const char *infno, json_t *input) {
     if (k < MAX_LAT) lat_settle[k] = ms;
   }
   atomic_fetch_add(&n_req, 1);
-  json_t *j = json_loadb(c->buf + hdr_end, need - hdr_end, 0, NULL);
-  if (!j || json_integer_value(json_object_get(j, "infcode")) != 0) {
-    if (atomic_fetch_add(&n_fail, 1) < 5)
-      fprintf(stderr, "bench: %s failed: %.300s\n", infno, c->buf + hdr_end);
-    json_decref(j);
-    return NULL;
+  const char *reply = c->buf + hdr_end;
+  const char *ic = strstr(reply, "\"infcode\":");
+  if (!ic || atoi(ic + 10) != 0) {
+    if (atomic_fetch_add(&n_fail, 1) < 5) fprintf(stderr, "bench: %s failed: %.300s\n", infno, reply);
+    return -1;
   }
-  return j;
+  *body = hdr_end;
+  return 0;
+}
+
+/* The string value of the first "key":"…" after p into out; 0 or -1. */
+static int scan_str(const char *p, const char *key, char *out, size_t cap) {
+  char k[64];
+  snprintf(k, sizeof k, "\"%s\":\"", key);
+  const char *v = strstr(p, k);
+  if (!v) return -1;
+  v += strlen(k);
+  const char *e = strchr(v, '"');
+  if (!e || (size_t)(e - v) >= cap) return -1;
+  memcpy(out, v, (size_t)(e - v));
+  out[e - v] = 0;
+  return 0;
+}
+
+/* Sum of every numeric "key":n after p, in fen (rounded: the server prints yuan as reals). */
+static long long scan_sum_fen(const char *p, const char *key) {
+  char k[64];
+  snprintf(k, sizeof k, "\"%s\":", key);
+  size_t kl = strlen(k);
+  long long fen = 0;
+  for (const char *v = strstr(p, k); v; v = strstr(v + kl, k)) fen += llround(strtod(v + kl, NULL) * 100);
+  return fen;
+}
+
+static void fen_str(long long f, char *out, size_t cap) {
+  snprintf(out, cap, "%s%lld.%02lld", f < 0 ? "-" : "", llabs(f) / 100, llabs(f) % 100);
 }
 
 /* Local demo persons with a 2024 enrollment (the filer 0010 is insured elsewhere). */
@@ -153,54 +193,54 @@ static const char *const insutype[] = {"", "390", "310", "310", "390", "390", "3
 
 static int flow(conn *c) {
   int k = persons[(c->seq / 4 + (long)c->id) % (long)(sizeof persons / sizeof persons[0])];
-  char psn[32], otp[32], mdtrt[32];
+  char psn[32], mdtrt[32], in[4096];
+  size_t at;
   snprintf(psn, sizeof psn, "%s0000000000%04d", region, k);
-  snprintf(otp, sizeof otp, "MZ%010ld", atomic_fetch_add(&otp_seq, 1)); /* the hospital's serial */
-  json_t *r = call(c, "2201", json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}", "data",
-                                        "psn_no", psn, "insutype", insutype[k], "begntime",
-                                        "2024-03-15 09:30:00", "mdtrt_cert_type", "02",
-                                        "mdtrt_cert_no", cert[k], "ipt_otp_no", otp, "atddr_no", "D1",
-                                        "dr_name", "医生", "dept_code", "NK", "dept_name", "内科",
-                                        "caty", "A03"));
-  if (!r) return -1;
-  snprintf(mdtrt, sizeof mdtrt, "%s",
-           json_string_value(json_object_get(json_object_get(json_object_get(r, "output"), "data"), "mdtrt_id")));
-  json_decref(r);
-  r = call(c, "2203", json_pack("{s:{s:s,s:s,s:s,s:s},s:[{s:s,s:i,s:s,s:s,s:s,s:s}]}", "mdtrtinfo",
-                                "mdtrt_id", mdtrt, "psn_no", psn, "med_type", "11", "begntime",
-                                "2024-03-15 09:30:00", "diseinfo", "diag_type", "1", "diag_srt_no", 1,
-                                "diag_code", "J06.9", "diag_name", "急性上呼吸道感染", "diag_time",
-                                "2024-03-15 09:35:00", "vali_flag", "1"));
-  if (!r) return -1;
-  json_decref(r);
-  json_t *fees = json_pack(
-      "[{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}]",
-      "feedetl_sn", "1", "mdtrt_id", mdtrt, "psn_no", psn, "chrg_bchno", "CB1", "fee_ocur_time",
-      "2024-03-15 09:40:00", "med_list_codg", "XJ01CAD001A001010199999", "medins_list_codg", "YP1",
-      "det_item_fee_sumamt", "37.00", "cnt", "2", "pric", "18.50", "hosp_appr_flag", "0", "feedetl_sn",
-      "2", "mdtrt_id", mdtrt, "psn_no", psn, "chrg_bchno", "CB1", "fee_ocur_time", "2024-03-15 09:41:00",
-      "med_list_codg", "9902000400000099", "medins_list_codg", "XM1", "det_item_fee_sumamt", "10.00",
-      "cnt", "1", "pric", "10.00", "hosp_appr_flag", "0");
-  r = call(c, "2204", json_pack("{s:o}", "feedetail", fees));
-  if (!r) return -1;
+  snprintf(in, sizeof in,
+           "{\"data\":{\"psn_no\":\"%s\",\"insutype\":\"%s\",\"begntime\":\"2024-03-15 09:30:00\","
+           "\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"%s\",\"ipt_otp_no\":\"MZ%010ld\","
+           "\"atddr_no\":\"D1\",\"dr_name\":\"医生\",\"dept_code\":\"NK\",\"dept_name\":\"内科\","
+           "\"caty\":\"A03\"}}",
+           psn, insutype[k], cert[k], atomic_fetch_add(&otp_seq, 1)); /* the hospital's serial */
+  if (call(c, "2201", in, &at) || scan_str(c->buf + at, "mdtrt_id", mdtrt, sizeof mdtrt)) return -1;
+  snprintf(in, sizeof in,
+           "{\"mdtrtinfo\":{\"mdtrt_id\":\"%s\",\"psn_no\":\"%s\",\"med_type\":\"11\","
+           "\"begntime\":\"2024-03-15 09:30:00\"},\"diseinfo\":[{\"diag_type\":\"1\",\"diag_srt_no\":1,"
+           "\"diag_code\":\"J06.9\",\"diag_name\":\"急性上呼吸道感染\",\"diag_time\":\"2024-03-15 09:35:00\","
+           "\"vali_flag\":\"1\"}]}",
+           mdtrt, psn);
+  if (call(c, "2203", in, &at)) return -1;
+  snprintf(in, sizeof in,
+           "{\"feedetail\":[{\"feedetl_sn\":\"1\",\"mdtrt_id\":\"%s\",\"psn_no\":\"%s\",\"chrg_bchno\":\"CB1\","
+           "\"fee_ocur_time\":\"2024-03-15 09:40:00\",\"med_list_codg\":\"XJ01CAD001A001010199999\","
+           "\"medins_list_codg\":\"YP1\",\"det_item_fee_sumamt\":\"37.00\",\"cnt\":\"2\",\"pric\":\"18.50\","
+           "\"hosp_appr_flag\":\"0\"},{\"feedetl_sn\":\"2\",\"mdtrt_id\":\"%s\",\"psn_no\":\"%s\","
+           "\"chrg_bchno\":\"CB1\",\"fee_ocur_time\":\"2024-03-15 09:41:00\",\"med_list_codg\":"
+           "\"9902000400000099\",\"medins_list_codg\":\"XM1\",\"det_item_fee_sumamt\":\"10.00\",\"cnt\":\"1\","
+           "\"pric\":\"10.00\",\"hosp_appr_flag\":\"0\"}]}",
+           mdtrt, psn, mdtrt, psn);
+  if (call(c, "2204", in, &at)) return -1;
   /* the four figures 2207 must repeat: the sum of the lines' split */
-  double sum[4] = {0};
-  const char *keys[4] = {"fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt", "inscp_scp_amt"};
-  size_t i;
-  json_t *row;
-  json_array_foreach(json_object_get(json_object_get(r, "output"), "result"), i, row)
-    for (int q = 0; q < 4; q++) sum[q] += json_number_value(json_object_get(row, keys[q]));
-  json_decref(r);
+  const char *res = strstr(c->buf + at, "\"result\":");
+  if (!res) return -1;
   char a[4][32];
-  for (int q = 0; q < 4; q++) snprintf(a[q], sizeof a[q], "%.2f", sum[q]);
-  r = call(c, "2207", json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}", "data",
-                                "psn_no", psn, "mdtrt_cert_type", "02", "mdtrt_cert_no", cert[k],
-                                "med_type", "11", "medfee_sumamt", "47.00", "psn_setlway", "01",
-                                "mdtrt_id", mdtrt, "chrg_bchno", "CB1", "acct_used_flag", "1",
-                                "insutype", insutype[k], "fulamt_ownpay_amt", a[0], "overlmt_selfpay",
-                                a[1], "preselfpay_amt", a[2], "inscp_scp_amt", a[3]));
-  if (!r) return -1;
-  json_decref(r);
+  static const char *const keys[4] = {"fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt", "inscp_scp_amt"};
+  for (int q = 0; q < 4; q++) fen_str(scan_sum_fen(res, keys[q]), a[q], sizeof a[q]);
+  snprintf(in, sizeof in,
+           "{\"data\":{\"psn_no\":\"%s\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"%s\",\"med_type\":\"11\","
+           "\"medfee_sumamt\":\"47.00\",\"psn_setlway\":\"01\",\"mdtrt_id\":\"%s\",\"chrg_bchno\":\"CB1\","
+           "\"acct_used_flag\":\"1\",\"insutype\":\"%s\",\"fulamt_ownpay_amt\":\"%s\",\"overlmt_selfpay\":\"%s\","
+           "\"preselfpay_amt\":\"%s\",\"inscp_scp_amt\":\"%s\"}}",
+           psn, cert[k], mdtrt, insutype[k], a[0], a[1], a[2], a[3]);
+  char setl[32];
+  if (call(c, "2207", in, &at) || scan_str(c->buf + at, "setl_id", setl, sizeof setl)) return -1;
+  /* the settlement answered for this visit and its total */
+  char got_mdtrt[32];
+  if (scan_str(c->buf + at, "mdtrt_id", got_mdtrt, sizeof got_mdtrt) || strcmp(got_mdtrt, mdtrt) ||
+      scan_sum_fen(strstr(c->buf + at, "\"setlinfo\":"), "medfee_sumamt") != 4700) {
+    if (atomic_fetch_add(&n_fail, 1) < 5) fprintf(stderr, "bench: 2207 answered another settlement: %.300s\n", c->buf + at);
+    return -1;
+  }
   atomic_fetch_add(&n_settle, 1);
   return 0;
 }
@@ -216,13 +256,10 @@ static void *worker(void *arg) {
   snprintf(c->opter, sizeof c->opter, "B%03d", c->id);
   c->fd = dial();
   if (c->fd < 0) return NULL;
-  json_t *r = call(c, "9001", json_pack("{s:{s:s,s:s,s:s}}", "signIn", "opter_no", c->opter, "mac", "00",
-                                        "ip", "127.0.0.1"));
-  if (!r) return NULL;
-  snprintf(c->sign_no, sizeof c->sign_no, "%s",
-           json_string_value(json_object_get(json_object_get(json_object_get(r, "output"), "signinoutb"),
-                                             "sign_no")));
-  json_decref(r);
+  char in[256];
+  size_t at;
+  snprintf(in, sizeof in, "{\"signIn\":{\"opter_no\":\"%s\",\"mac\":\"00\",\"ip\":\"127.0.0.1\"}}", c->opter);
+  if (call(c, "9001", in, &at) || scan_str(c->buf + at, "sign_no", c->sign_no, sizeof c->sign_no)) return NULL;
   while (now_s() < t_end)
     if (flow(c)) {
       close(c->fd); /* start clean after a failure */
