@@ -31,6 +31,8 @@ static atomic_long n_settle, n_req, n_fail;
 static double *lat_settle, *lat_req;
 static atomic_long i_settle, i_req, msg_seq, otp_seq;
 static double t_end;
+static long max_flows; /* --flows: stop after this many (0 = run for --seconds) */
+static atomic_long n_started;
 
 static double now_s(void) {
   struct timespec ts;
@@ -260,7 +262,7 @@ static void *worker(void *arg) {
   size_t at;
   snprintf(in, sizeof in, "{\"signIn\":{\"opter_no\":\"%s\",\"mac\":\"00\",\"ip\":\"127.0.0.1\"}}", c->opter);
   if (call(c, "9001", in, &at) || scan_str(c->buf + at, "sign_no", c->sign_no, sizeof c->sign_no)) return NULL;
-  while (now_s() < t_end)
+  while (now_s() < t_end && (!max_flows || atomic_fetch_add(&n_started, 1) < max_flows))
     if (flow(c)) {
       close(c->fd); /* start clean after a failure */
       if ((c->fd = dial()) < 0) break;
@@ -317,18 +319,21 @@ static double sqlite_limit(const char *dir, double secs) {
 }
 
 int main(int argc, char **argv) {
-  int conc = 64;
+  int conc = 64, no_limit = 0;
   const char *dir = ".";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
+  for (int i = 1; i < argc; i += 2) {
+    if (!strcmp(argv[i], "--no-limit")) i--, no_limit = 1; /* a flag: no value follows */
+    else if (i + 1 >= argc) break;
+    else if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--host")) host = argv[i + 1];
     else if (!strcmp(argv[i], "--concurrency")) conc = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--seconds")) seconds = atof(argv[i + 1]);
     else if (!strcmp(argv[i], "--dir")) dir = argv[i + 1];
+    else if (!strcmp(argv[i], "--flows")) max_flows = atol(argv[i + 1]);
     else if (!strcmp(argv[i], "--region")) snprintf(region, sizeof region, "%s", argv[i + 1]);
   }
   if (!port || conc < 1) {
-    fprintf(stderr, "usage: bench-settle --port N [--host H] [--concurrency 64] [--seconds 10] [--dir D]\n");
+    fprintf(stderr, "usage: bench-settle --port N [--host H] [--concurrency 64] [--seconds 10] [--flows N] [--no-limit] [--dir D]\n");
     return 2;
   }
   lat_settle = calloc(MAX_LAT, sizeof *lat_settle);
@@ -360,6 +365,7 @@ int main(int argc, char **argv) {
   printf("all_requests_p50_ms: %.2f\n", pct(lat_req, nr, 0.50));
   printf("all_requests_p99_ms: %.2f\n", pct(lat_req, nr, 0.99));
   fflush(stdout);
+  if (no_limit) return atomic_load(&n_settle) > 0 ? 0 : 1;
   double lim = sqlite_limit(dir, 3.0);
   printf("sqlite_limit_per_sec: %.0f\n", lim);
   printf("ratio: %.2f\n", lim > 0 ? sps / lim : 0);

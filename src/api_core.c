@@ -371,6 +371,8 @@ static int job_run(store_conn *w, store_job *job) {
   rc = c->txn->fn(r, &e);
   if (!rc) {
     reply_ok(c, r->output);
+    json_decref(r->output); /* freed here: a tree freed on another thread contends for its arena */
+    r->output = NULL;
     rc = store_msg_put(w, c->inst.fixmedins_code, c->env.msgid, c->env.infno, c->req_hash,
                        r->psn_no, c->reply, &e);
     if (!rc)
