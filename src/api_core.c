@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonw.h"
 #include "jsonx.h"
 
 static const api_txn api_txns[] = {
@@ -477,7 +478,7 @@ int api_call_start(api_call *c) {
   }
   /* 4. writes go to the writer: identical retries are recognized by (institution, msgid) and
    * a hash of the infno and input */
-  char *canon = json_dumps(c->input, JSON_COMPACT | JSON_SORT_KEYS);
+  char *canon = jsonw_dumps(c->input, JSON_COMPACT | JSON_SORT_KEYS);
   size_t n = canon ? strlen(canon) : 0;
   char *buf = malloc(n + sizeof c->env.infno + 1);
   if (!canon || !buf) {

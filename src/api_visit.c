@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "jsonw.h"
 #include "jsonx.h"
 #include "money.h"
 
@@ -58,7 +59,7 @@ static int check_med_type(api_req *r, const store_person *p, int year, const cha
   return 0;
 }
 
-static char *dump(json_t *j) { return json_dumps(j, JSON_COMPACT); }
+static char *dump(json_t *j) { return jsonw_dumps(j, JSON_COMPACT); }
 
 /* Valid diagnoses (vali_flag 1) of a diseinfo list into v->diag; checks each row. */
 static int read_diag(json_t *list, const char *P, store_visit *v, yb_err *e) {

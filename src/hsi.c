@@ -14,7 +14,10 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "jsonw.h"
 #include "jsonx.h"
+
+#define JW_LIT(b, s) jsonw_raw(b, s, sizeof s - 1)
 
 int hsi_json_depth(const char *s, size_t n) {
   int depth = 0, max = 0, in_str = 0;
@@ -153,19 +156,27 @@ char *hsi_reply(const char *region, int64_t serial, const char *refmsg_time, int
   hsi_time17(respond);
   snprintf(refid, sizeof refid, "%.6s%.14s%010lld", region, refmsg_time,
            (long long)(serial % 10000000000LL));
-  json_t *o = json_object();
-  json_object_set_new(o, "infcode", json_integer(infcode));
-  json_object_set_new(o, "inf_refmsgid", json_string(refid));
-  json_object_set_new(o, "refmsg_time", json_string(refmsg_time));
-  json_object_set_new(o, "respond_time", json_string(respond));
-  json_object_set_new(o, "err_msg", json_string(err_msg ? err_msg : ""));
-  json_object_set_new(o, "warn_msg", json_string(""));
-  json_object_set_new(o, "cainfo", json_string(""));
-  json_object_set_new(o, "signtype", json_string(""));
-  json_object_set_new(o, "output", output ? json_incref(output) : json_object());
-  char *text = jsonx_dumps(o, JSON_COMPACT);
-  json_decref(o);
-  return text;
+  /* written directly, byte for byte what dumping the envelope object gave */
+  jsonw_buf b = {0};
+  char code[16];
+  snprintf(code, sizeof code, "%d", infcode);
+  JW_LIT(&b, "{\"infcode\":");
+  jsonw_raw(&b, code, strlen(code));
+  JW_LIT(&b, ",\"inf_refmsgid\":");
+  jsonw_str(&b, refid);
+  JW_LIT(&b, ",\"refmsg_time\":");
+  jsonw_str(&b, refmsg_time);
+  JW_LIT(&b, ",\"respond_time\":");
+  jsonw_str(&b, respond);
+  JW_LIT(&b, ",\"err_msg\":");
+  jsonw_str(&b, err_msg ? err_msg : "");
+  JW_LIT(&b, ",\"warn_msg\":\"\",\"cainfo\":\"\",\"signtype\":\"\",\"output\":");
+  if (output)
+    jsonw_value(&b, output, JSON_COMPACT | JSON_REAL_PRECISION(15));
+  else
+    JW_LIT(&b, "{}");
+  JW_LIT(&b, "}");
+  return jsonw_take(&b);
 }
 
 char *hsi_gateway_reply(int code, const char *message) {

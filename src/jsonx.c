@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "money.h"
 
 static json_t *field(json_t *obj, const char *key) {
@@ -124,5 +125,5 @@ json_t *jsonx_money(int64_t fen) { return json_real((double)fen / 100.0); }
 json_t *jsonx_ratio(int32_t bp) { return json_real((double)bp / 10000.0); }
 
 char *jsonx_dumps(const json_t *v, size_t flags) {
-  return json_dumps(v, flags | JSON_REAL_PRECISION(15));
+  return jsonw_dumps(v, flags | JSON_REAL_PRECISION(15));
 }
