@@ -14,6 +14,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "jsonr.h"
 #include "jsonw.h"
 #include "jsonx.h"
 
@@ -56,7 +57,7 @@ static int load(const char *text, size_t len, const char *field, json_t **out, y
   if (hsi_json_depth(text, len) > HSI_MAX_DEPTH)
     return yb_fail(e, YB_ELIMIT, field, "JSON nested deeper than %d levels", HSI_MAX_DEPTH);
   json_error_t je;
-  *out = json_loadb(text, len, JSON_ALLOW_NUL, &je);
+  *out = jsonr_loadb(text, len, JSON_ALLOW_NUL, &je);
   if (!*out)
     return yb_fail(e, YB_EPARSE, field, "malformed JSON at line %d column %d: %s", je.line,
                    je.column, je.text);
