@@ -27,7 +27,9 @@ typedef struct http_req {
 
 static void hdr(struct MHD_Connection *conn, const char *name, char *out, size_t cap) {
   const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
-  snprintf(out, cap, "%s", v ? v : "");
+  size_t n = v ? strnlen(v, cap - 1) : 0; /* cut to cap like snprintf */
+  memcpy(out, v ? v : "", n);
+  out[n] = 0;
 }
 
 static void read_auth(struct MHD_Connection *conn, hsi_auth *a) {
