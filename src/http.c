@@ -175,7 +175,7 @@ int http_start(api_server *srv, const char *host, int port, int threads, http_se
       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 4096u,
       MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
       /* the pool is zeroed after every request: keep it small (bodies are copied out anyway) */
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
       h, MHD_OPTION_END);
   if (!h->d) {
     free(h);
