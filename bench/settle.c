@@ -1,9 +1,9 @@
 /* bench/settle.c — load driver for `make bench-settle`: C concurrent keep-alive connections
- * over loopback, each running full outpatient flows (2201 register → 2203 visit → 2204 fees →
- * 2207 settle) against a `yibao serve` on a demo database, signed like a real client, checking
- * every reply. Then,
- * on the same disk, the naive limit: one SQLite insert transaction per settlement with the
- * same durability (WAL, synchronous=FULL). Prints `name: value` lines. */
+ * over loopback (coroutines on --threads epoll threads), each running full outpatient flows
+ * (2201 register → 2203 visit → 2204 fees → 2207 settle) against a `yibao serve` on a demo
+ * database, signed like a real client, checking every reply. Then, on the same disk, the
+ * naive limit: one SQLite insert transaction per settlement with the same durability (WAL,
+ * synchronous=FULL). Prints `name: value` lines. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "hsi.h"
@@ -48,9 +50,14 @@ typedef struct conn {
   long seq;
   time_t stamp_t;
   char stamp[16], ts[24];
+  /* each connection's flow runs as a coroutine on one of a few driver threads (epoll): 64
+   * blocking threads cost the shared cores a context switch per reply */
+  ucontext_t uc, *sched;
+  int ep, done;
+  char *stack;
 } conn;
 
-static int dial(void) {
+static int dial(conn *c) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in sa = {0};
   sa.sin_family = AF_INET;
@@ -62,6 +69,8 @@ static int dial(void) {
     close(fd);
     return -1;
   }
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+  epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev);
   return fd;
 }
 
@@ -121,7 +130,11 @@ static int call(conn *c, const char *infno, const char *input, size_t *body) {
       c->cap = c->cap ? c->cap * 2 : 65536;
       c->buf = realloc(c->buf, c->cap + 1);
     }
-    ssize_t r = read(c->fd, c->buf + got, c->cap - got);
+    ssize_t r = recv(c->fd, c->buf + got, c->cap - got, MSG_DONTWAIT);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { /* wait for epoll to say readable */
+      swapcontext(&c->uc, c->sched);
+      continue;
+    }
     if (r <= 0) return -1;
     got += (size_t)r;
     c->buf[got] = 0;
@@ -247,8 +260,7 @@ static int flow(conn *c) {
   return 0;
 }
 
-static void *worker(void *arg) {
-  conn *c = arg;
+static void flow_loop(conn *c) {
   static const int insts[] = {1, 2, 4};
   snprintf(c->code, sizeof c->code, "H%s%05d", region, insts[c->id % 3]);
   char seed[64], hexd[65];
@@ -256,18 +268,65 @@ static void *worker(void *arg) {
   hsi_sha256_hex(seed, strlen(seed), hexd);
   snprintf(c->secret, 33, "%.32s", hexd);
   snprintf(c->opter, sizeof c->opter, "B%03d", c->id);
-  c->fd = dial();
-  if (c->fd < 0) return NULL;
+  c->fd = dial(c);
+  if (c->fd < 0) return;
   char in[256];
   size_t at;
   snprintf(in, sizeof in, "{\"signIn\":{\"opter_no\":\"%s\",\"mac\":\"00\",\"ip\":\"127.0.0.1\"}}", c->opter);
-  if (call(c, "9001", in, &at) || scan_str(c->buf + at, "sign_no", c->sign_no, sizeof c->sign_no)) return NULL;
+  if (call(c, "9001", in, &at) || scan_str(c->buf + at, "sign_no", c->sign_no, sizeof c->sign_no)) {
+    close(c->fd);
+    return;
+  }
   while (now_s() < t_end && (!max_flows || atomic_fetch_add(&n_started, 1) < max_flows))
     if (flow(c)) {
       close(c->fd); /* start clean after a failure */
-      if ((c->fd = dial()) < 0) break;
+      if ((c->fd = dial(c)) < 0) break;
     }
-  close(c->fd);
+  if (c->fd >= 0) close(c->fd);
+}
+
+static __thread conn *starting;
+static void coro_main(void) {
+  conn *c = starting;
+  flow_loop(c);
+  c->done = 1; /* returns to the scheduler through uc_link */
+}
+
+typedef struct driver {
+  conn *cs;
+  int n;
+} driver;
+
+/* One driver thread: start its connections' coroutines, then resume each one epoll reports. */
+static void *driver_main(void *arg) {
+  driver *d = arg;
+  ucontext_t sched;
+  int ep = epoll_create1(0), left = d->n;
+  for (int i = 0; i < d->n; i++) {
+    conn *c = &d->cs[i];
+    c->ep = ep, c->sched = &sched, c->fd = -1;
+    c->stack = malloc(256 << 10);
+    getcontext(&c->uc);
+    c->uc.uc_stack.ss_sp = c->stack;
+    c->uc.uc_stack.ss_size = 256 << 10;
+    c->uc.uc_link = &sched;
+    makecontext(&c->uc, coro_main, 0);
+    starting = c;
+    swapcontext(&sched, &c->uc);
+    if (c->done) left--;
+  }
+  struct epoll_event ev[64];
+  while (left > 0) {
+    int k = epoll_wait(ep, ev, 64, 100);
+    for (int i = 0; i < k; i++) {
+      conn *c = ev[i].data.ptr;
+      if (c->done) continue;
+      swapcontext(&sched, &c->uc);
+      if (c->done) left--;
+    }
+  }
+  for (int i = 0; i < d->n; i++) free(d->cs[i].stack);
+  close(ep);
   return NULL;
 }
 
@@ -319,7 +378,7 @@ static double sqlite_limit(const char *dir, double secs) {
 }
 
 int main(int argc, char **argv) {
-  int conc = 64, no_limit = 0;
+  int conc = 64, no_limit = 0, nthreads = 2;
   const char *dir = ".";
   for (int i = 1; i < argc; i += 2) {
     if (!strcmp(argv[i], "--no-limit")) i--, no_limit = 1; /* a flag: no value follows */
@@ -330,23 +389,28 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--seconds")) seconds = atof(argv[i + 1]);
     else if (!strcmp(argv[i], "--dir")) dir = argv[i + 1];
     else if (!strcmp(argv[i], "--flows")) max_flows = atol(argv[i + 1]);
+    else if (!strcmp(argv[i], "--threads")) nthreads = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--region")) snprintf(region, sizeof region, "%s", argv[i + 1]);
   }
-  if (!port || conc < 1) {
-    fprintf(stderr, "usage: bench-settle --port N [--host H] [--concurrency 64] [--seconds 10] [--flows N] [--no-limit] [--dir D]\n");
+  if (!port || conc < 1 || nthreads < 1) {
+    fprintf(stderr, "usage: bench-settle --port N [--host H] [--concurrency 64] [--seconds 10] [--flows N] [--threads 2] [--no-limit] [--dir D]\n");
     return 2;
   }
   lat_settle = calloc(MAX_LAT, sizeof *lat_settle);
   lat_req = calloc(MAX_LAT, sizeof *lat_req);
   conn *cs = calloc((size_t)conc, sizeof *cs);
-  pthread_t *th = calloc((size_t)conc, sizeof *th);
+  if (nthreads > conc) nthreads = conc;
+  pthread_t *th = calloc((size_t)nthreads, sizeof *th);
+  driver *ds = calloc((size_t)nthreads, sizeof *ds);
   double t0 = now_s();
   t_end = t0 + seconds;
-  for (int i = 0; i < conc; i++) {
-    cs[i].id = i;
-    pthread_create(&th[i], NULL, worker, &cs[i]);
+  for (int i = 0; i < conc; i++) cs[i].id = i;
+  for (int t = 0, at = 0; t < nthreads; t++) { /* contiguous shares of the connections */
+    int n = conc / nthreads + (t < conc % nthreads);
+    ds[t].cs = cs + at, ds[t].n = n, at += n;
+    pthread_create(&th[t], NULL, driver_main, &ds[t]);
   }
-  for (int i = 0; i < conc; i++) pthread_join(th[i], NULL);
+  for (int t = 0; t < nthreads; t++) pthread_join(th[t], NULL);
   double el = now_s() - t0;
   long ns = atomic_load(&i_settle), nr = atomic_load(&i_req);
   if (ns > MAX_LAT) ns = MAX_LAT;
