@@ -171,6 +171,19 @@ static void put_real(jsonw_buf *b, double d, int prec) {
   jsonw_raw(b, t, (size_t)len);
 }
 
+void jsonw_real(jsonw_buf *b, double d, int precision) { put_real(b, d, precision ? precision : 17); }
+void jsonw_int(jsonw_buf *b, long long v) { put_int(b, v); }
+
+int jsonw_utf8_ok(const char *s) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+  while (p < end) {
+    size_t l = utf8_len(p, (size_t)(end - p));
+    if (!l) return 0;
+    p += l;
+  }
+  return 1;
+}
+
 static int key_cmp(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }

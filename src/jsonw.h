@@ -17,6 +17,11 @@ typedef struct jsonw_buf {
  * JSON_SORT_KEYS, JSON_REAL_PRECISION(n) (0 = 17 like jansson); other flags, and a value
  * json_dumps would refuse (invalid UTF-8, NaN), set b->failed. */
 void jsonw_value(jsonw_buf *b, const json_t *v, size_t flags);
+/* Append a number as jansson writes a json_real at `precision` (0 = 17) / a json_integer. */
+void jsonw_real(jsonw_buf *b, double d, int precision);
+void jsonw_int(jsonw_buf *b, long long v);
+/* Would json_string(s) take s (valid UTF-8 by jansson's rules)? */
+int jsonw_utf8_ok(const char *s);
 /* Append raw bytes (already JSON) / a JSON string literal for s (escaped like jansson). */
 void jsonw_raw(jsonw_buf *b, const char *s, size_t n);
 void jsonw_str(jsonw_buf *b, const char *s);
