@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases e2e asan bench-adjudicate bench-settle clean help
+.PHONY: all deps run test unit cases e2e asan bench-adjudicate bench-settle bench-enroll clean help
 
 all: $(B)/yibao
 
@@ -73,6 +73,10 @@ bench-settle: $(B)/yibao $(B)/bench-settle
 $(B)/bench-settle: bench/settle.c $(LIBOBJ)
 	@echo "  LINK    $@"
 	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+## bench-enroll: enrollment monitoring lists and a year's recomputation on 100 000 synthetic residents
+bench-enroll: $(B)/yibao
+	YIBAO=$(B)/yibao nice /usr/bin/python3 bench/enroll.py 100000
 
 clean:
 	rm -rf build build-asan
