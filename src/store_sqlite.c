@@ -295,8 +295,11 @@ static void bt(sqlite3_stmt *s, int i, const char *v) {
 static void bi(sqlite3_stmt *s, int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
 
 static void ct(sqlite3_stmt *s, int col, char *out, size_t cap) {
-  const unsigned char *t = sqlite3_column_text(s, col);
-  snprintf(out, cap, "%s", t ? (const char *)t : "");
+  const unsigned char *t = sqlite3_column_text(s, col); /* copied, cut to cap like snprintf */
+  size_t n = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+  if (n >= cap) n = cap - 1;
+  if (n) memcpy(out, t, n);
+  out[n] = 0;
 }
 static const char *cs(sqlite3_stmt *s, int col) {
   const unsigned char *t = sqlite3_column_text(s, col);
