@@ -376,6 +376,8 @@ static json_t *setlinfo_json(api_req *r, settle_run *s, const char *setl_id) {
   json_object_set_new(si, "medins_setl_id", json_string(r->env->msgid));
   json_object_set_new(si, "clr_optins", json_string(api_region(r->srv)));
   json_object_set_new(si, "clr_way", json_string("1"));
+  if (s->res.waiting) /* why no fund paid: the enrollment's waiting period (enroll.c) */
+    json_object_set_new(si, "memo", json_sprintf("待遇等待期至%s，基金不予支付：%s", s->x.en.wait_until, s->x.en.wait_reason));
   return si;
 }
 
@@ -445,7 +447,7 @@ static int settle(api_req *r, int ipt, yb_err *e) {
     row.psn_cash_pay = res->psn_cash_pay;
     row.setlinfo = jsonx_dumps(si, JSON_COMPACT);
     row.setldetail = jsonx_dumps(sd, JSON_COMPACT);
-    row.trace = dumpo(benefit_json_trace(res));
+    row.trace = benefit_json_trace_text(res); /* jsonx_dumps(benefit_json_trace) without the tree */
     row.accum_delta = dumpo(benefit_json_accum(s->x.p, &res->delta));
     rc = store_setl_put(r->c, &row, e);
     for (int i = 0; !rc && i < res->n_detail; i++) {
