@@ -151,6 +151,10 @@ int api_3102(api_req *r, yb_err *e);
 void api_audit_warn(api_req *r);
 int api_audit_block(api_req *r, yb_err *e);
 
+/* api_audit_hsi.c: the rules the pre/during hooks and 3101/3102 judge with (once, before serving;
+ * a folder of rule files or one file). *n receives how many. */
+int api_audit_rules_load(const char *dir, int *n, yb_err *e);
+
 /* api_settle.c: split fee lines alone (2204/2301) and cancel a settlement (2208/2305/2601). */
 int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, json_t **results,
                     yb_err *e);

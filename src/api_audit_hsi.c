@@ -1,8 +1,8 @@
 /* api_audit_hsi.c — the audit rules on the national interface: 3101 (事前) and 3102 (事中) judge the
  * visits a HIS sends, in the national result shape; 2206/2303 carry pre-settlement findings as
  * warnings; 2207/2304 refuse a settlement when a blocking rule fires, naming the rule and lines.
- * Rules are read once from $YIBAO_RULES (default ./rules); without rule files the hooks do nothing. */
-#include <pthread.h>
+ * `yibao serve` loads the rules once at start (api_audit_rules_load); a bad or missing rule folder
+ * stops the server rather than settling unchecked. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,20 +15,15 @@
 /* messages are cut to their buffers on purpose */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
-static audit_rules live_rules;
-static pthread_once_t rules_once = PTHREAD_ONCE_INIT;
+static audit_rules live_rules; /* loaded before the HTTP threads start, read-only after */
 
-static void rules_load(void) {
-  const char *dir = getenv("YIBAO_RULES");
-  yb_err e = {0};
-  if (audit_rules_load(dir && *dir ? dir : "rules", &live_rules, &e) && dir && *dir)
-    fprintf(stderr, "yibao: audit rules not loaded: %s: %s\n", e.field, e.msg);
+int api_audit_rules_load(const char *dir, int *n, yb_err *e) {
+  int rc = audit_rules_load(dir, &live_rules, e);
+  if (!rc && n) *n = live_rules.n;
+  return rc;
 }
 
-static const audit_rules *rules(void) {
-  pthread_once(&rules_once, rules_load);
-  return &live_rules;
-}
+static const audit_rules *rules(void) { return &live_rules; }
 
 /* ---- collecting findings ------------------------------------------------------------------------ */
 typedef struct collect {

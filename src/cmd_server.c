@@ -47,8 +47,9 @@ static char *read_file(const char *path, size_t *len) {
 }
 
 /* ---- serve ------------------------------------------------------------------------------------ */
-/* The console's folder: --web, else web/ beside the build folder that holds this binary. */
-static void web_root(const char *opt, char *out, size_t cap) {
+/* A folder of the project (web/, rules/): the option's value, else the folder beside the build
+ * folder that holds this binary. */
+static void beside_build(const char *opt, const char *name, char *out, size_t cap) {
   if (opt) {
     snprintf(out, cap, "%s", opt);
     return;
@@ -60,14 +61,14 @@ static void web_root(const char *opt, char *out, size_t cap) {
   exe[n] = 0;
   char *slash = strrchr(exe, '/');
   if (slash) *slash = 0;
-  snprintf(out, cap, "%s/../web", exe);
+  snprintf(out, cap, "%s/../%s", exe, name);
 }
 
 int cmd_serve(int argc, char **argv) {
   const char *db = cmd_opt(argc, argv, "--db"), *port = cmd_opt(argc, argv, "--port");
   const char *host = cmd_opt(argc, argv, "--host"), *threads = cmd_opt(argc, argv, "--threads");
   if (!db || !port) {
-    fprintf(stderr, "usage: yibao serve --db FILE --port N [--host 127.0.0.1] [--threads 2] [--web DIR]\n");
+    fprintf(stderr, "usage: yibao serve --db FILE --port N [--host 127.0.0.1] [--threads 2] [--web DIR] [--rules DIR]\n");
     return 2;
   }
   if (access(db, F_OK) != 0) {
@@ -96,8 +97,20 @@ int cmd_serve(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   admin_server *adm = NULL;
   char web[4096];
-  web_root(cmd_opt(argc, argv, "--web"), web, sizeof web);
-  int rc = admin_server_new(srv, st, &adm, &e);
+  beside_build(cmd_opt(argc, argv, "--web"), "web", web, sizeof web);
+  char rules[4096];
+  const char *rules_opt = cmd_opt(argc, argv, "--rules");
+  if (!rules_opt) rules_opt = getenv("YIBAO_RULES");
+  beside_build(rules_opt && *rules_opt ? rules_opt : NULL, "rules", rules, sizeof rules);
+  int n_rules = 0;
+  int rc = api_audit_rules_load(rules, &n_rules, &e);
+  if (rc) {
+    api_server_free(srv);
+    store_close(st);
+    return fail("audit rules (--rules DIR)", &e);
+  }
+  fprintf(stderr, "yibao: %d audit rules from %s\n", n_rules, rules);
+  rc = admin_server_new(srv, st, &adm, &e);
   if (!rc) rc = store_writer_start(st, &e);
   if (!rc)
     rc = http_start(srv, adm, web, host ? host : "127.0.0.1", atoi(port), threads ? atoi(threads) : 2,
