@@ -8,6 +8,7 @@
 #include "dip_cmd.h"
 #include "dip_report.h"
 #include "money.h"
+#include "store_audit.h"
 #include "store_dip.h"
 
 typedef struct inst_set {
@@ -82,6 +83,13 @@ static int ded_cb(const char *inst, int64_t amount, void *arg) {
   if (!x) return YB_ENOMEM;
   x->deductions += amount;
   return 0;
+}
+
+/* Audit cases confirmed for the year and not yet recovered: what the clearing withholds. */
+static int audit_ded_cb(const char *inst, int64_t confirmed, int64_t recovered, int64_t deductible,
+                        void *arg) {
+  (void)confirmed, (void)recovered;
+  return deductible > 0 ? ded_cb(inst, deductible, arg) : 0;
 }
 
 static int cmp_code(const void *k, const void *x) { return strcmp(k, ((const dip_inst *)x)->code); }
@@ -161,6 +169,7 @@ static int clear_all(store_conn *w, void *arg, yb_err *e) {
   if (!rc) rc = store_dip_fund_months(w, j->year, fund_write_cb, &f, e);
   if (!rc) rc = store_dip_score_totals(w, j->year, totals_cb, j, e);
   if (!rc) rc = store_dip_deductions_each(w, j->year, ded_cb, j, e);
+  if (!rc) rc = store_audit_deductions(w, j->year, audit_ded_cb, j, e);
   if (rc) return rc;
   if (!(j->done = calloc((size_t)(j->s.n ? j->s.n : 1), 1))) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   if ((rc = dip_clear(j->p, j->year, j->s.a, j->s.n, j->out, e))) return rc; /* sorts by code */

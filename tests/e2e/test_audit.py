@@ -132,3 +132,4 @@ def test_case_workflow(server):
     names = [n for (n,) in server.sql("SELECT infno FROM write_log WHERE opter='supervisor' AND infno LIKE 'audit.%'")]
     assert names == ["audit.case.open", "audit.case.review", "audit.case.confirm", "audit.case.recover"]
     assert other.post("/api/v1/audit/cases/%d/dismiss" % cid, {"reason": "x"}).status_code == 403
+

@@ -17,6 +17,8 @@
 #include "policy.h"
 #include "store.h"
 #include "store_dip.h"
+#include "store_audit.h"
+#include "dip_cmd.h"
 
 static dip_case mk(const char *id, const char *inst, const char *diag, const char *procs, int64_t cost, int year,
                    int level) {
@@ -451,8 +453,99 @@ static void test_store(void **state) {
   snprintf(w, sizeof w, "%s-shm", dbpath), unlink(w);
 }
 
+static int first_finding(const store_audit_finding *f, void *arg) {
+  *(int64_t *)arg = f->finding_id;
+  return 1;
+}
+
+/* A confirmed audit case is withheld at clearing: confirmed 500.00, recovered 100.00 → 400.00. */
+typedef struct ded_ctx {
+  dip_params p;
+  dip_clearing out;
+  int64_t case_id;
+} ded_ctx;
+
+static int put_cat24(store_conn *w, void *arg, yb_err *e) {
+  return store_dip_catalog_put(w, "2024-v1", arg, "{}", e);
+}
+
+static int audit_case(store_conn *w, void *arg, yb_err *e) {
+  ded_ctx *x = arg;
+  store_audit_finding f;
+  memset(&f, 0, sizeof f);
+  snprintf(f.rule_id, sizeof f.rule_id, "GZTEST");
+  snprintf(f.kind, sizeof f.kind, "over_price_limit");
+  snprintf(f.fixmedins_code, sizeof f.fixmedins_code, "H1");
+  snprintf(f.psn_no, sizeof f.psn_no, "P1");
+  snprintf(f.mdtrt_id, sizeof f.mdtrt_id, "V1");
+  snprintf(f.setl_id, sizeof f.setl_id, "SV1");
+  snprintf(f.feedetl_sn, sizeof f.feedetl_sn, "1");
+  snprintf(f.occur_date, sizeof f.occur_date, "2024-03-01");
+  snprintf(f.evid, sizeof f.evid, "test");
+  snprintf(f.stage, sizeof f.stage, "post");
+  f.sev_deg = 1, f.level = 1, f.vola_amt = 60000;
+  int added = 0, rc;
+  int64_t run;
+  if ((rc = store_audit_run_new(w, "post", "2024-01-01", "2024-12-31", "", "2025-01-05 09:00:00", &run, e)))
+    return rc;
+  f.run_id = run;
+  if ((rc = store_audit_finding_put(w, &f, &added, e))) return rc;
+  store_audit_filter q = {0};
+  q.rule_id = "GZTEST";
+  int64_t id = 0;
+  if ((rc = store_audit_finding_each(w, &q, first_finding, &id, e)) < 0) return rc;
+  if ((rc = store_audit_case_open(w, &id, 1, "t", "sup", "2025-01-05 09:00:00", &x->case_id, e))) return rc;
+  if ((rc = store_audit_case_move(w, x->case_id, "review", "", 0, "sup", "2025-01-05 09:01:00", e))) return rc;
+  if ((rc = store_audit_case_move(w, x->case_id, "confirm", "over", 50000, "sup", "2025-01-05 09:02:00", e)))
+    return rc;
+  return store_audit_case_recover(w, x->case_id, 10000, "back", "sup", "2025-01-05 09:03:00", e);
+}
+
+static int clear24(store_conn *w, void *arg, yb_err *e) {
+  ded_ctx *x = arg;
+  dip_score_out o;
+  memset(&o, 0, sizeof o);
+  int rc = dip_score_tx(w, 2024, &x->p, NULL, &o, e);
+  return rc ? rc : dip_clear_tx(w, 2024, &x->p, &x->out, e);
+}
+
+static void test_audit_deduction(void **state) {
+  (void)state;
+  snprintf(dbpath, sizeof dbpath, "/tmp/yibao-test-dipded-%d.db", (int)getpid());
+  unlink(dbpath);
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  store_conn *r = store_reader(s, &e);
+  dip_case got[8];
+  memset(got, 0, sizeof got);
+  assert_int_equal(store_dip_history_each(r, 2024, 2024, push, got, &e), 0);
+  ded_ctx x;
+  memset(&x, 0, sizeof x);
+  dip_params_default(&x.p);
+  x.p.core_threshold = 1;
+  x.p.budget = 100000000;
+  dip_catalog *cat;
+  for (int i = 0; i < 4; i++) got[i].year = 2023; /* last year's stays as the catalogue's history */
+  assert_int_equal(dip_catalog_build(&x.p, 2024, got, 4, &cat, &e), 0);
+  assert_int_equal(store_write(s, put_cat24, cat, &e), 0);
+  dip_catalog_free(cat);
+  assert_int_equal(store_write(s, audit_case, &x, &e), 0);
+  int rc = store_write(s, clear24, &x, &e);
+  if (rc) fprintf(stderr, "clear: %s: %s\n", e.field, e.msg);
+  assert_int_equal(rc, 0);
+  assert_int_equal(x.out.sum_deductions, 40000); /* 500.00 confirmed − 100.00 recovered */
+  store_close(s);
+  unlink(dbpath);
+  char w[80];
+  snprintf(w, sizeof w, "%s-wal", dbpath), unlink(w);
+  snprintf(w, sizeof w, "%s-shm", dbpath), unlink(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_audit_deduction),
       cmocka_unit_test(test_keys),          cmocka_unit_test(test_threshold_15),
       cmocka_unit_test(test_trim_edges),    cmocka_unit_test(test_outlier_bounds),
       cmocka_unit_test(test_budget_exact),  cmocka_unit_test(test_order_independent),
