@@ -91,6 +91,8 @@ int cmd_gen(int argc, char **argv) {
   else if (o) return 2;
   if ((o = cmd_opt(argc, argv, "--first-year")) && parse_i64(o, "--first-year", 1990, 2100, &v) == 0) c.first_year = (int)v;
   else if (o) return 2;
+  if ((o = cmd_opt(argc, argv, "--persons-per-tx")) && parse_i64(o, "--persons-per-tx", 1, 1000000, &v) == 0) c.persons_per_tx = (int)v;
+  else if (o) return 2;
   if ((o = cmd_opt(argc, argv, "--seed")) && parse_i64(o, "--seed", 0, INT64_MAX, &v) == 0) c.seed = (uint64_t)v;
   else if (o) return 2;
   for (int i = 0; i + 1 < argc; i++)

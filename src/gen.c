@@ -435,7 +435,9 @@ static int chunk_tx(store_conn *w, void *arg, yb_err *e) {
   chunk_arg *a = arg;
   int rc = store_gen_bulk(w, e);
   while (!rc && a->x->next_person < a->upto) rc = household(w, a->x, e);
-  return rc;
+  yb_err e2 = {0};
+  int rc2 = store_gen_bulk_end(w, rc != 0, &e2);
+  return rc ? rc : rc2 ? (*e = e2, rc2) : 0;
 }
 
 /* ---- policies and catalog --------------------------------------------------------------------- */
@@ -521,6 +523,12 @@ static int setup_tx(store_conn *w, void *arg, yb_err *e) {
   catalog_free(base);
   if (rc) return rc;
   char *cj = gen_catalog_json(&g->cat);
+  catalog *check = NULL;
+  if (cj && (rc = catalog_load_text(cj, strlen(cj), &check, e))) { /* the server must load what is stored */
+    free(cj);
+    return rc;
+  }
+  catalog_free(check);
   char ver[64];
   snprintf(ver, sizeof ver, "catalog-gen-%llu.json", (unsigned long long)g->seed);
   rc = cj ? store_catalog_put(w, ver, cj, e) : yb_fail(e, YB_ENOMEM, "", "out of memory");
@@ -578,7 +586,7 @@ int gen_run(store *st, const gen_config *cfg, gen_stats *out, yb_err *e) {
   if (!rc) rc = store_write(st, setup_tx, &sa, e);
   run_ctx x = {&g, cfg, out, 0, 0, calloc(100000, sizeof(uint16_t))};
   if (!rc && !x.cert_seq) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
-  int per_tx = cfg->persons_per_tx > 0 ? cfg->persons_per_tx : 500;
+  int per_tx = cfg->persons_per_tx > 0 ? cfg->persons_per_tx : 10000;
   while (!rc && x.next_person < cfg->persons) {
     chunk_arg ca = {&x, x.next_person + per_tx < cfg->persons ? x.next_person + per_tx : cfg->persons};
     rc = store_write(st, chunk_tx, &ca, e);

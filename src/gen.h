@@ -20,7 +20,7 @@
   X(DEAD_PERSON_CARD, "dead_person_card", 350000)  \
   X(TWO_PLACES_SAME_DAY, "two_places_same_day", 600) \
   X(OTP_DURING_IPT, "otp_during_ipt", 20000)       \
-  X(DIALYSIS_NO_CHECKIN, "dialysis_no_checkin", 20000) \
+  X(DIALYSIS_NO_CHECKIN, "dialysis_no_checkin", 30000) \
   X(DUPLICATE_CHARGE, "duplicate_charge", 1000)    \
   X(OVER_SUPPLY, "over_supply", 1500)              \
   X(ITEM_SWITCHING, "item_switching", 600)         \
@@ -45,7 +45,7 @@ typedef struct gen_config {
   /* per kind: probability per opportunity in parts per million (docs/generator.md says
    * what an opportunity is for each kind) */
   int32_t rate_ppm[GEN_FRAUD_COUNT];
-  int persons_per_tx;          /* persons written per transaction (0 = 500) */
+  int persons_per_tx;          /* persons written per transaction (0 = 10 000) */
   /* called every few hundred persons (done of total), may be NULL */
   void (*progress)(void *arg, int64_t done, int64_t total, int64_t fee_lines);
   void *progress_arg;

@@ -310,17 +310,17 @@ int gen_catalog_build(const catalog *base, int min_items, uint64_t seed, gen_cat
     g->price[g->n] = 0; /* base items are kept for the demo flows, not drawn */
     g->n++;
   }
-  int rc = fixed(g, &r, "99G1300001", "挂号费", 13, 201, 100, CATALOG_SCOPE_OUTPATIENT, &g->reg_fee) ||
-           fixed(g, &r, "99G0200001", "门诊诊查费", 2, 201, 1000, CATALOG_SCOPE_OUTPATIENT, &g->dx_fee) ||
-           fixed(g, &r, "99G1200001", "一般诊疗费", 12, 201, 1000, CATALOG_SCOPE_OUTPATIENT, &g->gp_fee) ||
-           fixed(g, &r, "99G0200002", "住院诊查费", 2, 201, 1500, CATALOG_SCOPE_INPATIENT, &g->ipt_dx_fee) ||
-           fixed(g, &r, "99G0100001", "普通病房床位费", 1, 201, 3000, CATALOG_SCOPE_INPATIENT, &g->bed) ||
-           fixed(g, &r, "99G0100002", "重症监护床位费", 1, 201, 15000, CATALOG_SCOPE_INPATIENT, &g->bed_icu) ||
-           fixed(g, &r, "99G0700001", "Ⅰ级护理", 7, 201, 2500, CATALOG_SCOPE_INPATIENT, &g->nurse1) ||
-           fixed(g, &r, "99G0700002", "Ⅱ级护理", 7, 201, 1500, CATALOG_SCOPE_INPATIENT, &g->nurse2) ||
-           fixed(g, &r, "99G0500001", "静脉输液", 5, 201, 800, CATALOG_SCOPE_ANY, &g->infusion) ||
-           fixed(g, &r, "99G1400001", "住院其他费用", 14, 201, 2000, CATALOG_SCOPE_INPATIENT, &g->other_svc) ||
-           fixed(g, &r, "99G0500002", "血液透析", 5, 201, 40000, CATALOG_SCOPE_ANY, &g->dialysis) ||
+  int rc = fixed(g, &r, "99G1390001", "挂号费", 13, 201, 100, CATALOG_SCOPE_OUTPATIENT, &g->reg_fee) ||
+           fixed(g, &r, "99G0290001", "门诊诊查费", 2, 201, 1000, CATALOG_SCOPE_OUTPATIENT, &g->dx_fee) ||
+           fixed(g, &r, "99G1290001", "一般诊疗费", 12, 201, 1000, CATALOG_SCOPE_OUTPATIENT, &g->gp_fee) ||
+           fixed(g, &r, "99G0290002", "住院诊查费", 2, 201, 1500, CATALOG_SCOPE_INPATIENT, &g->ipt_dx_fee) ||
+           fixed(g, &r, "99G0190001", "普通病房床位费", 1, 201, 3000, CATALOG_SCOPE_INPATIENT, &g->bed) ||
+           fixed(g, &r, "99G0190002", "重症监护床位费", 1, 201, 15000, CATALOG_SCOPE_INPATIENT, &g->bed_icu) ||
+           fixed(g, &r, "99G0790001", "Ⅰ级护理", 7, 201, 2500, CATALOG_SCOPE_INPATIENT, &g->nurse1) ||
+           fixed(g, &r, "99G0790002", "Ⅱ级护理", 7, 201, 1500, CATALOG_SCOPE_INPATIENT, &g->nurse2) ||
+           fixed(g, &r, "99G0590001", "静脉输液", 5, 201, 800, CATALOG_SCOPE_ANY, &g->infusion) ||
+           fixed(g, &r, "99G1490001", "住院其他费用", 14, 201, 2000, CATALOG_SCOPE_INPATIENT, &g->other_svc) ||
+           fixed(g, &r, "99G0590002", "血液透析", 5, 201, 40000, CATALOG_SCOPE_ANY, &g->dialysis) ||
            fixed(g, &r, "C99G90000001", "血液透析器", 8, 301, 15000, CATALOG_SCOPE_ANY, &g->dialyzer) ||
            fixed(g, &r, "C99G90000002", "一次性使用无菌注射器 5ml", 8, 301, 50, CATALOG_SCOPE_ANY, &g->syringe) ||
            fixed(g, &r, "C99G90000003", "一次性输液器（带针）", 8, 301, 250, CATALOG_SCOPE_ANY, &g->infusion_set) ||

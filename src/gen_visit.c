@@ -508,13 +508,13 @@ static void otp_lines(vctx *x) {
   } else {
     line(x, c->reg_fee, 10000), line(x, c->dx_fee, 10000);
   }
-  for (int k = (int)gen_rng_range(x->r, 1, x->lv >= 2 ? 4 : 3); k > 0; k--)
-    from_pool(x, gen_rng_range(x->r, 0, 5) ? GEN_POOL_DRUG_ACUTE : GEN_POOL_TCM, boxes(x, 1, 2));
+  for (int k = (int)gen_rng_range(x->r, 1, 2 + x->lv); k > 0; k--)
+    from_pool(x, gen_rng_range(x->r, 0, 5) ? GEN_POOL_DRUG_ACUTE : GEN_POOL_TCM, boxes(x, 1, x->lv ? 1 + x->lv : 2));
   int64_t q = gen_rng_range(x->r, 0, 99);
   if (q < (x->lv >= 2 ? 50 : 25)) {
-    for (int k = (int)gen_rng_range(x->r, 1, x->lv >= 2 ? 3 : 1); k > 0; k--) from_pool(x, GEN_POOL_LAB, 10000);
+    for (int k = (int)gen_rng_range(x->r, 1, x->lv >= 2 ? 1 + x->lv : 1); k > 0; k--) from_pool(x, GEN_POOL_LAB, 10000);
   }
-  if (x->lv >= 2 && gen_rng_range(x->r, 0, 99) < 25) from_pool(x, GEN_POOL_EXAM, 10000);
+  if (x->lv >= 2 && gen_rng_range(x->r, 0, 99) < (x->lv == 3 ? 45 : 25)) from_pool(x, GEN_POOL_EXAM, 10000);
   if (gen_rng_range(x->r, 0, 99) < 20) {
     line(x, c->infusion, 10000), line(x, c->infusion_set, 10000);
     from_pool(x, GEN_POOL_DRUG_INJ, 10000);
@@ -538,17 +538,18 @@ static void ipt_lines(vctx *x) {
     line(x, c->ipt_dx_fee, 10000);
     if (d == 0) {
       line(x, c->other_svc, 10000);
-      for (int k = (int)gen_rng_range(x->r, 3, 8); k > 0; k--) from_pool(x, GEN_POOL_LAB, 10000);
-      for (int k = (int)gen_rng_range(x->r, 0, x->lv); k > 0; k--) from_pool(x, GEN_POOL_EXAM, 10000);
+      for (int k = (int)gen_rng_range(x->r, 3, 4 + 3 * x->lv); k > 0; k--) from_pool(x, GEN_POOL_LAB, 10000);
+      for (int k = (int)gen_rng_range(x->r, 0, 2 * x->lv); k > 0; k--) from_pool(x, GEN_POOL_EXAM, 10000);
     }
     if (d == 1 && cd->surgery && x->lv >= cd->lv_min) {
       from_pool(x, GEN_POOL_SURGERY, 10000);
       for (int k = (int)gen_rng_range(x->r, 1, 3); k > 0; k--) from_pool(x, GEN_POOL_MATERIAL, 10000);
     }
-    for (int k = (int)gen_rng_range(x->r, 2, 3 + x->lv); k > 0; k--)
-      from_pool(x, gen_rng_range(x->r, 0, 2) ? GEN_POOL_DRUG_INJ : GEN_POOL_DRUG_ACUTE, boxes(x, 1, 2));
+    for (int k = (int)gen_rng_range(x->r, 2, 3 + 2 * x->lv); k > 0; k--)
+      from_pool(x, gen_rng_range(x->r, 0, 2) ? GEN_POOL_DRUG_INJ : GEN_POOL_DRUG_ACUTE, boxes(x, 1, 1 + x->lv));
     if (gen_rng_range(x->r, 0, 9) < 7) line(x, c->infusion, 10000), line(x, c->infusion_set, 10000);
-    if (d > 0 && gen_rng_range(x->r, 0, 9) < 3) from_pool(x, GEN_POOL_LAB, 10000);
+    for (int k = d > 0 && gen_rng_range(x->r, 0, 9) < 2 + 2 * x->lv ? (int)gen_rng_range(x->r, 1, 1 + x->lv) : 0; k > 0; k--)
+      from_pool(x, GEN_POOL_LAB, 10000);
     if (gen_rng_range(x->r, 0, 9) < 3) from_pool(x, GEN_POOL_TREAT, 10000);
   }
 }
@@ -619,7 +620,7 @@ static void inject_lines(vctx *x) {
 
 /* ---- settlement and writing --------------------------------------------------------------------- */
 static char *money(int64_t fen, char *b) {
-  money_format(fen, MONEY_SCALE_FEN, 2, b);
+  money_format(fen, MONEY_SCALE_FEN, 0, b);
   return b;
 }
 

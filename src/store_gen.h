@@ -8,8 +8,13 @@
 
 #include "store.h"
 
-/* Bulk mode for this connection: a larger page cache (commits are few and large). */
+/* Bulk mode inside a store_write transaction: a larger page cache, and the job's savepoint
+ * released so that pages are not also copied to a sub-journal (which SQLite keeps as an
+ * in-memory list it walks from the start: quadratic on a big job). The whole transaction
+ * still commits or rolls back as one: store_gen_bulk_end re-opens the savepoint before the
+ * job returns, after rolling the whole transaction back when `failed`. */
 int store_gen_bulk(store_conn *c, yb_err *e);
+int store_gen_bulk_end(store_conn *c, int failed, yb_err *e);
 /* A fee line with explicit upload order `seq` and settlement f->setl_id ("" = unsettled). */
 int store_gen_fee_put(store_conn *c, const store_fee *f, int seq, yb_err *e);
 int store_gen_label_put(store_conn *c, const char *kind, const char *psn_no, const char *fixmedins_code,

@@ -42,7 +42,12 @@ const store_area store_area_gen = {STORE_AREA_GEN, "gen", gen_migrations,
   if (!var) return YB_ESTORE
 
 int store_gen_bulk(store_conn *c, yb_err *e) {
-  return store_sqlite_exec(c, "PRAGMA cache_size=-131072;", e);
+  return store_sqlite_exec(c, "PRAGMA cache_size=-131072; RELEASE job;", e);
+}
+
+int store_gen_bulk_end(store_conn *c, int failed, yb_err *e) {
+  /* on failure the whole transaction goes, and an empty one takes its place for the caller */
+  return store_sqlite_exec(c, failed ? "ROLLBACK; BEGIN IMMEDIATE; SAVEPOINT job;" : "SAVEPOINT job;", e);
 }
 
 int store_gen_fee_put(store_conn *c, const store_fee *f, int seq, yb_err *e) {
