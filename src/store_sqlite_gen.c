@@ -8,9 +8,9 @@
 
 static const char *const gen_migrations[] = {
     /* 1: runs; labels looked up by visit */
-    "CREATE TABLE gen_run(id INTEGER PRIMARY KEY, at TEXT NOT NULL, seed INTEGER NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS gen_run(id INTEGER PRIMARY KEY, at TEXT NOT NULL, seed INTEGER NOT NULL,"
     " params TEXT NOT NULL, stats TEXT NOT NULL);"
-    "CREATE INDEX fraud_label_visit ON fraud_label(mdtrt_id);",
+    "CREATE INDEX IF NOT EXISTS fraud_label_visit ON fraud_label(mdtrt_id);",
 };
 
 #define GEN_SQL(X)                                                                                  \
