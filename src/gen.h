@@ -18,7 +18,7 @@
   X(BED_HOLDING, "bed_holding", 25000)             \
   X(FAKE_ADMISSION, "fake_admission", 20000)       \
   X(DEAD_PERSON_CARD, "dead_person_card", 350000)  \
-  X(TWO_PLACES_SAME_DAY, "two_places_same_day", 600) \
+  X(TWO_PLACES_SAME_DAY, "two_places_same_day", 800) \
   X(OTP_DURING_IPT, "otp_during_ipt", 20000)       \
   X(DIALYSIS_NO_CHECKIN, "dialysis_no_checkin", 30000) \
   X(DUPLICATE_CHARGE, "duplicate_charge", 1000)    \
