@@ -55,7 +55,7 @@ static void print_stats(const gen_stats *s, int dry) {
          (long long)s->enrollments, (long long)s->deaths, (long long)s->visits, (long long)s->inpatient,
          (long long)s->settlements, (long long)s->fee_lines);
   if (dry) {
-    printf("disk_mb_approx: %lld\n", (long long)(s->fee_lines * 520 / 1000000 + s->settlements * 1400 / 1000000));
+    printf("disk_mb_approx: %lld\n", (long long)(s->fee_lines * 850 / 1048576)); /* measured bytes per line */
     return;
   }
   printf("dialysis_checkins: %lld\nlabels: %lld\n", (long long)s->checkins, (long long)s->labels);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "api.h"
 #include "cmd.h"
 #include "hsi.h"
@@ -46,11 +47,27 @@ static char *read_file(const char *path, size_t *len) {
 }
 
 /* ---- serve ------------------------------------------------------------------------------------ */
+/* The console's folder: --web, else web/ beside the build folder that holds this binary. */
+static void web_root(const char *opt, char *out, size_t cap) {
+  if (opt) {
+    snprintf(out, cap, "%s", opt);
+    return;
+  }
+  char exe[4000];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  out[0] = 0;
+  if (n <= 0) return;
+  exe[n] = 0;
+  char *slash = strrchr(exe, '/');
+  if (slash) *slash = 0;
+  snprintf(out, cap, "%s/../web", exe);
+}
+
 int cmd_serve(int argc, char **argv) {
   const char *db = cmd_opt(argc, argv, "--db"), *port = cmd_opt(argc, argv, "--port");
   const char *host = cmd_opt(argc, argv, "--host"), *threads = cmd_opt(argc, argv, "--threads");
   if (!db || !port) {
-    fprintf(stderr, "usage: yibao serve --db FILE --port N [--host 127.0.0.1] [--threads 2]\n");
+    fprintf(stderr, "usage: yibao serve --db FILE --port N [--host 127.0.0.1] [--threads 2] [--web DIR]\n");
     return 2;
   }
   if (access(db, F_OK) != 0) {
@@ -77,15 +94,23 @@ int cmd_serve(int argc, char **argv) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started below inherits the mask */
   signal(SIGPIPE, SIG_IGN);
-  int rc = store_writer_start(st, &e);
-  if (!rc) rc = http_start(srv, host ? host : "127.0.0.1", atoi(port), threads ? atoi(threads) : 2, &h, &e);
+  admin_server *adm = NULL;
+  char web[4096];
+  web_root(cmd_opt(argc, argv, "--web"), web, sizeof web);
+  int rc = admin_server_new(srv, st, &adm, &e);
+  if (!rc) rc = store_writer_start(st, &e);
+  if (!rc)
+    rc = http_start(srv, adm, web, host ? host : "127.0.0.1", atoi(port), threads ? atoi(threads) : 2,
+                    &h, &e);
   if (rc) {
+    admin_server_free(adm);
     api_server_free(srv);
     store_close(st);
     return fail("starting", &e);
   }
-  printf("yibao: serving region %s on http://%s:%s/fsi/api/rsfComIfsService/callService\n",
-         api_region(srv), host ? host : "127.0.0.1", port);
+  printf("yibao: serving region %s on http://%s:%s/fsi/api/rsfComIfsService/callService"
+         " and the console on http://%s:%s/\n",
+         api_region(srv), host ? host : "127.0.0.1", port, host ? host : "127.0.0.1", port);
   fflush(stdout);
   int sig = 0;
   sigwait(&set, &sig);
@@ -95,6 +120,7 @@ int cmd_serve(int argc, char **argv) {
   store_stats(st, &batches, &jobs);
   fprintf(stderr, "yibao: %llu writes committed in %llu batches\n", (unsigned long long)jobs,
           (unsigned long long)batches);
+  admin_server_free(adm);
   api_server_free(srv);
   store_close(st);
   return 0;
@@ -342,6 +368,7 @@ static int init_tx(store_conn *w, void *arg, yb_err *e) {
   if ((rc = load_docs(w, x, e))) return rc;
   if ((rc = store_meta_set(w, "region", x->region, e))) return rc;
   if (x->demo && (rc = demo_region(w, x, e))) return rc;
+  if (x->demo && (rc = admin_demo_users(w, x->region, e))) return rc;
   return store_log(w, "", "init", "init", "", "", x->demo ? "init --demo" : "init", e);
 }
 
@@ -411,5 +438,50 @@ int cmd_sign(int argc, char **argv) {
            key ? key : code, infno ? infno : "", ts, sig);
   }
   free(body);
+  return 0;
+}
+
+/* ---- user --------------------------------------------------------------------------------------- */
+typedef struct user_ctx {
+  const char *username, *name, *role, *inst;
+  char password[160];
+} user_ctx;
+
+static int user_tx(store_conn *w, void *arg, yb_err *e) {
+  user_ctx *x = arg;
+  int rc = admin_user_add(w, x->username, x->name, x->role, x->inst, x->password, e);
+  if (!rc) {
+    char what[160];
+    snprintf(what, sizeof what, "user add %s (%s)", x->username, x->role);
+    rc = store_log(w, x->inst ? x->inst : "", "cli", "user.add", "", "", what, e);
+  }
+  return rc;
+}
+
+int cmd_user(int argc, char **argv) {
+  user_ctx x = {cmd_opt(argc, argv, "--username"), cmd_opt(argc, argv, "--name"),
+                cmd_opt(argc, argv, "--role"), cmd_opt(argc, argv, "--inst"), ""};
+  const char *db = cmd_opt(argc, argv, "--db");
+  if (argc < 1 || strcmp(argv[0], "add") || !db || !x.username || !x.role) {
+    fprintf(stderr, "usage: yibao user add --db FILE --username U --role admin|supervisor|clerk|inst\n"
+                    "                     [--inst FIXMEDINS_CODE] [--name NAME]   (password on stdin)\n");
+    return 2;
+  }
+  if (!fgets(x.password, sizeof x.password, stdin)) {
+    fprintf(stderr, "yibao: user add: no password on standard input\n");
+    return 1;
+  }
+  x.password[strcspn(x.password, "\r\n")] = 0;
+  if (access(db, F_OK) != 0) {
+    fprintf(stderr, "yibao: %s does not exist\n", db);
+    return 1;
+  }
+  yb_err e = {0};
+  store *st = NULL;
+  int rc = store_open(db, &st, &e);
+  if (!rc) rc = store_write(st, user_tx, &x, &e);
+  store_close(st);
+  if (rc) return fail("user add", &e);
+  printf("user %s (%s) added\n", x.username, x.role);
   return 0;
 }

@@ -63,15 +63,16 @@ void gen_estimate(const gen_config *c, gen_stats *o) {
   memset(o, 0, sizeof *o);
   int64_t py = c->persons * c->years;
   o->persons = c->persons;
-  o->households = c->persons * 100 / 262;
+  o->households = c->persons * 100 / 259;
   o->institutions = c->institutions + 2;
-  o->doctors = c->institutions * 9;
-  o->items = 5096;
+  o->doctors = (int64_t)c->institutions * 9;
+  o->items = 5000;
   o->enrollments = c->persons * (c->years + GEN_HIST_YEARS) * 95 / 100;
-  o->visits = py * 64 / 10;
-  o->inpatient = py * 16 / 100;
+  o->deaths = py * 8 / 1000;
+  o->visits = py * 64 / 10; /* measured means of the model (docs/generator.md) */
+  o->inpatient = py * 15 / 100;
   o->settlements = o->visits;
-  o->fee_lines = py * 60;
+  o->fee_lines = py * 34;
 }
 
 /* ---- institutions ---------------------------------------------------------------------------- */

@@ -68,6 +68,48 @@ int gen_person_done(store_conn *w, gen_region *g, gen_person *p, gen_stats *st, 
 int gen_hist_open(gen_region *g);
 void gen_hist_close(gen_region *g);
 
+/* ---- history of the person's visits (for the labels that span visits) ------------------------ */
+typedef struct gen_vsum { /* one settled visit, for the labels that span visits */
+  char mdtrt_id[24], setl_id[24];
+  int inst;
+  uint8_t ipt, fraud; /* fraud: injected kind + 1 */
+  int32_t begin, end, bsec, esec;
+  char diag3[4];
+} gen_vsum;
+
+typedef struct gen_plan { /* a visit planned for the year, before its lines are drawn */
+  int32_t day, sec;
+  uint8_t kind;       /* GEN_PL_* */
+  uint8_t fraud;      /* visit-level kind + 1 */
+  int inst, cond, los;
+} gen_plan;
+enum { GEN_PL_OTP, GEN_PL_IPT, GEN_PL_PHARM, GEN_PL_TWO, GEN_PL_CHRONIC, GEN_PL_DIALYSIS };
+
+typedef struct gen_line { /* a fee line being priced */
+  const catalog_item *it;
+  int item, medins_item, prd_days, dr;
+  int32_t day, sec;
+  int64_t cnt, pric;
+  uint8_t fraud;      /* line kind + 1 */
+  uint8_t dr_foreign; /* bilg_dr is a doctor of another institution */
+} gen_line;
+
+typedef struct gen_hist { /* gen_visit.c working set for one person (g->hist) */
+  gen_vsum *v;
+  int n, cap;
+  uint8_t busy[GEN_MAX_YEARS][370]; /* 1 a visit begins, 2 inside a stay */
+  gen_plan *pl;
+  int n_pl, cap_pl;
+  gen_line *ln;
+  benefit_line *bl;
+  benefit_line_out *lo;
+  int cap_ln;
+  benefit_result res;
+} gen_hist;
+
+/* A label row (counts it in st). */
+int gen_write_label(store_conn *w, int kind, const gen_person *p, const gen_inst *in, const char *mdtrt,
+                    const char *setl, const char *sn, const char *note, gen_stats *st, yb_err *e);
 int gen_age(int32_t brdy, int32_t date);
 double gen_km(const gen_inst *a, const gen_inst *b);
 

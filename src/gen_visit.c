@@ -80,45 +80,6 @@ static const int ipt_lv_w[3] = {30, 50, 20};
 /* Mean cost multiplier by level ×100 (drug quantities and lines per day). */
 static const int lv_intensity[4] = {60, 80, 110, 150};
 
-/* ---- history of the person's visits (for the labels that span visits) ------------------------ */
-typedef struct vsum {
-  char mdtrt_id[24], setl_id[24];
-  int inst;
-  uint8_t ipt, fraud; /* fraud: injected kind + 1 */
-  int32_t begin, end, bsec, esec;
-  char diag3[4];
-} vsum;
-
-typedef struct plan {
-  int32_t day, sec;
-  uint8_t kind;       /* PL_* */
-  uint8_t fraud;      /* visit-level kind + 1 */
-  int inst, cond, los;
-} plan;
-enum { PL_OTP, PL_IPT, PL_PHARM, PL_TWO, PL_CHRONIC, PL_DIALYSIS };
-
-typedef struct gline {
-  const catalog_item *it;
-  int item, medins_item, prd_days, dr;
-  int32_t day, sec;
-  int64_t cnt, pric;
-  uint8_t fraud;      /* line kind + 1 */
-  uint8_t dr_foreign; /* bilg_dr is a doctor of another institution */
-} gline;
-
-typedef struct gen_hist {
-  vsum *v;
-  int n, cap;
-  uint8_t busy[GEN_MAX_YEARS][370]; /* 1 a visit begins, 2 inside a stay */
-  plan *pl;
-  int n_pl, cap_pl;
-  gline *ln;
-  benefit_line *bl;
-  benefit_line_out *lo;
-  int cap_ln;
-  benefit_result res;
-} gen_hist;
-
 static gen_hist *H(gen_region *g) { return (gen_hist *)g->hist; }
 
 int gen_hist_open(gen_region *g) {
@@ -140,10 +101,10 @@ void gen_hist_close(gen_region *g) {
   g->hist = NULL;
 }
 
-static int add_plan(gen_hist *h, plan p) {
+static int add_plan(gen_hist *h, gen_plan p) {
   if (h->n_pl == h->cap_pl) {
     int cap = h->cap_pl ? h->cap_pl * 2 : 256;
-    plan *n = realloc(h->pl, (size_t)cap * sizeof *n);
+    gen_plan *n = realloc(h->pl, (size_t)cap * sizeof *n);
     if (!n) return -1;
     h->pl = n, h->cap_pl = cap;
   }
@@ -221,7 +182,7 @@ static int trailing_adm(const gen_hist *h, int32_t day, int32_t *last_end, char 
       if (h->v[i].end > *last_end) *last_end = h->v[i].end, memcpy(last_diag3, h->v[i].diag3, 4);
     }
   for (int i = 0; i < h->n_pl; i++)
-    if (h->pl[i].kind == PL_IPT && h->pl[i].day <= day) {
+    if (h->pl[i].kind == GEN_PL_IPT && h->pl[i].day <= day) {
       if (gen_date_diff(h->pl[i].day, day) <= 180) n++;
       int32_t end = gen_date_add(h->pl[i].day, h->pl[i].los);
       if (end > *last_end) *last_end = end, snprintf(last_diag3, 4, "%.3s", ipt_conds[h->pl[i].cond].icd);
@@ -250,7 +211,7 @@ static int plan_stay(gen_region *g, gen_hist *h, gen_rng *r, const gen_person *p
   int year = g->first_year + yi;
   if (!stay_free(h, yi, day, los, year)) return 0;
   if (p->death && gen_date_add(day, los) >= p->death) return 0;
-  plan pl = {day, (int32_t)gen_rng_range(r, 8 * 3600, 20 * 3600), PL_IPT, fraud, pick_inst(r, g, p, lv), cond, los};
+  gen_plan pl = {day, (int32_t)gen_rng_range(r, 8 * 3600, 20 * 3600), GEN_PL_IPT, fraud, pick_inst(r, g, p, lv), cond, los};
   if (add_plan(h, pl)) return -1;
   mark_stay(h, yi, day, los);
   return 1;
@@ -294,7 +255,7 @@ static int plan_frequent(gen_region *g, gen_hist *h, gen_rng *r, gen_person *p, 
   return 0;
 }
 
-static int plan_otp(gen_hist *h, int yi, plan pl) {
+static int plan_otp(gen_hist *h, int yi, gen_plan pl) {
   if (!free_day(h, yi, pl.day)) return 0;
   h->busy[yi][gen_date_doy(pl.day)] |= 1;
   return add_plan(h, pl) ? -1 : 1;
@@ -323,7 +284,7 @@ static int plan_year(gen_region *g, gen_hist *h, gen_rng *r, gen_person *p, int 
   if (rc) return rc;
   int n_bg = h->n_pl;
   for (int i = 0; i < n_bg && !rc; i++) {
-    plan s = h->pl[i];
+    gen_plan s = h->pl[i];
     had_ipt = 1;
     if (s.fraud) continue;
     if (gen_rng_ppm(r, rate[GEN_FAKE_ADMISSION])) {
@@ -332,7 +293,7 @@ static int plan_year(gen_region *g, gen_hist *h, gen_rng *r, gen_person *p, int 
       h->pl[i].fraud = GEN_BED_HOLDING + 1;
     } else if (s.los >= 3 && gen_rng_ppm(r, rate[GEN_OTP_DURING_IPT])) {
       int32_t d = gen_date_add(s.day, (int)gen_rng_range(r, 1, s.los - 1));
-      plan o = {d, 14 * 3600 + (int32_t)gen_rng_range(r, 0, 3 * 3600), PL_OTP, GEN_OTP_DURING_IPT + 1, s.inst,
+      gen_plan o = {d, 14 * 3600 + (int32_t)gen_rng_range(r, 0, 3 * 3600), GEN_PL_OTP, GEN_OTP_DURING_IPT + 1, s.inst,
                 pick_cond(r, otp_conds, N_OTP, p, age), 0};
       if (!(h->busy[yi][gen_date_doy(d)] & 1)) h->busy[yi][gen_date_doy(d)] |= 1, rc = add_plan(h, o);
     } else if (gen_rng_ppm(r, rate[GEN_SPLIT_ADMISSION])) {
@@ -352,7 +313,7 @@ static int plan_year(gen_region *g, gen_hist *h, gen_rng *r, gen_person *p, int 
     for (int32_t d = year * 10000 + 101; d < end && !rc; d = gen_date_add(d, 1)) {
       int dow = (int)((gen_date_diff(20240101, d) % 7 + 7) % 7); /* 2024-01-01 was a Monday */
       if (dow != 0 && dow != 2 && dow != 4) continue;
-      plan pl = {d, 8 * 3600 + (int32_t)gen_rng_range(r, 0, 2 * 3600), PL_DIALYSIS, 0, inst, 0, 0};
+      gen_plan pl = {d, 8 * 3600 + (int32_t)gen_rng_range(r, 0, 2 * 3600), GEN_PL_DIALYSIS, 0, inst, 0, 0};
       if (gen_rng_ppm(r, rate[GEN_DIALYSIS_NO_CHECKIN])) pl.fraud = GEN_DIALYSIS_NO_CHECKIN + 1;
       rc = plan_otp(h, yi, pl) < 0 ? -1 : 0;
     }
@@ -362,10 +323,10 @@ static int plan_year(gen_region *g, gen_hist *h, gen_rng *r, gen_person *p, int 
     int32_t d = year * 10000 + m * 100 + (int32_t)gen_rng_range(r, 1, 28);
     if (d >= end) break;
     if ((p->htn || p->dm) && !p->dialysis) {
-      plan pl = {d, 8 * 3600 + (int32_t)gen_rng_range(r, 0, 8 * 3600), PL_TWO, 0, p->village, 0, 0};
+      gen_plan pl = {d, 8 * 3600 + (int32_t)gen_rng_range(r, 0, 8 * 3600), GEN_PL_TWO, 0, p->village, 0, 0};
       rc = plan_otp(h, yi, pl) < 0 ? -1 : 0;
     } else if (p->chronic && !p->dialysis) {
-      plan pl = {d, 8 * 3600 + (int32_t)gen_rng_range(r, 0, 8 * 3600), PL_CHRONIC, 0,
+      gen_plan pl = {d, 8 * 3600 + (int32_t)gen_rng_range(r, 0, 8 * 3600), GEN_PL_CHRONIC, 0,
                  g->county[p->idx % g->n_county], 0, 0};
       rc = plan_otp(h, yi, pl) < 0 ? -1 : 0;
     }
@@ -380,14 +341,14 @@ static int plan_year(gen_region *g, gen_hist *h, gen_rng *r, gen_person *p, int 
     int lv = ph ? 0 : gen_rng_pick(r, otp_lv_w, 4);
     int inst = ph ? g->town_pharm[p->town] : pick_inst(r, g, p, lv);
     if (p->filed >= 0 && !ph && gen_rng_range(r, 0, 2) == 0) inst = p->filed;
-    plan pl = {d, 8 * 3600 + (int32_t)gen_rng_range(r, 0, 8 * 3600), ph ? PL_PHARM : PL_OTP, 0, inst,
+    gen_plan pl = {d, 8 * 3600 + (int32_t)gen_rng_range(r, 0, 8 * 3600), ph ? GEN_PL_PHARM : GEN_PL_OTP, 0, inst,
                pick_cond(r, otp_conds, N_OTP, p, age), 0};
     int got = plan_otp(h, yi, pl);
     if (got < 0) rc = -1;
     if (got > 0 && !ph && g->inst[inst].type != GEN_OUTSIDE && gen_rng_ppm(r, rate[GEN_TWO_PLACES_SAME_DAY])) {
       int far = far_inst(r, g, inst);
       if (far >= 0) {
-        plan two = pl;
+        gen_plan two = pl;
         two.inst = far, two.sec = pl.sec + 3 * 3600, two.fraud = GEN_TWO_PLACES_SAME_DAY + 1;
         rc = add_plan(h, two);
       }
@@ -398,9 +359,9 @@ static int plan_year(gen_region *g, gen_hist *h, gen_rng *r, gen_person *p, int 
   if (!rc && p->death && p->death / 10000 == year && gen_rng_ppm(r, rate[GEN_DEAD_PERSON_CARD])) {
     int32_t d = gen_date_add(p->death, (int)gen_rng_range(r, 3, 40));
     if (d / 10000 == year && free_day(h, yi, d)) {
-      plan pl = {d, 9 * 3600 + (int32_t)gen_rng_range(r, 0, 6 * 3600), gen_rng_range(r, 0, 1) ? PL_PHARM : PL_OTP,
+      gen_plan pl = {d, 9 * 3600 + (int32_t)gen_rng_range(r, 0, 6 * 3600), gen_rng_range(r, 0, 1) ? GEN_PL_PHARM : GEN_PL_OTP,
                  GEN_DEAD_PERSON_CARD + 1, 0, pick_cond(r, otp_conds, N_OTP, p, age), 0};
-      pl.inst = pl.kind == PL_PHARM ? g->town_pharm[p->town] : p->village;
+      pl.inst = pl.kind == GEN_PL_PHARM ? g->town_pharm[p->town] : p->village;
       h->busy[yi][gen_date_doy(d)] |= 1;
       rc = add_plan(h, pl);
     }
@@ -409,7 +370,7 @@ static int plan_year(gen_region *g, gen_hist *h, gen_rng *r, gen_person *p, int 
 }
 
 static int plan_cmp(const void *a, const void *b) {
-  const plan *x = a, *y = b;
+  const gen_plan *x = a, *y = b;
   if (x->day != y->day) return x->day < y->day ? -1 : 1;
   return x->sec < y->sec ? -1 : x->sec > y->sec;
 }
@@ -420,7 +381,7 @@ typedef struct vctx {
   gen_hist *h;
   gen_rng *r;
   const gen_person *p;
-  const plan *pl;
+  const gen_plan *pl;
   int n, lv, dr, age, ipt;
   int32_t day, sec; /* current timestamp of the lines being added */
   int used[64], n_used; /* items already at this timestamp */
@@ -444,9 +405,9 @@ static int item_fits(const vctx *x, int item) {
   return 1;
 }
 
-static gline *line(vctx *x, int item, int64_t cnt) {
+static gen_line *line(vctx *x, int item, int64_t cnt) {
   if (x->n >= BENEFIT_MAX_LINES - 8 || item < 0) return NULL;
-  gline *l = &x->h->ln[x->n++];
+  gen_line *l = &x->h->ln[x->n++];
   memset(l, 0, sizeof *l);
   l->it = &x->g->cat.items[item];
   l->item = l->medins_item = item;
@@ -462,7 +423,7 @@ static gline *line(vctx *x, int item, int64_t cnt) {
   return l;
 }
 
-static gline *from_pool(vctx *x, int pool, int64_t cnt) {
+static gen_line *from_pool(vctx *x, int pool, int64_t cnt) {
   const gen_catalog *c = &x->g->cat;
   if (!c->n_pool[pool]) return NULL;
   for (int t = 0; t < 8; t++) {
@@ -479,24 +440,24 @@ static int64_t boxes(vctx *x, int lo, int hi) { /* quantity ×1e4, scaled by the
 
 static void otp_lines(vctx *x) {
   const gen_catalog *c = &x->g->cat;
-  gline *l;
+  gen_line *l;
   switch (x->pl->kind) {
-  case PL_PHARM:
+  case GEN_PL_PHARM:
     for (int k = (int)gen_rng_range(x->r, 1, 3); k > 0; k--)
       from_pool(x, gen_rng_range(x->r, 0, 2) ? GEN_POOL_DRUG_ACUTE : GEN_POOL_DRUG_CHRONIC, boxes(x, 1, 3));
     return;
-  case PL_TWO:
+  case GEN_PL_TWO:
     line(x, c->gp_fee, 10000);
     for (int k = (int)gen_rng_range(x->r, 1, 2); k > 0; k--)
       if ((l = from_pool(x, GEN_POOL_DRUG_CHRONIC, boxes(x, 1, 2)))) l->prd_days = 30;
     return;
-  case PL_CHRONIC:
+  case GEN_PL_CHRONIC:
     line(x, c->reg_fee, 10000), line(x, c->dx_fee, 10000);
     for (int k = (int)gen_rng_range(x->r, 2, 3); k > 0; k--)
       if ((l = from_pool(x, GEN_POOL_DRUG_CHRONIC, boxes(x, 1, 3)))) l->prd_days = 30;
     if (gen_rng_range(x->r, 0, 9) < 4) from_pool(x, GEN_POOL_LAB, 10000);
     return;
-  case PL_DIALYSIS:
+  case GEN_PL_DIALYSIS:
     line(x, c->dialysis, 10000), line(x, c->dialyzer, 10000);
     if (gen_rng_range(x->r, 0, 9) < 3) line(x, c->epo, 10000);
     return;
@@ -563,7 +524,7 @@ static void inject_lines(vctx *x) {
   if (x->pl->fraud == GEN_FAKE_ADMISSION + 1 || x->pl->fraud == GEN_BED_HOLDING + 1) return;
   int n0 = x->n;
   for (int i = 0; i < n0; i++) {
-    gline *l = &x->h->ln[i];
+    gen_line *l = &x->h->ln[i];
     const catalog_item *it = l->it;
     if (it->max_days && l->prd_days && gen_rng_ppm(r, rate[GEN_OVER_SUPPLY]))
       l->prd_days = it->max_days + (int)gen_rng_range(r, 7, 60), l->fraud = GEN_OVER_SUPPLY + 1;
@@ -573,7 +534,7 @@ static void inject_lines(vctx *x) {
       l->dr_foreign = 1, l->fraud = GEN_UNREGISTERED_DOCTOR + 1;
   }
   const gen_catalog *c = &g->cat;
-  gline *l;
+  gen_line *l;
   if (gen_rng_ppm(r, rate[GEN_GENDER_LIMIT])) { /* an item of the other sex */
     for (int t = 0; t < 30; t++) {
       int item = c->pool[GEN_POOL_GENDER][gen_rng_range(r, 0, c->n_pool[GEN_POOL_GENDER] - 1)];
@@ -594,9 +555,9 @@ static void inject_lines(vctx *x) {
       }
     }
   }
-  if (x->pl->kind != PL_PHARM && gen_rng_ppm(r, rate[GEN_DUPLICATE_CHARGE])) { /* a service or material twice */
+  if (x->pl->kind != GEN_PL_PHARM && gen_rng_ppm(r, rate[GEN_DUPLICATE_CHARGE])) { /* a service or material twice */
     for (int t = 0; t < 10; t++) {
-      gline *o = &x->h->ln[gen_rng_range(r, 0, n0 - 1)];
+      gen_line *o = &x->h->ln[gen_rng_range(r, 0, n0 - 1)];
       if (o->it->chrgitm_type >= 9 && o->it->chrgitm_type <= 11) continue;
       if (o->fraud || x->n >= BENEFIT_MAX_LINES - 8) break;
       l = &x->h->ln[x->n++];
@@ -605,7 +566,7 @@ static void inject_lines(vctx *x) {
       break;
     }
   }
-  if (x->pl->kind != PL_PHARM && x->pl->kind != PL_DIALYSIS && gen_rng_ppm(r, rate[GEN_ITEM_SWITCHING])) {
+  if (x->pl->kind != GEN_PL_PHARM && x->pl->kind != GEN_PL_DIALYSIS && gen_rng_ppm(r, rate[GEN_ITEM_SWITCHING])) {
     /* billed under the institution code of its everyday cheap item, as a dearer national code */
     int cheap = x->ipt ? c->nurse2 : x->lv <= 1 ? c->gp_fee : c->dx_fee;
     for (int t = 0; t < 10; t++) {
@@ -668,19 +629,19 @@ static void engine_inputs(const vctx *x, int yi, benefit_person *bp, benefit_vis
   snprintf(bv->dise_codg, sizeof bv->dise_codg, "%s", dise);
   bv->n_diag = 1;
   snprintf(bv->diag[0], sizeof bv->diag[0], "%s", diag);
-  bv->acct_used = p->emp && (x->pl->kind == PL_PHARM || gen_rng_range(x->r, 0, 9) < 7);
+  bv->acct_used = p->emp && (x->pl->kind == GEN_PL_PHARM || gen_rng_range(x->r, 0, 9) < 7);
 }
 
-static int write_label(store_conn *w, int kind, const gen_person *p, const gen_inst *in, const char *mdtrt,
+int gen_write_label(store_conn *w, int kind, const gen_person *p, const gen_inst *in, const char *mdtrt,
                        const char *setl, const char *sn, const char *note, gen_stats *st, yb_err *e) {
   st->labels++, st->by_kind[kind]++;
   return store_gen_label_put(w, gen_fraud_name(kind), p->psn_no, in->code, mdtrt, setl, sn, note, e);
 }
 
-static int hist_add(gen_hist *h, const vsum *v) {
+static int hist_add(gen_hist *h, const gen_vsum *v) {
   if (h->n == h->cap) {
     int cap = h->cap ? h->cap * 2 : 256;
-    vsum *n = realloc(h->v, (size_t)cap * sizeof *n);
+    gen_vsum *n = realloc(h->v, (size_t)cap * sizeof *n);
     if (!n) return -1;
     h->v = n, h->cap = cap;
   }
@@ -694,7 +655,7 @@ static int write_fees(store_conn *w, vctx *x, const char *mdtrt, const char *set
   const gen_inst *in = &g->inst[x->pl->inst];
   char body[512], res[320], t[20], c1[32], c2[32], c3[32], m[4][32], dr[16];
   for (int i = 0; i < x->n; i++) {
-    const gline *l = &x->h->ln[i];
+    const gen_line *l = &x->h->ln[i];
     const benefit_line_out *o = &x->h->lo[i];
     const benefit_line *b = &x->h->bl[i];
     stamp(l->day, l->sec, t);
@@ -732,7 +693,7 @@ static int write_fees(store_conn *w, vctx *x, const char *mdtrt, const char *set
     f.cnt = l->cnt, f.pric = l->pric, f.sumamt = b->sumamt, f.hosp_appr_flag = b->hosp_appr_flag, f.state = 1;
     f.body = body, f.result = res;
     int rc = store_gen_fee_put(w, &f, i + 1, e);
-    if (!rc && l->fraud) rc = write_label(w, l->fraud - 1, x->p, in, mdtrt, setl, f.feedetl_sn, "injected", st, e);
+    if (!rc && l->fraud) rc = gen_write_label(w, l->fraud - 1, x->p, in, mdtrt, setl, f.feedetl_sn, "injected", st, e);
     if (rc) return rc;
   }
   st->fee_lines += x->n;
@@ -826,35 +787,35 @@ static int write_setl(store_conn *w, vctx *x, const policy *pol, const benefit_r
   return rc;
 }
 
-static const char *const med_types[] = {[PL_OTP] = "11", [PL_IPT] = "21", [PL_PHARM] = "41",
-                                         [PL_TWO] = "9901", [PL_CHRONIC] = "14", [PL_DIALYSIS] = "14"};
+static const char *const med_types[] = {[GEN_PL_OTP] = "11", [GEN_PL_IPT] = "21", [GEN_PL_PHARM] = "41",
+                                         [GEN_PL_TWO] = "9901", [GEN_PL_CHRONIC] = "14", [GEN_PL_DIALYSIS] = "14"};
 
 /* Price, settle and write one planned visit. */
-static int run_visit(store_conn *w, gen_region *g, gen_person *p, int yi, const plan *pl, accum *acc,
+static int run_visit(store_conn *w, gen_region *g, gen_person *p, int yi, const gen_plan *pl, accum *acc,
                      gen_rng *r, gen_stats *st, yb_err *e) {
   gen_hist *h = H(g);
   const gen_inst *in = &g->inst[pl->inst];
   int year = g->first_year + yi;
   vctx x = {g, h, r, p, pl, 0, in->lv, in->dr_first + (int)gen_rng_range(r, 0, in->n_dr - 1),
-            gen_age(p->brdy, pl->day), pl->kind == PL_IPT, 0, 0, {0}, 0};
+            gen_age(p->brdy, pl->day), pl->kind == GEN_PL_IPT, 0, 0, {0}, 0};
   new_stamp(&x, pl->day, pl->sec + 300);
   const char *diag, *dise = "", *dise_name = "";
-  if (pl->kind == PL_IPT) {
+  if (pl->kind == GEN_PL_IPT) {
     diag = ipt_conds[pl->cond].icd, dise_name = ipt_conds[pl->cond].name;
     ipt_lines(&x);
   } else {
     diag = otp_conds[pl->cond].icd, dise_name = otp_conds[pl->cond].name;
-    if (pl->kind == PL_TWO) dise = p->htn ? "I10" : "E11", diag = p->htn ? "I10.x00" : "E11.900";
-    if (pl->kind == PL_CHRONIC) dise = p->chronic_code, diag = p->chronic_code;
-    if (pl->kind == PL_DIALYSIS) dise = "N18", diag = "N18.500", dise_name = "慢性肾脏病5期";
-    if (pl->kind == PL_TWO || pl->kind == PL_CHRONIC || pl->kind == PL_DIALYSIS) dise_name = "";
+    if (pl->kind == GEN_PL_TWO) dise = p->htn ? "I10" : "E11", diag = p->htn ? "I10.x00" : "E11.900";
+    if (pl->kind == GEN_PL_CHRONIC) dise = p->chronic_code, diag = p->chronic_code;
+    if (pl->kind == GEN_PL_DIALYSIS) dise = "N18", diag = "N18.500", dise_name = "慢性肾脏病5期";
+    if (pl->kind == GEN_PL_TWO || pl->kind == GEN_PL_CHRONIC || pl->kind == GEN_PL_DIALYSIS) dise_name = "";
     otp_lines(&x);
   }
   inject_lines(&x);
   if (!x.n) return 0;
   for (int i = 0; i < x.n; i++) {
     benefit_line *b = &h->bl[i];
-    const gline *l = &h->ln[i];
+    const gen_line *l = &h->ln[i];
     memset(b, 0, sizeof *b);
     snprintf(b->feedetl_sn, sizeof b->feedetl_sn, "%d", i + 1);
     b->item = l->it, b->cnt = l->cnt, b->pric = l->pric;
@@ -904,20 +865,20 @@ static int run_visit(store_conn *w, gen_region *g, gen_person *p, int yi, const 
   if ((rc = store_visit_put(w, &v, e)) || (rc = write_fees(w, &x, mdtrt, setl, med_type, v.dise_codg, st, e)) ||
       (rc = write_setl(w, &x, pol, res, mdtrt, setl, med_type, setl_time, year, e)))
     return rc;
-  if (pl->kind == PL_DIALYSIS) {
+  if (pl->kind == GEN_PL_DIALYSIS) {
     char ck[20];
     stamp(pl->day, pl->sec - 600, ck);
     if (pl->fraud) {
       for (int i = 0; i < x.n && !rc; i++)
         if (h->ln[i].item == g->cat.dialysis)
-          rc = write_label(w, GEN_DIALYSIS_NO_CHECKIN, p, in, mdtrt, setl, h->bl[i].feedetl_sn, "injected", st, e);
+          rc = gen_write_label(w, GEN_DIALYSIS_NO_CHECKIN, p, in, mdtrt, setl, h->bl[i].feedetl_sn, "injected", st, e);
     } else {
       rc = store_gen_checkin_put(w, p->psn_no, in->code, ck, e);
       st->checkins++;
     }
   }
   if (!rc && (pl->fraud == GEN_FAKE_ADMISSION + 1 || pl->fraud == GEN_BED_HOLDING + 1))
-    rc = write_label(w, pl->fraud - 1, p, in, mdtrt, setl, "", "injected", st, e);
+    rc = gen_write_label(w, pl->fraud - 1, p, in, mdtrt, setl, "", "injected", st, e);
   if (rc) return rc;
   if (accum_apply(acc, &res->delta, +1)) return yb_fail(e, YB_ELIMIT, "accum", "accumulator set of %s is full", p->psn_no);
   p->acct -= res->pay[PAYER_ACCT];
@@ -927,7 +888,7 @@ static int run_visit(store_conn *w, gen_region *g, gen_person *p, int yi, const 
   }
   st->visits++, st->settlements++, st->inpatient += x.ipt;
   st->medfee_sumamt += res->medfee_sumamt, st->fund_pay_sumamt += res->fund_pay_sumamt;
-  vsum s;
+  gen_vsum s;
   memset(&s, 0, sizeof s);
   snprintf(s.mdtrt_id, sizeof s.mdtrt_id, "%s", mdtrt);
   snprintf(s.setl_id, sizeof s.setl_id, "%s", setl);
@@ -955,59 +916,3 @@ int gen_person_year(store_conn *w, gen_region *g, gen_person *p, int yi, gen_sta
   return rc;
 }
 
-/* Labels whose pattern spans visits, computed on the person's whole history exactly as
- * docs/fraud-labels.md defines them; a match the generator did not inject is noted natural. */
-static int label_if(store_conn *w, gen_region *g, gen_person *p, const vsum *v, int kind, const char *why,
-                    gen_stats *st, yb_err *e) {
-  char note[96];
-  if (v->fraud == kind + 1) snprintf(note, sizeof note, "injected");
-  else snprintf(note, sizeof note, "natural: %s", why);
-  return write_label(w, kind, p, &g->inst[v->inst], v->mdtrt_id, v->setl_id, "", note, st, e);
-}
-
-static int vsum_cmp(const void *a, const void *b) {
-  const vsum *x = a, *y = b;
-  if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
-  return x->bsec < y->bsec ? -1 : x->bsec > y->bsec;
-}
-
-int gen_person_done(store_conn *w, gen_region *g, gen_person *p, gen_stats *st, yb_err *e) {
-  gen_hist *h = H(g);
-  qsort(h->v, (size_t)h->n, sizeof *h->v, vsum_cmp);
-  int rc = 0;
-  for (int i = 0; i < h->n && !rc; i++) {
-    const vsum *v = &h->v[i];
-    if (p->death && v->begin > p->death) rc = label_if(w, g, p, v, GEN_DEAD_PERSON_CARD, "after death", st, e);
-    if (!rc && v->ipt) {
-      int n180 = 1;
-      const vsum *prev = NULL;
-      for (int j = 0; j < i; j++)
-        if (h->v[j].ipt) {
-          if (gen_date_diff(h->v[j].begin, v->begin) <= 180) n180++;
-          if (!prev || h->v[j].end > prev->end) prev = &h->v[j];
-        }
-      if (prev && prev->end <= v->begin && gen_date_diff(prev->end, v->begin) <= 15 && !strcmp(prev->diag3, v->diag3))
-        rc = label_if(w, g, p, v, GEN_SPLIT_ADMISSION, "readmission", st, e);
-      if (!rc && n180 >= 4) rc = label_if(w, g, p, v, GEN_FREQUENT_ADMISSION, "4th in 180 days", st, e);
-    }
-    if (!rc && !v->ipt)
-      for (int j = 0; j < h->n; j++) {
-        const vsum *s = &h->v[j];
-        int64_t vb = (int64_t)gen_date_diff(20000101, v->begin) * 86400 + v->bsec;
-        int64_t sb = (int64_t)gen_date_diff(20000101, s->begin) * 86400 + s->bsec;
-        int64_t se = (int64_t)gen_date_diff(20000101, s->end) * 86400 + s->esec;
-        if (s->ipt && vb > sb && vb < se) {
-          rc = label_if(w, g, p, v, GEN_OTP_DURING_IPT, "inside a stay", st, e);
-          break;
-        }
-      }
-    for (int j = 0; j < i && !rc; j++)
-      if (h->v[j].begin == v->begin && gen_km(&g->inst[h->v[j].inst], &g->inst[v->inst]) > 30.0) {
-        rc = label_if(w, g, p, v, GEN_TWO_PLACES_SAME_DAY, "same day far apart", st, e);
-        break;
-      }
-  }
-  h->n = 0;
-  memset(h->busy, 0, sizeof h->busy);
-  return rc;
-}

@@ -1,9 +1,14 @@
 /* http.c — libmicrohttpd glue: collect the body (bounded), read the signing headers, hand the
- * call to api_core, and answer; write calls are suspended until the writer resumes them. */
+ * call to api_core, and answer; write calls are suspended until the writer resumes them.
+ * /api/v1/ goes to the console's admin API (admin.c); other GETs serve the console's static
+ * files from web/ and its npm libraries from node_modules/ under /vendor/. */
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +19,11 @@
 struct http_server {
   struct MHD_Daemon *d;
   api_server *srv;
+  admin_server *adm;
+  char web[4096], vendor[4096]; /* folders of the static files */
 };
+
+enum { KIND_HSI = 0, KIND_ADMIN = 1, KIND_STATIC = 2 };
 
 typedef struct http_req {
   api_call call; /* first: the writer's job points here */
@@ -22,6 +31,7 @@ typedef struct http_req {
   char *buf;
   size_t len, cap;
   int fail;      /* 0, or an HTTP status to answer with */
+  int kind;      /* KIND_* */
   int waiting;   /* parked on the writer */
 } http_req;
 
@@ -63,6 +73,100 @@ static enum MHD_Result send_gateway(struct MHD_Connection *conn, int status, con
   return ok;
 }
 
+static const char *query_arg(const void *ctx, const char *key) {
+  return MHD_lookup_connection_value((struct MHD_Connection *)ctx, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static void security_headers(struct MHD_Response *r) {
+  MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(r, "X-Frame-Options", "DENY");
+  MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+  MHD_add_response_header(r, "Cache-Control", "no-store");
+}
+
+static enum MHD_Result send_admin(http_server *h, http_req *q, struct MHD_Connection *conn,
+                                  const char *url, const char *method) {
+  admin_http a;
+  memset(&a, 0, sizeof a);
+  char ip[48] = "";
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, ip, sizeof ip);
+  a.method = method;
+  a.url = url;
+  a.body = q->buf ? q->buf : "";
+  a.len = q->len;
+  a.cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "yb_session");
+  a.csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
+  a.content_type_in = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+  a.ip = ip;
+  a.query_ctx = conn;
+  a.query_fn = query_arg;
+  admin_handle(h->adm, &a);
+  struct MHD_Response *r =
+      MHD_create_response_from_buffer(a.reply_len, a.reply, MHD_RESPMEM_MUST_FREE);
+  if (!r) {
+    free(a.reply);
+    return MHD_NO;
+  }
+  MHD_add_response_header(r, "Content-Type", a.content_type);
+  if (a.set_cookie[0]) MHD_add_response_header(r, "Set-Cookie", a.set_cookie);
+  if (a.disposition[0]) MHD_add_response_header(r, "Content-Disposition", a.disposition);
+  security_headers(r);
+  enum MHD_Result ok = MHD_queue_response(conn, (unsigned)a.status, r);
+  MHD_destroy_response(r);
+  return ok;
+}
+
+static const struct {
+  const char *ext, *type;
+} mime[] = {
+    {".html", "text/html;charset=UTF-8"},  {".js", "text/javascript;charset=UTF-8"},
+    {".mjs", "text/javascript;charset=UTF-8"}, {".css", "text/css;charset=UTF-8"},
+    {".json", "application/json"},         {".svg", "image/svg+xml"},
+    {".png", "image/png"},                 {".ico", "image/x-icon"},
+    {".map", "application/json"},
+};
+
+/* GET of a console file: web/PATH, or node_modules/PATH for /vendor/PATH. Only plain names
+ * (letters, digits, - _ . /) and no "..": nothing outside those two folders is reachable. */
+static enum MHD_Result send_static(http_server *h, struct MHD_Connection *conn, const char *url) {
+  const char *root = h->web, *rel = url;
+  if (!strncmp(url, "/vendor/", 8)) root = h->vendor, rel = url + 7;
+  if (!strcmp(rel, "/")) rel = "/index.html";
+  int ok = root[0] && rel[0] == '/' && !strstr(rel, "..") && !strstr(rel, "//");
+  for (const char *p = rel; ok && *p; p++)
+    ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+         strchr("-_./", *p);
+  const char *type = NULL;
+  const char *dot = strrchr(rel, '.');
+  for (size_t i = 0; ok && dot && i < sizeof mime / sizeof mime[0]; i++)
+    if (!strcmp(dot, mime[i].ext)) type = mime[i].type;
+  char path[8300];
+  int fd = -1;
+  struct stat st;
+  if (ok && type) {
+    snprintf(path, sizeof path, "%s%s", root, rel);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) close(fd), fd = -1;
+  }
+  if (fd < 0) return send_gateway(conn, 404, "没有这个页面!");
+  struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+  if (!r) {
+    close(fd);
+    return MHD_NO;
+  }
+  MHD_add_response_header(r, "Content-Type", type);
+  MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(r, "X-Frame-Options", "DENY");
+  MHD_add_response_header(r, "Cache-Control", "no-cache");
+  MHD_add_response_header(r, "Content-Security-Policy",
+                          "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+  enum MHD_Result res = MHD_queue_response(conn, MHD_HTTP_OK, r);
+  MHD_destroy_response(r);
+  return res;
+}
+
 static void resume(api_call *c) {
   http_req *q = (http_req *)c;
   MHD_resume_connection(q->conn);
@@ -95,9 +199,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     q->call.srv = h->srv;
     q->call.resume = resume;
     *con_cls = q;
-    if (strcmp(method, "POST"))
+    if (!strncmp(url, "/api/v1/", 8))
+      q->kind = KIND_ADMIN;
+    else if (!strncmp(url, "/fsi/", 5))
+      q->kind = KIND_HSI;
+    else
+      q->kind = KIND_STATIC;
+    if (q->kind == KIND_STATIC && strcmp(method, "GET") && strcmp(method, "HEAD"))
       q->fail = 405;
-    else if (route(url, q->call.path_infno, sizeof q->call.path_infno))
+    else if (q->kind == KIND_HSI && strcmp(method, "POST"))
+      q->fail = 405;
+    else if (q->kind == KIND_HSI && route(url, q->call.path_infno, sizeof q->call.path_infno))
       q->fail = 404;
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > HSI_MAX_BODY) q->fail = 413;
@@ -123,6 +235,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     *upload_size = 0;
     return MHD_YES;
   }
+  if (q->kind == KIND_ADMIN && !q->fail) return send_admin(h, q, conn, url, method);
+  if (q->kind == KIND_STATIC && !q->fail) return send_static(h, conn, url);
   if (q->waiting) /* resumed by the writer: the reply is ready */
     return send_text(conn, q->call.http_status, q->call.reply ? q->call.reply : "{}");
   switch (q->fail) {
@@ -153,11 +267,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   *con_cls = NULL;
 }
 
-int http_start(api_server *srv, const char *host, int port, int threads, http_server **out,
-               yb_err *e) {
+int http_start(api_server *srv, admin_server *adm, const char *web, const char *host, int port,
+               int threads, http_server **out, yb_err *e) {
   http_server *h = calloc(1, sizeof *h);
   if (!h) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   h->srv = srv;
+  h->adm = adm;
+  if (web) {
+    snprintf(h->web, sizeof h->web, "%s", web);
+    snprintf(h->vendor, sizeof h->vendor, "%s/../node_modules", web);
+  }
   struct sockaddr_in sa;
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;

@@ -18,7 +18,7 @@ static const cmd_def cmd_table[] = {
     {"policy", cmd_policy, "policy check FILE...", "validate policy files, naming the JSON path of every problem"},
     {"bench", cmd_bench, "bench adjudicate --policy P --catalog C [--seconds S]",
      "engine benchmark printing 'name: value' lines"},
-    {"serve", cmd_serve, "serve --db FILE --port N [--host 127.0.0.1] [--threads 2]",
+    {"serve", cmd_serve, "serve --db FILE --port N [--host 127.0.0.1] [--threads 2] [--web DIR]",
      "serve the national interface (HSI) over HTTP"},
     {"init", cmd_init, "init --db FILE [--demo|--update] [--policies DIR]",
      "create a database with the policies and catalog of DIR (and a demo region), or load new ones"},
@@ -26,6 +26,8 @@ static const cmd_def cmd_table[] = {
      "print curl -H arguments that sign a request body"},
     {"gen", cmd_gen, "gen --db FILE --persons N --institutions M --years Y --seed S [--dry-run]",
      "generate a synthetic region with years of settled visits and labelled fraud (docs/generator.md)"},
+    {"user", cmd_user, "user add --db FILE --username U --role R [--inst CODE]",
+     "add a console user (password read from standard input)"},
     {"version", cmd_version, "version", "print the version"},
 };
 

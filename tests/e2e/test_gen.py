@@ -3,6 +3,7 @@ server. What gen printed matches the tables, accumulators equal the settlements,
 settlement can be queried and cancelled over HSI, a generated person can settle a new visit, and
 the demo flows still work beside the generated region."""
 import hashlib
+import os
 import subprocess
 import tempfile
 
@@ -113,3 +114,18 @@ def test_demo_flow_beside_the_region(region):
     c.sign_in()
     m, pre, rep, d = outpatient(c, 1)
     assert rep["infcode"] == 0, rep
+
+
+def test_dry_run_and_bad_input():
+    out = subprocess.run([YIBAO, "gen", "--dry-run", "--persons", "1000", "--years", "2"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    lines = dict(l.split(": ", 1) for l in out.stdout.splitlines() if ": " in l and not l.startswith("#"))
+    assert lines["persons"] == "1000" and int(lines["fee_lines"]) == 68000 and "disk_mb_approx" in lines
+    for args, field in [(["--persons", "0"], "--persons"), (["--years", "11"], "--years"),
+                        (["--fraud-rate", "no_such=0.1"], "--fraud-rate"),
+                        (["--fraud-rate", "age_limit=2"], "--fraud-rate")]:
+        with tempfile.TemporaryDirectory() as d:
+            out = subprocess.run([YIBAO, "gen", "--db", d + "/x.db"] + args, capture_output=True, text=True)
+            assert out.returncode == 2 and field in out.stderr, (args, out.stderr)
+            assert not os.listdir(d), "nothing is created on bad input"

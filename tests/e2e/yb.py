@@ -97,3 +97,30 @@ class Client:
         out = self.ok("9001", {"signIn": {"opter_no": self.opter, "mac": "00-11-22-33-44-55", "ip": "10.0.0.8"}})
         self.sign_no = out["signinoutb"]["sign_no"]
         return self.sign_no
+
+
+class Console:
+    """A console user's session against /api/v1/: log-in cookie plus the CSRF token."""
+
+    def __init__(self, base, username=None, password=None):
+        self.base = base
+        self.s = requests.Session()
+        self.csrf = None
+        self.user = None
+        if username:
+            r = self.login(username, password or "demo-" + username)
+            assert r.status_code == 200, r.text
+
+    def login(self, username, password):
+        r = self.s.post(self.base + "/api/v1/login", json={"username": username, "password": password})
+        if r.status_code == 200:
+            self.csrf = r.json()["csrf_token"]
+            self.user = r.json()["user"]
+        return r
+
+    def get(self, path, **params):
+        return self.s.get(self.base + path, params=params)
+
+    def post(self, path, body=None, csrf=True):
+        headers = {"X-CSRF-Token": self.csrf} if csrf and self.csrf else {}
+        return self.s.post(self.base + path, json=body if body is not None else {}, headers=headers)
