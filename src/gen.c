@@ -402,13 +402,10 @@ static int household(store_conn *w, run_ctx *x, yb_err *e) {
   for (int i = 0; i < n; i++) draw_person(x, &r, &m[i], town);
   for (int i = 1; i < n; i++) /* employees in service first, keeping each person's number */
     if (m[i].emp == 1 && m[0].emp != 1) {
-      gen_person t = m[0];
-      m[0] = m[i], m[i] = t;
-      char no[24];
-      int64_t ix = m[0].idx;
-      snprintf(no, sizeof no, "%s", m[0].psn_no);
-      m[0].idx = m[i].idx, snprintf(m[0].psn_no, sizeof m[0].psn_no, "%s", m[i].psn_no);
-      m[i].idx = ix, snprintf(m[i].psn_no, sizeof m[i].psn_no, "%s", no);
+      gen_person t = m[0], u = m[i];
+      m[0] = u, m[i] = t;
+      m[0].idx = t.idx, memcpy(m[0].psn_no, t.psn_no, sizeof t.psn_no);
+      m[i].idx = u.idx, memcpy(m[i].psn_no, u.psn_no, sizeof u.psn_no);
     }
   int rc = 0;
   for (int i = 0; i < n && !rc; i++) {
