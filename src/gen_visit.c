@@ -278,14 +278,12 @@ static int plan_year(gen_region *g, gen_hist *h, gen_rng *r, gen_person *p, int 
   int rc = 0;
   h->n_pl = 0;
   /* inpatient: background, then the stay-based frauds on each background stay */
-  int had_ipt = 0;
   if (gen_rng_ppm(r, rate[GEN_FREQUENT_ADMISSION]) && age >= 15) rc = plan_frequent(g, h, r, p, yi);
   else rc = plan_admissions(g, h, r, p, yi);
   if (rc) return rc;
   int n_bg = h->n_pl;
   for (int i = 0; i < n_bg && !rc; i++) {
     gen_plan s = h->pl[i];
-    had_ipt = 1;
     if (s.fraud) continue;
     if (gen_rng_ppm(r, rate[GEN_FAKE_ADMISSION])) {
       h->pl[i].fraud = GEN_FAKE_ADMISSION + 1;
@@ -354,7 +352,6 @@ static int plan_year(gen_region *g, gen_hist *h, gen_rng *r, gen_person *p, int 
       }
     }
   }
-  (void)had_ipt;
   /* a dead person's card used after the death */
   if (!rc && p->death && p->death / 10000 == year && gen_rng_ppm(r, rate[GEN_DEAD_PERSON_CARD])) {
     int32_t d = gen_date_add(p->death, (int)gen_rng_range(r, 3, 40));
