@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases e2e asan bench-adjudicate bench-settle bench-gen clean help
+.PHONY: all deps run test unit cases dip-cases e2e asan bench-adjudicate bench-settle bench-enroll bench-dip bench-audit eval-audit bench-gen clean help
 
 all: $(B)/yibao
 
@@ -49,7 +49,7 @@ run: deps all
 	$(B)/yibao serve --db $(DB) --host 127.0.0.1 --port 8080
 
 ## test: install, build, and run every test (unit, golden cases, end-to-end)
-test: deps all unit cases e2e
+test: deps all unit cases dip-cases e2e
 
 unit: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do echo "== $$t"; $$t; done
@@ -57,12 +57,15 @@ unit: $(UNITBIN)
 cases: $(B)/yibao
 	$(B)/yibao cases tests/cases
 
+dip-cases: $(B)/yibao
+	$(B)/yibao dip cases tests/dip
+
 e2e: $(B)/yibao
 	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then YIBAO=$(B)/yibao $(PYTEST) -q tests/e2e; fi
 
 ## asan: the same build and tests with AddressSanitizer and UBSan
 asan:
-	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit cases
+	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit cases dip-cases
 
 ## bench-adjudicate: engine-only adjudications per second, 10 fee lines a visit, one core
 bench-adjudicate: $(B)/yibao
@@ -79,6 +82,32 @@ $(B)/bench-settle: bench/settle.c $(LIBOBJ)
 ## bench-gen: generate a county (PERSONS=100000 by default; the target is PERSONS=1000000) and print fee_lines_per_sec, peak_rss_mb, bytes per line
 bench-gen: $(B)/yibao
 	B=$(B) bench/gen.sh
+
+## bench-audit: post-settlement rule pass over a synthetic region, lines_per_sec against the same rules in SQL
+bench-audit: $(B)/yibao $(B)/audit-synth $(B)/audit-bench
+	B=$(B) bench/audit.sh
+
+$(B)/audit-bench: bench/audit_bench.c $(LIBOBJ)
+	@echo "  LINK    $@"
+	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+## eval-audit: recall and precision per fraud kind on a generated region (yibao gen, else bench/audit_synth.c)
+eval-audit: $(B)/yibao $(B)/audit-synth
+	@if $(B)/yibao 2>&1 | grep -q '^  gen '; then nice $(B)/yibao gen --db $(B)/audit-eval.db --persons 20000 >/dev/null; \
+	 else $(B)/audit-synth --db $(B)/audit-eval.db --persons 20000; fi
+	$(B)/yibao audit eval --db $(B)/audit-eval.db
+
+$(B)/audit-synth: bench/audit_synth.c $(LIBOBJ)
+	@echo "  LINK    $@"
+	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+## bench-dip: DIP grouping+scoring cases per second on one core, and a county year's clearing through SQLite
+bench-dip: $(B)/yibao
+	nice $(B)/yibao dip bench --db $(B)/bench-dip.db
+
+## bench-enroll: enrollment monitoring lists and a year's recomputation on 100 000 synthetic residents
+bench-enroll: $(B)/yibao
+	YIBAO=$(B)/yibao nice /usr/bin/python3 bench/enroll.py 100000
 
 clean:
 	rm -rf build build-asan

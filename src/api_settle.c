@@ -376,6 +376,8 @@ static json_t *setlinfo_json(api_req *r, settle_run *s, const char *setl_id) {
   json_object_set_new(si, "medins_setl_id", json_string(r->env->msgid));
   json_object_set_new(si, "clr_optins", json_string(api_region(r->srv)));
   json_object_set_new(si, "clr_way", json_string("1"));
+  if (s->res.waiting) /* why no fund paid: the enrollment's waiting period (enroll.c) */
+    json_object_set_new(si, "memo", json_sprintf("待遇等待期至%s，基金不予支付：%s", s->x.en.wait_until, s->x.en.wait_reason));
   return si;
 }
 
@@ -445,7 +447,7 @@ static int settle(api_req *r, int ipt, yb_err *e) {
     row.psn_cash_pay = res->psn_cash_pay;
     row.setlinfo = jsonx_dumps(si, JSON_COMPACT);
     row.setldetail = jsonx_dumps(sd, JSON_COMPACT);
-    row.trace = dumpo(benefit_json_trace(res));
+    row.trace = benefit_json_trace_text(res); /* jsonx_dumps(benefit_json_trace) without the tree */
     row.accum_delta = dumpo(benefit_json_accum(s->x.p, &res->delta));
     rc = store_setl_put(r->c, &row, e);
     for (int i = 0; !rc && i < res->n_detail; i++) {
@@ -472,10 +474,25 @@ static int settle(api_req *r, int ipt, yb_err *e) {
   return rc;
 }
 
-int api_2206(api_req *r, yb_err *e) { return pre_settle(r, 0, e); }
-int api_2303(api_req *r, yb_err *e) { return pre_settle(r, 1, e); }
-int api_2207(api_req *r, yb_err *e) { return settle(r, 0, e); }
-int api_2304(api_req *r, yb_err *e) { return settle(r, 1, e); }
+/* audit hooks (api_audit_hsi.c): warnings at pre-settlement, blocking rules before a settlement */
+int api_2206(api_req *r, yb_err *e) {
+  int rc = pre_settle(r, 0, e);
+  if (!rc) api_audit_warn(r);
+  return rc;
+}
+int api_2303(api_req *r, yb_err *e) {
+  int rc = pre_settle(r, 1, e);
+  if (!rc) api_audit_warn(r);
+  return rc;
+}
+int api_2207(api_req *r, yb_err *e) {
+  int rc = api_audit_block(r, e);
+  return rc ? rc : settle(r, 0, e);
+}
+int api_2304(api_req *r, yb_err *e) {
+  int rc = api_audit_block(r, e);
+  return rc ? rc : settle(r, 1, e);
+}
 
 /* ---- cancellation ---------------------------------------------------------------------------- */
 int api_cancel_setl(api_req *r, const char *setl_id, const char *mdtrt_id, const char *psn_no,

@@ -21,7 +21,10 @@ int cmd_serve(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_dip(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_enroll(int argc, char **argv);
 
 /* Value of "--name VALUE" in argv, or NULL; `flag` reports a bare "--name". */
 const char *cmd_opt(int argc, char **argv, const char *name);

@@ -26,8 +26,14 @@ static const cmd_def cmd_table[] = {
      "print curl -H arguments that sign a request body"},
     {"gen", cmd_gen, "gen --db FILE --persons N --institutions M --years Y --seed S [--dry-run]",
      "generate a synthetic region with years of settled visits and labelled fraud (docs/generator.md)"},
+    {"audit", cmd_audit, "audit run|eval|check|screen|credit|negative-list …",
+     "fund supervision: rule checks, post-settlement runs, eval against labels, peer screening"},
+    {"dip", cmd_dip, "dip build|score|advance|clear|export|statement|special|deduct|cases|bench ...",
+     "DIP catalogue, case scores, advances and year-end clearing of institutions (docs/dip.md)"},
     {"user", cmd_user, "user add --db FILE --username U --role R [--inst CODE]",
      "add a console user (password read from standard input)"},
+    {"enroll", cmd_enroll, "enroll show PSN_NO|death-import FILE|monitor LIST|OP --db FILE",
+     "the enrollment side: a person's record, death registry, monitoring lists, operations"},
     {"version", cmd_version, "version", "print the version"},
 };
 

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dip_policy.h"
+#include "enroll.h"
 #include "jsonx.h"
 #include "money.h"
 
@@ -950,9 +952,14 @@ static void parse_schemes(loader *l, json_t *v, const char *path) {
   }
 }
 
+static void dip_fail(void *ctx, int code, const char *path, const char *msg) {
+  ld_fail(ctx, code, path, "%s", msg);
+}
+
 static void parse_top(loader *l, json_t *root) {
   static const char *const keys[] = {"format", "region", "region_name", "year", "version", "preselfpay_rounding",
-                                     "psn_types", "idet_types", "med_types", "schemes", "sources", "note", "notes", NULL};
+                                     "psn_types", "idet_types", "med_types", "schemes", "sources", "note", "notes",
+                                     "enrollment", "dip", NULL};
   static const char *const roundings[] = {"line", "visit", NULL};
   policy *p = l->p;
   json_t *x;
@@ -976,6 +983,15 @@ static void parse_top(loader *l, json_t *root) {
   if ((x = opt(root, "idet_types"))) parse_idet_types(l, x, "idet_types");
   if ((x = req(l, root, "", "med_types", "med_type code → benefit category"))) parse_med_types(l, x, "med_types");
   if ((x = req(l, root, "", "schemes", "insutype → scheme"))) parse_schemes(l, x, "schemes");
+  if ((x = opt(root, "dip")) && (p->dip = ld_alloc(l, sizeof *p->dip, "dip")))
+    dip_policy_parse(x, "dip", p->dip, dip_fail, l);
+  if ((x = opt(root, "enrollment"))) { /* enroll_policy.c: waiting periods, incentives, contributions */
+    yb_err first;
+    yb_err_clear(&first);
+    int n = enroll_policy_parse(x, p, &p->enrollment, l->report, &first);
+    if (n && l->problems == 0 && l->e) *l->e = first;
+    l->problems += n;
+  }
 }
 
 /* Build from parsed JSON (borrowed). Returns the number of problems (first in e, all to report). */
@@ -1051,6 +1067,7 @@ int policy_check(const char *path, void *report) {
 
 void policy_free(policy *p) {
   if (!p) return;
+  free(p->enrollment);
   arena_free(p->arena);
   free(p);
 }

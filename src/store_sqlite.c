@@ -117,9 +117,15 @@ static const char *const store_migrations[] = {
 
 /* The areas built in (see store_sqlite.h); a new area adds its line here. */
 extern const store_area store_area_admin;
+extern const store_area store_area_audit;
+extern const store_area store_area_dip;
+extern const store_area store_area_enroll;
 extern const store_area store_area_gen;
 const store_area *const store_areas[STORE_AREA_MAX] = {
     [STORE_AREA_ADMIN] = &store_area_admin,
+    [STORE_AREA_ENROLL] = &store_area_enroll,
+    [STORE_AREA_AUDIT] = &store_area_audit,
+    [STORE_AREA_DIP] = &store_area_dip,
     [STORE_AREA_GEN] = &store_area_gen,
 };
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -293,8 +299,11 @@ static void bt(sqlite3_stmt *s, int i, const char *v) {
 static void bi(sqlite3_stmt *s, int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
 
 static void ct(sqlite3_stmt *s, int col, char *out, size_t cap) {
-  const unsigned char *t = sqlite3_column_text(s, col);
-  snprintf(out, cap, "%s", t ? (const char *)t : "");
+  const unsigned char *t = sqlite3_column_text(s, col); /* copied, cut to cap like snprintf */
+  size_t n = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+  if (n >= cap) n = cap - 1;
+  if (n) memcpy(out, t, n);
+  out[n] = 0;
 }
 static const char *cs(sqlite3_stmt *s, int col) {
   const unsigned char *t = sqlite3_column_text(s, col);
