@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases dip-cases e2e asan bench-adjudicate bench-settle bench-enroll bench-dip bench-audit eval-audit clean help
+.PHONY: all deps run test unit cases dip-cases e2e asan bench-adjudicate bench-settle bench-enroll bench-dip bench-audit eval-audit bench-gen clean help
 
 all: $(B)/yibao
 
@@ -38,12 +38,14 @@ $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIBOBJ) | $(B)/tests
 $(B)/obj $(B)/tests:
 	@mkdir -p $@
 
-## run: install, build, explain a demo settlement, create the demo database if absent, serve it on 127.0.0.1:8080
+## run: install, build, explain a demo settlement, create the demo database (demo entities + a generated 3 000-person region) if absent, serve it on 127.0.0.1:8080
 DB      ?= $(B)/demo.db
 run: deps all
 	$(B)/yibao adjudicate --policy policies/demo-county.json --catalog policies/catalog-demo.json \
 	  --case tests/cases/demo_inpatient.json --explain
-	@test -f $(DB) || $(B)/yibao init --demo --db $(DB)
+	@test -f $(DB) || ($(B)/yibao init --demo --db $(DB) && \
+	  $(B)/yibao gen --db $(DB) --persons 3000 --institutions 40 --years 1 --seed 1 >$(B)/demo-gen.txt && \
+	  tail -5 $(B)/demo-gen.txt)
 	$(B)/yibao serve --db $(DB) --host 127.0.0.1 --port 8080
 
 ## test: install, build, and run every test (unit, golden cases, end-to-end)
@@ -76,6 +78,10 @@ bench-settle: $(B)/yibao $(B)/bench-settle
 $(B)/bench-settle: bench/settle.c $(LIBOBJ)
 	@echo "  LINK    $@"
 	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+## bench-gen: generate a county (PERSONS=100000 by default; the target is PERSONS=1000000) and print fee_lines_per_sec, peak_rss_mb, bytes per line
+bench-gen: $(B)/yibao
+	B=$(B) bench/gen.sh
 
 ## bench-audit: post-settlement rule pass over a synthetic region, lines_per_sec against the same rules in SQL
 bench-audit: $(B)/yibao $(B)/audit-synth $(B)/audit-bench

@@ -120,11 +120,13 @@ extern const store_area store_area_admin;
 extern const store_area store_area_audit;
 extern const store_area store_area_dip;
 extern const store_area store_area_enroll;
+extern const store_area store_area_gen;
 const store_area *const store_areas[STORE_AREA_MAX] = {
     [STORE_AREA_ADMIN] = &store_area_admin,
     [STORE_AREA_ENROLL] = &store_area_enroll,
     [STORE_AREA_AUDIT] = &store_area_audit,
     [STORE_AREA_DIP] = &store_area_dip,
+    [STORE_AREA_GEN] = &store_area_gen,
 };
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
 _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");

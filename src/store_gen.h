@@ -1,0 +1,34 @@
+/* store_gen.h — the generator's bulk writes (area GEN, store_sqlite_gen.c): fee lines with
+ * their settlement already known, labels, doctors, coordinates, dialysis check-ins, and a
+ * record of each run. Called inside store_write transactions. */
+#ifndef YB_STORE_GEN_H
+#define YB_STORE_GEN_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+/* Bulk mode inside a store_write transaction: a larger page cache, and the job's savepoint
+ * released so that pages are not also copied to a sub-journal (which SQLite keeps as an
+ * in-memory list it walks from the start: quadratic on a big job). The whole transaction
+ * still commits or rolls back as one: store_gen_bulk_end re-opens the savepoint before the
+ * job returns, after rolling the whole transaction back when `failed`. */
+int store_gen_bulk(store_conn *c, yb_err *e);
+int store_gen_bulk_end(store_conn *c, int failed, yb_err *e);
+/* A fee line with explicit upload order `seq` and settlement f->setl_id ("" = unsettled). */
+int store_gen_fee_put(store_conn *c, const store_fee *f, int seq, yb_err *e);
+int store_gen_label_put(store_conn *c, const char *kind, const char *psn_no, const char *fixmedins_code,
+                        const char *mdtrt_id, const char *setl_id, const char *feedetl_sn,
+                        const char *note, yb_err *e);
+int store_gen_doctor_put(store_conn *c, const char *dr_code, const char *fixmedins_code, const char *name,
+                         const char *dept, const char *begndate, const char *enddate, yb_err *e);
+int store_gen_geo_put(store_conn *c, const char *fixmedins_code, const char *town, int64_t lat_e6,
+                      int64_t lon_e6, yb_err *e);
+int store_gen_checkin_put(store_conn *c, const char *psn_no, const char *fixmedins_code,
+                          const char *checkin_time, yb_err *e);
+/* Record a run (its parameters and results as JSON texts). */
+int store_gen_run_put(store_conn *c, int64_t seed, const char *params, const char *stats, yb_err *e);
+/* Number of runs recorded (0 = no generated region in this database). */
+int store_gen_runs(store_conn *c, int64_t *n, yb_err *e);
+
+#endif
