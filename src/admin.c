@@ -31,6 +31,7 @@
 /* Every area's routes; an area adds its table here. */
 static const admin_route *const admin_tables[] = {
     admin_routes_core,
+    admin_routes_console,
 };
 #define ADMIN_NTABLES (sizeof admin_tables / sizeof admin_tables[0])
 

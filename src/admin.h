@@ -121,5 +121,7 @@ int admin_role_bit(const char *role);
 
 /* The core routes (admin.c): log-in, log-out, me, users. */
 extern const admin_route admin_routes_core[];
+/* The console's pages (api_console.c). */
+extern const admin_route admin_routes_console[];
 
 #endif

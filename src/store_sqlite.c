@@ -117,8 +117,10 @@ static const char *const store_migrations[] = {
 
 /* The areas built in (see store_sqlite.h); a new area adds its line here. */
 extern const store_area store_area_admin;
+extern const store_area store_area_console;
 const store_area *const store_areas[STORE_AREA_MAX] = {
     [STORE_AREA_ADMIN] = &store_area_admin,
+    [STORE_AREA_CONSOLE] = &store_area_console,
 };
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
 _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
