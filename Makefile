@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases e2e asan bench-adjudicate bench-settle clean help
+.PHONY: all deps run test unit cases e2e browser asan bench-adjudicate bench-settle bench-console clean help
 
 all: $(B)/yibao
 
@@ -46,8 +46,8 @@ run: deps all
 	@test -f $(DB) || $(B)/yibao init --demo --db $(DB)
 	$(B)/yibao serve --db $(DB) --host 127.0.0.1 --port 8080
 
-## test: install, build, and run every test (unit, golden cases, end-to-end)
-test: deps all unit cases e2e
+## test: install, build, and run every test (unit, golden cases, end-to-end, the console in a browser)
+test: deps all unit cases e2e browser
 
 unit: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do echo "== $$t"; $$t; done
@@ -57,6 +57,10 @@ cases: $(B)/yibao
 
 e2e: $(B)/yibao
 	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then YIBAO=$(B)/yibao $(PYTEST) -q tests/e2e; fi
+
+## browser: the console in Debian's chromium (playwright-core); screenshots in $(B)/test-output/screenshots/
+browser: $(B)/yibao
+	YIBAO=$(B)/yibao SHOTS=$(B)/test-output/screenshots node --test --test-reporter=spec tests/browser/
 
 ## asan: the same build and tests with AddressSanitizer and UBSan
 asan:
