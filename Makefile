@@ -44,6 +44,7 @@ run: deps all
 	$(B)/yibao adjudicate --policy policies/demo-county.json --catalog policies/catalog-demo.json \
 	  --case tests/cases/demo_inpatient.json --explain
 	@test -f $(DB) || $(B)/yibao init --demo --db $(DB)
+	@echo "console: http://127.0.0.1:8080/  log in as admin, supervisor, clerk, inst1 or inst2 with password demo-<name> (e.g. admin / demo-admin)"
 	$(B)/yibao serve --db $(DB) --host 127.0.0.1 --port 8080
 
 ## test: install, build, and run every test (unit, golden cases, end-to-end, the console in a browser)
@@ -61,6 +62,10 @@ e2e: $(B)/yibao
 ## browser: the console in Debian's chromium (playwright-core); screenshots in $(B)/test-output/screenshots/
 browser: $(B)/yibao
 	YIBAO=$(B)/yibao SHOTS=$(B)/test-output/screenshots node --test --test-reporter=spec tests/browser/
+
+## bench-console: each console page's time on a 1 000 000-person county (made once by bench/console_bigdb.sql)
+bench-console: $(B)/yibao
+	B=$(B) bench/console.sh
 
 ## asan: the same build and tests with AddressSanitizer and UBSan
 asan:

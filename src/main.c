@@ -26,6 +26,7 @@ static const cmd_def cmd_table[] = {
      "print curl -H arguments that sign a request body"},
     {"user", cmd_user, "user add --db FILE --username U --role R [--inst CODE]",
      "add a console user (password read from standard input)"},
+    {"console", cmd_console, "console refresh --db FILE", "rebuild the console's summary tables from the settlements"},
     {"version", cmd_version, "version", "print the version"},
 };
 

@@ -38,19 +38,20 @@
 
 static const char *const console_migrations[] = {
     /* 1: the summary tables, their triggers, a name index for the person search; filled from
-     * what the database already holds */
-    "CREATE TABLE console_month(month TEXT NOT NULL, insutype TEXT NOT NULL,"
+     * what the database already holds (IF NOT EXISTS: the triggers and the index live on core
+     * tables, which outlive this area's schema_area row when a db is taken back a version) */
+    "CREATE TABLE IF NOT EXISTS console_month(month TEXT NOT NULL, insutype TEXT NOT NULL,"
     " fixmedins_code TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, nrev INTEGER NOT NULL,"
     " medfee INTEGER NOT NULL, fund INTEGER NOT NULL, acct INTEGER NOT NULL, cash INTEGER NOT NULL,"
     " PRIMARY KEY(month, insutype, fixmedins_code, kind)) WITHOUT ROWID;"
-    "CREATE INDEX console_month_inst ON console_month(fixmedins_code, month);"
-    "CREATE TABLE console_dise(year TEXT NOT NULL, dise_codg TEXT NOT NULL, dise_name TEXT NOT NULL,"
+    "CREATE INDEX IF NOT EXISTS console_month_inst ON console_month(fixmedins_code, month);"
+    "CREATE TABLE IF NOT EXISTS console_dise(year TEXT NOT NULL, dise_codg TEXT NOT NULL, dise_name TEXT NOT NULL,"
     " n INTEGER NOT NULL, fund INTEGER NOT NULL, medfee INTEGER NOT NULL,"
     " PRIMARY KEY(year, dise_codg)) WITHOUT ROWID;"
-    "CREATE TABLE console_item(year TEXT NOT NULL, med_list_codg TEXT NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS console_item(year TEXT NOT NULL, med_list_codg TEXT NOT NULL,"
     " lines INTEGER NOT NULL, sumamt INTEGER NOT NULL, PRIMARY KEY(year, med_list_codg)) WITHOUT ROWID;"
-    "CREATE INDEX console_person_name ON person(psn_name);"
-    "CREATE TRIGGER console_setl AFTER INSERT ON settlement BEGIN"
+    "CREATE INDEX IF NOT EXISTS console_person_name ON person(psn_name);"
+    "CREATE TRIGGER IF NOT EXISTS console_setl AFTER INSERT ON settlement BEGIN"
     " INSERT INTO console_month VALUES(substr(new.setl_time,1,7), new.insutype, new.fixmedins_code,"
     "  coalesce((SELECT kind FROM visit WHERE mdtrt_id=new.mdtrt_id),''), " SIGN_N ", " SIGN_R ","
     "  new.medfee_sumamt, new.fund_pay_sumamt, new.acct_pay+new.acct_mulaid_pay, new.psn_cash_pay)"
@@ -60,15 +61,15 @@ static const char *const console_migrations[] = {
     " ON CONFLICT DO UPDATE SET n=n+excluded.n, fund=fund+excluded.fund, medfee=medfee+excluded.medfee,"
     "  dise_name=CASE WHEN dise_name='' THEN excluded.dise_name ELSE dise_name END;"
     " END;"
-    "CREATE TRIGGER console_fee_settle AFTER UPDATE OF setl_id ON fee"
+    "CREATE TRIGGER IF NOT EXISTS console_fee_settle AFTER UPDATE OF setl_id ON fee"
     " WHEN old.setl_id IS NULL AND new.setl_id IS NOT NULL BEGIN"
     " INSERT INTO console_item VALUES(" ITEM_YEAR("new") ", new.med_list_codg, new.cnt>0,"
     "  new.sumamt)" ITEM_UPSERT "; END;"
-    "CREATE TRIGGER console_fee_unsettle AFTER UPDATE OF setl_id ON fee"
+    "CREATE TRIGGER IF NOT EXISTS console_fee_unsettle AFTER UPDATE OF setl_id ON fee"
     " WHEN old.setl_id IS NOT NULL AND new.setl_id IS NULL BEGIN"
     " INSERT INTO console_item VALUES(" ITEM_YEAR("old") ", old.med_list_codg, -(old.cnt>0),"
     "  -old.sumamt)" ITEM_UPSERT "; END;"
-    "CREATE TRIGGER console_fee_insert AFTER INSERT ON fee WHEN new.setl_id IS NOT NULL BEGIN"
+    "CREATE TRIGGER IF NOT EXISTS console_fee_insert AFTER INSERT ON fee WHEN new.setl_id IS NOT NULL BEGIN"
     " INSERT INTO console_item VALUES(" ITEM_YEAR("new") ", new.med_list_codg, new.cnt>0,"
     "  new.sumamt)" ITEM_UPSERT "; END;" REBUILD_SQL,
 };

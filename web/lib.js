@@ -122,3 +122,32 @@ export const COLORS = ['#2f6db5', '#e0873a', '#3a9d6e', '#c2474b', '#7b5ea7', '#
 export function csvLink(href, label = '导出 CSV') {
   return el('a', { class: 'btn', href, download: '' }, label);
 }
+
+// an exact decimal in yuan from the API (34.98) → "34.98" (display only; the value has 2 decimals)
+export const yuanDec = (v) => v === null || v === undefined || v === '' ? '' : yuan(Math.round(Number(v) * 100));
+
+// a modal form; fields: [{name, label, value?, required?, type?}] → resolves to the values or null
+export function ask(title, fields, okLabel = '确定') {
+  return new Promise((done) => {
+    const inputs = fields.map((f) => el(f.type === 'textarea' ? 'textarea' : 'input',
+      { name: f.name, value: f.value ?? '', required: f.required, placeholder: f.placeholder || '', id: 'ask-' + f.name }));
+    fields.forEach((f, i) => { if (f.type === 'textarea') inputs[i].value = f.value ?? ''; });
+    const err = el('p', { class: 'error' });
+    const close = (v) => { back.remove(); done(v); };
+    const form = el('form', { class: 'modal' }, el('h2', {}, title),
+      fields.map((f, i) => el('label', {}, f.label, inputs[i])), err,
+      el('div', { class: 'actions' }, el('button', { type: 'button', class: 'light', onclick: () => close(null) }, '取消'),
+        el('button', { type: 'submit', id: 'ask-ok' }, okLabel)));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const out = {};
+      fields.forEach((f, i) => { out[f.name] = inputs[i].value.trim(); });
+      const miss = fields.find((f) => f.required && !out[f.name]);
+      if (miss) { err.textContent = '请填写' + miss.label; return; }
+      close(out);
+    });
+    const back = el('div', { class: 'modal-back' }, form);
+    document.body.append(back);
+    (inputs[0] || form).focus();
+  });
+}
