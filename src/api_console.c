@@ -145,7 +145,7 @@ static int route_overview(admin_req *r, yb_err *e) {
   json_t *drugs = dise ? rows(r, STORE_CONSOLE_DRUG_TOP, a, 2,
                               (const char *const[]){"med_list_codg", "lines#", "sumamt_fen#", NULL}, e) : NULL;
   json_t *counts = drugs ? rows(r, STORE_CONSOLE_COUNTS, NULL, 0,
-                                (const char *const[]){"persons#", "living#", "enroll_year#", NULL}, e) : NULL;
+                                (const char *const[]){"persons#", NULL}, e) : NULL;
   if (!counts) {
     json_decref(years), json_decref(months), json_decref(levels), json_decref(dise), json_decref(drugs);
     return YB_ESTORE;

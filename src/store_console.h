@@ -24,7 +24,7 @@ typedef enum store_console_q {
   STORE_CONSOLE_PSN_ENROLL,    /* (psn_no) → year insutype psn_type stas insu_date paus_date wait_until wait_reason ci_cap_raise */
   STORE_CONSOLE_PSN_ACCUM,     /* (psn_no) → year bucket period value */
   STORE_CONSOLE_PSN_SETLS,     /* (psn_no, limit) → SETL columns */
-  STORE_CONSOLE_COUNTS,        /* () → persons enrolled_latest_year year */
+  STORE_CONSOLE_COUNTS,        /* () → persons */
   STORE_CONSOLE_Q_N
 } store_console_q;
 

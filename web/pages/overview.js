@@ -19,7 +19,7 @@ export default async function overview(args) {
     kpi('基金支出', wan(t.fund_fen), '原始结算减冲销 · ' + d.year + ' 年'),
     kpi('医疗费总额', wan(t.medfee_fen), '个人账户 ' + wan(t.acct_fen) + ' · 现金 ' + wan(t.cash_fen)),
     kpi('结算笔数', num(t.n), '冲销 ' + num(t.nrev) + ' 笔'),
-    kpi('参保人员', num(d.counts.persons), '在世 ' + num(d.counts.living)),
+    kpi('登记人员', num(d.counts.persons), '一人一档中的人数'),
     kpi('村卫生室结算覆盖', village.clinics ? village.settling + ' / ' + village.clinics : '—', '有结算的村卫生室 / 全部'),
     kpi('基金收入', '未登记', d.income.note));
 
@@ -56,10 +56,11 @@ export default async function overview(args) {
     { key: 'settling', label: '有结算', num: true }, { key: 'n', label: '结算笔数', num: true },
     { key: 'fund_fen', label: '基金支出', money: true }], d.levels, { id: 'levels' }));
 
+  const named = d.top_diseases.some((x) => x.dise_name);
   const dise = card('基金支出前十病种', table([
-    { key: 'dise_codg', label: '诊断编码', fmt: (v) => v || '（未填报）' }, { key: 'dise_name', label: '名称' },
+    { key: 'dise_codg', label: '诊断编码（ICD-10）', fmt: (v) => v || '（未填报）' }, named ? { key: 'dise_name', label: '名称' } : null,
     { key: 'n', label: '结算笔数', num: true }, { key: 'medfee_fen', label: '医疗费', money: true },
-    { key: 'fund_fen', label: '基金支出', money: true }], d.top_diseases, { id: 'top-diseases' }));
+    { key: 'fund_fen', label: '基金支出', money: true }].filter(Boolean), d.top_diseases, { id: 'top-diseases' }));
   const drugs = card('费用前十药品', table([
     { key: 'med_list_codg', label: '医保药品编码', cls: 'mono' }, { key: 'name', label: '名称' },
     { key: 'lines', label: '明细条数', num: true }, { key: 'sumamt_fen', label: '金额', money: true }], d.top_drugs, { id: 'top-drugs' }));
