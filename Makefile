@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases e2e browser asan bench-adjudicate bench-settle bench-console clean help
+.PHONY: all deps run test unit cases e2e browser asan bench-adjudicate bench-settle bench-console bench-enroll clean help
 
 all: $(B)/yibao
 
@@ -82,6 +82,10 @@ bench-settle: $(B)/yibao $(B)/bench-settle
 $(B)/bench-settle: bench/settle.c $(LIBOBJ)
 	@echo "  LINK    $@"
 	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+## bench-enroll: enrollment monitoring lists and a year's recomputation on 100 000 synthetic residents
+bench-enroll: $(B)/yibao
+	YIBAO=$(B)/yibao nice /usr/bin/python3 bench/enroll.py 100000
 
 clean:
 	rm -rf build build-asan

@@ -29,9 +29,11 @@
 #define ADMIN_ARGON_P 1
 
 /* Every area's routes; an area adds its table here. */
+extern const admin_route admin_routes_enroll[];
 static const admin_route *const admin_tables[] = {
     admin_routes_core,
     admin_routes_console,
+    admin_routes_enroll,
 };
 #define ADMIN_NTABLES (sizeof admin_tables / sizeof admin_tables[0])
 

@@ -376,6 +376,8 @@ static json_t *setlinfo_json(api_req *r, settle_run *s, const char *setl_id) {
   json_object_set_new(si, "medins_setl_id", json_string(r->env->msgid));
   json_object_set_new(si, "clr_optins", json_string(api_region(r->srv)));
   json_object_set_new(si, "clr_way", json_string("1"));
+  if (s->res.waiting) /* why no fund paid: the enrollment's waiting period (enroll.c) */
+    json_object_set_new(si, "memo", json_sprintf("待遇等待期至%s，基金不予支付：%s", s->x.en.wait_until, s->x.en.wait_reason));
   return si;
 }
 

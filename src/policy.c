@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enroll.h"
 #include "jsonx.h"
 #include "money.h"
 
@@ -952,7 +953,8 @@ static void parse_schemes(loader *l, json_t *v, const char *path) {
 
 static void parse_top(loader *l, json_t *root) {
   static const char *const keys[] = {"format", "region", "region_name", "year", "version", "preselfpay_rounding",
-                                     "psn_types", "idet_types", "med_types", "schemes", "sources", "note", "notes", NULL};
+                                     "psn_types", "idet_types", "med_types", "schemes", "sources", "note", "notes",
+                                     "enrollment", NULL};
   static const char *const roundings[] = {"line", "visit", NULL};
   policy *p = l->p;
   json_t *x;
@@ -976,6 +978,13 @@ static void parse_top(loader *l, json_t *root) {
   if ((x = opt(root, "idet_types"))) parse_idet_types(l, x, "idet_types");
   if ((x = req(l, root, "", "med_types", "med_type code → benefit category"))) parse_med_types(l, x, "med_types");
   if ((x = req(l, root, "", "schemes", "insutype → scheme"))) parse_schemes(l, x, "schemes");
+  if ((x = opt(root, "enrollment"))) { /* enroll_policy.c: waiting periods, incentives, contributions */
+    yb_err first;
+    yb_err_clear(&first);
+    int n = enroll_policy_parse(x, p, &p->enrollment, l->report, &first);
+    if (n && l->problems == 0 && l->e) *l->e = first;
+    l->problems += n;
+  }
 }
 
 /* Build from parsed JSON (borrowed). Returns the number of problems (first in e, all to report). */
@@ -1051,6 +1060,7 @@ int policy_check(const char *path, void *report) {
 
 void policy_free(policy *p) {
   if (!p) return;
+  free(p->enrollment);
   arena_free(p->arena);
   free(p);
 }

@@ -206,6 +206,7 @@ typedef struct policy {
   uint8_t n_schemes;
   policy_scheme schemes[POLICY_MAX_SCHEMES];
   void *arena;             /* owns every string and array above */
+  struct enroll_policy *enrollment; /* optional `enrollment` section (enroll.h), NULL if absent; owned */
 } policy;
 
 /* Load and validate a policy file. On success *out is new (free with policy_free).
