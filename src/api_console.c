@@ -87,6 +87,9 @@ static const char *jstr(json_t *o, const char *k) {
 }
 
 /* ---- overview --------------------------------------------------------------------------------- */
+/* Fund income is what the contributions of the year brought in (console_income, from the
+ * enrollment area's enr_contrib by payment month): the government's part, assistance, the
+ * person's and the employer's payments, refunds negative. */
 static const char *level_label(int64_t lv, const char *type) {
   if (!strcmp(type, "pharmacy")) return "定点零售药店";
   if (!strcmp(type, "clinic")) return "村卫生室/诊所";
@@ -146,9 +149,20 @@ static int route_overview(admin_req *r, yb_err *e) {
                               (const char *const[]){"med_list_codg", "lines#", "sumamt_fen#", NULL}, e) : NULL;
   json_t *counts = drugs ? rows(r, STORE_CONSOLE_COUNTS, NULL, 0,
                                 (const char *const[]){"persons#", NULL}, e) : NULL;
-  if (!counts) {
+  json_t *income = counts ? rows(r, STORE_CONSOLE_INCOME, a, 1,
+                                 (const char *const[]){"month", "insutype", "kind", "n#", "amount_fen#", NULL}, e) : NULL;
+  if (!income) {
     json_decref(years), json_decref(months), json_decref(levels), json_decref(dise), json_decref(drugs);
+    json_decref(counts);
     return YB_ESTORE;
+  }
+  int64_t in_total = 0;
+  json_t *inc_schemes = json_object(), *ir;
+  size_t k;
+  json_array_foreach(income, k, ir) {
+    in_total += jint(ir, "amount_fen");
+    json_t *v = json_object_get(inc_schemes, jstr(ir, "insutype"));
+    json_object_set_new(inc_schemes, jstr(ir, "insutype"), fen((v ? (int64_t)json_integer_value(v) : 0) + jint(ir, "amount_fen")));
   }
   /* totals of the year and of each scheme (原始结算减冲销) */
   int64_t t_n = 0, t_rev = 0, t_medfee = 0, t_fund = 0, t_acct = 0, t_cash = 0;
@@ -189,11 +203,13 @@ static int route_overview(admin_req *r, yb_err *e) {
   }
   if (last_month[0] && (rc = spike_alerts(r, last_month, alerts, e))) {
     json_decref(years), json_decref(months), json_decref(levels), json_decref(dise), json_decref(drugs);
-    json_decref(counts), json_decref(alerts), json_decref(schemes);
+    json_decref(counts), json_decref(alerts), json_decref(schemes), json_decref(income), json_decref(inc_schemes);
     return rc;
   }
-  json_array_append_new(alerts, json_pack("{s:s,s:s,s:s}", "level", "info", "kind", "income", "text",
-                                          "基金收入（参保缴费）尚未在本系统登记，收入图表暂缺"));
+  int recorded = json_array_size(income) > 0;
+  if (!recorded)
+    json_array_append_new(alerts, json_pack("{s:s,s:s,s:s}", "level", "info", "kind", "income", "text",
+                                            "本年度没有登记参保缴费，基金收入暂缺"));
   /* drug names from the catalog */
   const catalog *cat = api_catalog(r->srv);
   json_t *d;
@@ -201,7 +217,7 @@ static int route_overview(admin_req *r, yb_err *e) {
     const catalog_item *it = cat ? catalog_find(cat, jstr(d, "med_list_codg")) : NULL;
     json_object_set_new(d, "name", json_string(it ? it->name : ""));
   }
-  r->out = json_pack("{s:s,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:s},s:o,s:o,s:{s:I,s:I},s:o,s:o,s:o,s:{s:b,s:s},s:o}",
+  r->out = json_pack("{s:s,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:s},s:o,s:o,s:{s:I,s:I},s:o,s:o,s:o,s:o,s:o}",
                      "year", year, "years", years, "months", months,
                      "totals", "n", (json_int_t)t_n, "nrev", (json_int_t)t_rev, "medfee_fen", (json_int_t)t_medfee,
                      "fund_fen", (json_int_t)t_fund, "acct_fen", (json_int_t)t_acct, "cash_fen", (json_int_t)t_cash,
@@ -209,7 +225,8 @@ static int route_overview(admin_req *r, yb_err *e) {
                      "schemes", schemes, "levels", levels, "village", "clinics", (json_int_t)clinics,
                      "settling", (json_int_t)clinics_settling, "top_diseases", dise, "top_drugs", drugs,
                      "counts", json_incref(json_array_get(counts, 0)),
-                     "income", "recorded", 0, "note", "参保缴费数据尚未接入；此处只显示基金支出", "alerts", alerts);
+                     "income", json_pack("{s:b,s:I,s:o,s:o}", "recorded", recorded, "total_fen", (json_int_t)in_total, "months", income,
+                                         "schemes", inc_schemes), "alerts", alerts);
   json_decref(counts);
   return r->out ? 0 : yb_fail(e, YB_ENOMEM, "", "out of memory");
 }

@@ -25,6 +25,7 @@ typedef enum store_console_q {
   STORE_CONSOLE_PSN_ACCUM,     /* (psn_no) → year bucket period value */
   STORE_CONSOLE_PSN_SETLS,     /* (psn_no, limit) → SETL columns */
   STORE_CONSOLE_COUNTS,        /* () → persons */
+  STORE_CONSOLE_INCOME,        /* (year) → month insutype kind n amount — contributions (fen) */
   STORE_CONSOLE_Q_N
 } store_console_q;
 

@@ -21,7 +21,13 @@
 #define ITEM_YEAR(f) "coalesce((SELECT substr(setl_time,1,4) FROM settlement WHERE setl_id=" f ".setl_id),substr(" f ".fee_ocur_time,1,4))"
 #define ITEM_UPSERT " ON CONFLICT DO UPDATE SET lines=lines+excluded.lines, sumamt=sumamt+excluded.sumamt"
 
-/* The full rebuild, shared by the migration and store_console_rebuild. */
+/* What a contribution row brings the fund: the government's part, the assistance and the person's
+ * payment of a resident's individual part, the employer's and the employee's parts; a refund row
+ * carries the person's part negative. */
+#define INCOME "fiscal_fen+assistance_fen+person_fen+employer_fen"
+
+/* The full rebuild (settlement side, then income), shared by the migrations and
+ * store_console_rebuild. */
 #define REBUILD_SQL                                                                           \
   "DELETE FROM console_month; DELETE FROM console_dise; DELETE FROM console_item;"            \
   "INSERT INTO console_month SELECT substr(s.setl_time,1,7), s.insutype, s.fixmedins_code,"   \
@@ -35,6 +41,9 @@
   "INSERT INTO console_item SELECT coalesce(substr(s.setl_time,1,4),substr(f.fee_ocur_time,1,4)),"     \
   " f.med_list_codg, sum(f.cnt>0), sum(f.sumamt) FROM fee f LEFT JOIN settlement s ON s.setl_id=f.setl_id" \
   " WHERE f.setl_id IS NOT NULL GROUP BY 1,2;"
+#define REBUILD_INCOME_SQL                                                                    \
+  "DELETE FROM console_income; INSERT INTO console_income SELECT substr(paid_date,1,7), insutype, kind," \
+  " count(*), sum(" INCOME ") FROM enr_contrib GROUP BY 1,2,3;"
 
 static const char *const console_migrations[] = {
     /* 1: the summary tables, their triggers, a name index for the person search; filled from
@@ -72,6 +81,14 @@ static const char *const console_migrations[] = {
     "CREATE TRIGGER IF NOT EXISTS console_fee_insert AFTER INSERT ON fee WHEN new.setl_id IS NOT NULL BEGIN"
     " INSERT INTO console_item VALUES(" ITEM_YEAR("new") ", new.med_list_codg, new.cnt>0,"
     "  new.sumamt)" ITEM_UPSERT "; END;" REBUILD_SQL,
+    /* 2: fund income from the enrollment area's contributions (table enr_contrib: that area is
+     * migrated first, areas go in id order) */
+    "CREATE TABLE IF NOT EXISTS console_income(month TEXT NOT NULL, insutype TEXT NOT NULL, kind TEXT NOT NULL,"
+    " n INTEGER NOT NULL, amount INTEGER NOT NULL, PRIMARY KEY(month, insutype, kind)) WITHOUT ROWID;"
+    "CREATE TRIGGER IF NOT EXISTS console_contrib AFTER INSERT ON enr_contrib BEGIN"
+    " INSERT INTO console_income VALUES(substr(new.paid_date,1,7), new.insutype, new.kind, 1,"
+    "  new.fiscal_fen+new.assistance_fen+new.person_fen+new.employer_fen)"
+    " ON CONFLICT DO UPDATE SET n=n+1, amount=amount+excluded.amount; END;" REBUILD_INCOME_SQL,
 };
 
 #define SETL_COLS                                                                              \
@@ -85,7 +102,10 @@ static const char *const console_migrations[] = {
 #define PSN_COLS "psn_no, psn_name, gend, brdy, certno, insuplc_admdvs"
 
 static const char *const console_sql[STORE_CONSOLE_Q_N] = {
-    [STORE_CONSOLE_YEARS] = "SELECT DISTINCT substr(month,1,4) FROM console_month ORDER BY 1 DESC",
+    [STORE_CONSOLE_YEARS] = "SELECT DISTINCT substr(month,1,4) FROM console_month UNION"
+                            " SELECT DISTINCT substr(month,1,4) FROM console_income ORDER BY 1 DESC",
+    [STORE_CONSOLE_INCOME] = "SELECT month, insutype, kind, n, amount FROM console_income"
+                             " WHERE " YEAR_RANGE("month", "?1") " ORDER BY 1,2,3",
     [STORE_CONSOLE_MONTH_SCHEME] =
         "SELECT month, insutype, kind, sum(n), sum(nrev), sum(medfee), sum(fund), sum(acct), sum(cash)"
         " FROM console_month WHERE " YEAR_RANGE("month", "?1") " GROUP BY 1,2,3 ORDER BY 1,2,3",
@@ -166,4 +186,6 @@ int store_console_each(store_conn *c, store_console_q q, const store_console_arg
   return out;
 }
 
-int store_console_rebuild(store_conn *w, yb_err *e) { return store_sqlite_exec(w, REBUILD_SQL, e); }
+int store_console_rebuild(store_conn *w, yb_err *e) {
+  return store_sqlite_exec(w, REBUILD_SQL REBUILD_INCOME_SQL, e);
+}

@@ -18,10 +18,11 @@ const NAV = {
 };
 // the route to open for each page, and what must be there
 const CHECK = {
-  overview: { route: 'overview', charts: 2, tables: ['#levels', '#top-diseases', '#top-drugs'] },
+  overview: { route: 'overview', charts: 3, tables: ['#levels', '#top-diseases', '#top-drugs', '#income'] },
   person: { route: 'person/41150000000000000005', charts: 2, tables: ['#enrollments', '#accum', '#psn-setls', '#fee-lines'] },
   institution: { route: 'institution/H41150000001', charts: 1, tables: ['#inst-setls'] },
   policy: { route: 'policy', charts: 0, tables: ['#policy-params table', '#policy-diff table'] },
+  enrollment: { route: 'enrollment?list=household&year=2026', charts: 0, tables: ['#enroll-rows'] },
 };
 
 async function filled(page, sel) {

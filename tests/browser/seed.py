@@ -1,13 +1,15 @@
-"""Settlements through the HSI API so the console's pages have data: outpatient visits at the
-county hospital, the township health centre and the village clinic, inpatient stays (one of a
-低保 resident, whose medical assistance pays), and one reversal. Usage: seed.py BASE_URL"""
+"""Data for the console's pages, through the real APIs: settlements through the HSI API
+(outpatient visits at the county hospital, the township health centre and the village clinic,
+inpatient stays, one of a 低保 resident whose medical assistance pays, and one reversal), and
+through the enrollment routes a resident's 2026 contribution, an employee's month and a
+household with one member not enrolled. Usage: seed.py BASE_URL"""
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
-import yb  # noqa: E402
+import yb  # noqa: E402  (Client, Console)
 from flows import BED, CT, DRUG, VISIT_FEE, outpatient  # noqa: E402
 from test_inpatient import admit, data, discharge, ifee  # noqa: E402
 
@@ -51,7 +53,32 @@ def main(base):
     inpatient(h1, 3, "ZY-S2", [(BED, 8, 30), (CT, 2, 150), (DRUG, 20, 18.5)])
     _, mid = inpatient(h2, 2, "ZY-S3", [(CT, 1, 150)])
     h2.ok("2601", {"data": {"psn_no": yb.psn(2), "omsgid": mid, "oinfno": "2304"}})
+    enroll(base)
     print("seeded")
+
+
+def idno(first17):
+    """An ID number with its ISO 7064 MOD 11-2 check character."""
+    s = sum(int(d) * w for d, w in zip(first17, [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]))
+    return first17 + "10X98765432"[s % 11]
+
+
+def enroll(base):
+    c = yb.Console(base, "clerk")
+
+    def ok(path, body):
+        r = c.post(path, body)
+        assert r.status_code in (200, 201), (path, r.status_code, r.text)
+        return r.json()
+
+    # 1 100.00 yuan a resident for 2026: 400.00 the person's part, 700.00 the government's
+    a = ok("/api/v1/persons", {"certno": idno("41150019850101003"), "psn_name": "孙大山", "gend": "1",
+                               "brdy": "1985-01-01", "hh_no": "HH9001", "relation": "01"})
+    ok("/api/v1/persons", {"certno": idno("41150020100606004"), "psn_name": "孙小川", "gend": "1",
+                           "brdy": "2010-06-06", "hh_no": "HH9001", "relation": "20"})  # not enrolled
+    ok("/api/v1/enrollments", {"psn_no": a["psn_no"], "year": 2026, "insutype": "390", "psn_type": "1701"})
+    # an employee's month on a 6 000.00 base: 480.00 the employer's, 120.00 the employee's
+    ok("/api/v1/contributions/employee", {"psn_no": yb.psn(2), "month": "2026-11", "base": "6000"})
 
 
 if __name__ == "__main__":

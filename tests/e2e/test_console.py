@@ -116,7 +116,13 @@ def test_overview_figures(seeded):
                             " AND setl_id IS NOT NULL")[0]
     assert (drugs["XJ01CAD001A001010199999"]["lines"], drugs["XJ01CAD001A001010199999"]["sumamt_fen"]) == (lines, amt)
     kinds = {a["kind"] for a in d["alerts"]}
-    assert "income" in kinds and "reversals" in kinds and d["income"]["recorded"] is False
+    assert "reversals" in kinds and "income" not in kinds
+    # income: a resident's 400.00 + the government's 700.00; an employee's month, 120.00 + 480.00
+    inc = d["income"]
+    assert inc["recorded"] is True and inc["total_fen"] == 170000 and inc["schemes"] == {"310": 60000, "390": 110000}
+    assert sorted((m["insutype"], m["kind"], m["n"], m["amount_fen"]) for m in inc["months"]) == \
+        [("310", "employee", 1, 60000), ("390", "contribution", 1, 110000)]
+    assert d["counts"]["persons"] == 15
     r = users["admin"].get("/api/v1/console/overview", year="abc")
     assert r.status_code == 400 and r.json()["error"]["field"] == "year"
     assert users["admin"].get("/api/v1/console/overview", year="1999").status_code == 400

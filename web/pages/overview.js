@@ -21,13 +21,26 @@ export default async function overview(args) {
     kpi('结算笔数', num(t.n), '冲销 ' + num(t.nrev) + ' 笔'),
     kpi('登记人员', num(d.counts.persons), '一人一档中的人数'),
     kpi('村卫生室结算覆盖', village.clinics ? village.settling + ' / ' + village.clinics : '—', '有结算的村卫生室 / 全部'),
-    kpi('基金收入', '未登记', d.income.note));
+    d.income.recorded ? kpi('基金收入', wan(d.income.total_fen), '参保缴费（含财政补助）· 收支差 ' + wan(d.income.total_fen - t.fund_fen))
+      : kpi('基金收入', '未登记', '本年度没有登记参保缴费'));
 
   const alerts = card('预警', d.alerts.length ? el('ul', { class: 'alerts', id: 'alerts' }, d.alerts.map((a) =>
     el('li', { class: a.level }, a.text, a.institutions ? el('span', {}, '：', a.institutions.map((i, k) =>
       el('span', {}, k ? '、' : '', el('a', { href: '#/institution/' + i.fixmedins_code }, i.fixmedins_code), '（本月 ' + yuan(i.month_fen) + ' 元，此前月均 ' + yuan(i.mean_before_fen) + ' 元）')))
       : null))) : notice('暂无预警'));
 
+  const incomeMonth = (m) => d.income.months.filter((x) => x.month === m).reduce((a, x) => a + x.amount_fen, 0);
+  const allMonths = [...new Set([...months, ...d.income.months.map((x) => x.month)])].sort();
+  const flow = d.income.recorded ? card('基金收支（按月，元）', chart({
+    tooltip: { trigger: 'axis', valueFormatter: (v) => Number(v).toFixed(2) + ' 元' }, legend: { top: 0 },
+    grid: { left: 70, right: 20, top: 36, bottom: 30 }, xAxis: { type: 'category', data: allMonths }, yAxis: { type: 'value', name: '元' },
+    series: [{ name: '收入（缴费）', type: 'bar', barMaxWidth: 40, itemStyle: { color: '#3a9d6e' }, data: allMonths.map((m) => plot(incomeMonth(m))) },
+      { name: '支出（结算）', type: 'bar', barMaxWidth: 40, itemStyle: { color: '#c2474b' },
+        data: allMonths.map((m) => plot(d.months.filter((x) => x.month === m).reduce((a, x) => a + x.fund_fen, 0))) }],
+  }, { height: 240, id: 'chart-flow' }), table([{ key: 'insutype', label: '险种', fmt: insutype }, { key: 'income_fen', label: '收入', money: true },
+    { key: 'fund_fen', label: '支出', money: true }],
+  [...new Set([...Object.keys(d.income.schemes), ...Object.keys(d.schemes)])].sort().map((k) => ({ insutype: k,
+    income_fen: d.income.schemes[k] || 0, fund_fen: (d.schemes[k] || {}).fund_fen || 0 })), { id: 'income' })) : null;
   const spend = card('基金支出（按月、按险种，元）', chart({
     tooltip: { trigger: 'axis', valueFormatter: (v) => Number(v).toFixed(2) + ' 元' },
     legend: { top: 0 },
@@ -65,6 +78,6 @@ export default async function overview(args) {
     { key: 'med_list_codg', label: '医保药品编码', cls: 'mono' }, { key: 'name', label: '名称' },
     { key: 'lines', label: '明细条数', num: true }, { key: 'sumamt_fen', label: '金额', money: true }], d.top_drugs, { id: 'top-drugs' }));
 
-  return el('div', {}, head, kpis, el('div', { class: 'cols' }, el('div', { class: 'wide' }, spend), el('div', {}, alerts)),
+  return el('div', {}, head, kpis, el('div', { class: 'cols' }, el('div', { class: 'wide' }, spend), el('div', {}, alerts, flow)),
     el('div', { class: 'cols2' }, levels, dise), drugs);
 }
