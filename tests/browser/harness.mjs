@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const YIBAO = resolve(ROOT, process.env.YIBAO || 'build/yibao');
+export const YIBAO = resolve(ROOT, process.env.YIBAO || 'build/yibao');
 export const SHOTS = resolve(ROOT, process.env.SHOTS || 'build/test-output/screenshots');
 
 function freePort() {

@@ -1,7 +1,7 @@
 // pages/institution.js — 定点机构: the list (staff) and one institution: totals, fund spending by
 // month, its settlements page by page (CSV export), and what the audit and DIP modules hold on it
-// (findings, credit rating, DIP scores, advances) once they are installed.
-import { api, el, card, kpi, table, chart, notice, yuan, wan, num, plot, csvLink, insutype, ApiError } from '../lib.js';
+// (findings, credit rating) once it is installed.
+import { api, el, card, kpi, table, chart, notice, wan, num, plot, csvLink, yuanDec, ApiError } from '../lib.js';
 import { settlementView, setlCols } from './settlement.js';
 
 async function optional(path, params) {
@@ -19,17 +19,20 @@ async function list() {
 }
 
 async function extras(code) {
-  // the audit and DIP modules' views of this institution, when they are installed
-  const box = el('div', { class: 'cols2' });
-  const [findings, credit, dip] = await Promise.all([
-    optional('/api/v1/audit/findings', { fixmedins_code: code, limit: 20 }).catch(() => null),
-    optional('/api/v1/audit/credit/' + code).catch(() => null),
-    optional('/api/v1/dip/institutions/' + code).catch(() => null)]);
-  const f = findings && (findings.findings || findings.items);
-  box.append(card('监管发现', f ? table([{ key: 'rule', label: '规则' }, { key: 'status', label: '状态' }, { key: 'amount_fen', label: '涉及金额', money: true }], f)
-    : notice('稽核模块尚未上线')));
-  box.append(card('信用评价与 DIP', credit || dip ? el('pre', { class: 'json' }, JSON.stringify({ credit, dip }, null, 1)) : notice('信用评价与 DIP 模块尚未上线')));
-  return box;
+  // the audit module's view of this institution (findings, credit), when it is installed
+  const findings = await optional('/api/v1/audit/findings', { fixmedins_code: code, limit: 20 }).catch(() => null);
+  const f = findings && findings.findings;
+  // the credit of the newest finding's year, else this year's
+  const year = f && f.length ? Math.max(...f.map((x) => Number(String(x.occur_date).slice(0, 4)) || 0)) : new Date().getFullYear();
+  const credit = findings ? await optional('/api/v1/audit/credit', { fixmedins_code: code, year }).catch(() => null) : null;
+  const FSTATE = { flagged: '待处理', in_case: '已立案', confirmed: '已确认', dismissed: '已排除' };
+  const c = credit && credit.credit && credit.credit.find((x) => x.fixmedins_code === code);
+  return el('div', { class: 'cols' },
+    card('监管发现（最近 20 条）', f ? table([{ key: 'finding_id', label: '编号' }, { key: 'rule_id', label: '规则', cls: 'mono' },
+      { key: 'occur_date', label: '日期' }, { key: 'evid', label: '依据' }, { key: 'vola_amt', label: '金额', fmt: yuanDec, cls: 'r' },
+      { key: 'state', label: '状态', fmt: (v) => FSTATE[v] || v }], f, { id: 'inst-findings', empty: '没有疑点' }) : notice('稽核模块尚未上线')),
+    card('信用评价（' + year + ' 年）', c ? el('div', { class: 'kpis' }, kpi('信用得分', String(c.score), '等级 ' + c.grade),
+      kpi('认定违规金额', yuanDec(c.amount) + ' 元', '明确违规 ' + c.sev1 + ' · 高度可疑 ' + c.sev2)) : notice(credit ? '本年度暂无评价' : '稽核模块尚未上线')));
 }
 
 export default async function institution(args, state) {

@@ -19,7 +19,7 @@ async function caseView(id, canAct, reload) {
     for (const [key, val] of Object.entries(v)) if (val !== '') body[key] = val; // amounts stay decimal text
     try {
       await api('/api/v1/audit/cases/' + id + '/' + action, { method: 'POST', body });
-      await reload(id);
+      reload(id); // the whole page again: the case, the case list and the findings' states
     } catch (e) { alert(e.message); }
   };
   const buttons = [];
@@ -58,7 +58,9 @@ export default async function supervision(args, state) {
   const canAct = state.user.role !== 'inst';
   const cases = (await api('/api/v1/audit/cases')).cases;
   const year = new Date().getFullYear();
-  const credit = await api('/api/v1/audit/credit', { params: { year: p.get('year') || year } }).catch(() => null);
+  // credit of the year asked, else of the newest case's year, else this year
+  const creditYear = p.get('year') || (cases.length ? Math.max(...cases.map((k) => k.year)) : year);
+  const credit = await api('/api/v1/audit/credit', { params: { year: creditYear } }).catch(() => null);
 
   const go = (over) => { const q = new URLSearchParams({ inst: f.fixmedins_code, state: f.state, rule: f.rule_id, from: f.from, to: f.to, ...over }); location.hash = '#/supervision?' + q; };
   const inp = (key, ph, qkey) => el('input', { value: f[key], placeholder: ph, id: 'f-' + key, onchange: (e) => go({ [qkey]: e.target.value }) });
@@ -74,7 +76,7 @@ export default async function supervision(args, state) {
     if (!v) return;
     try {
       const k = await api('/api/v1/audit/cases', { method: 'POST', body: { finding_ids: [...chosen], title: v.title } });
-      location.hash = '#/supervision?' + new URLSearchParams({ state: f.state, inst: f.fixmedins_code, case: k.case_id });
+      location.hash = '#/supervision?' + new URLSearchParams({ state: f.state, inst: f.fixmedins_code, rule: f.rule_id, from: f.from, to: f.to, case: k.case_id });
     } catch (e) { alert(e.message); }
   } }, '对选中疑点立案');
   const fcols = [
@@ -86,8 +88,10 @@ export default async function supervision(args, state) {
     { key: 'state', label: '状态', fmt: (v) => badge(v, FSTATE) }].filter(Boolean);
 
   const caseBox = el('div', { id: 'case-box' });
+  const rerender = (id) => { location.hash = '#/supervision?' + new URLSearchParams({ inst: f.fixmedins_code, state: f.state, rule: f.rule_id,
+    from: f.from, to: f.to, case: id, t: Date.now() }); };
   const showCase = async (id) => {
-    try { caseBox.replaceChildren(await caseView(id, canAct, showCase)); } catch (e) { caseBox.replaceChildren(notice(e.message, 'error')); }
+    try { caseBox.replaceChildren(await caseView(id, canAct, rerender)); } catch (e) { caseBox.replaceChildren(notice(e.message, 'error')); }
   };
   if (p.get('case')) await showCase(p.get('case'));
   const view = el('div', {},
