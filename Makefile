@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases e2e browser asan bench-adjudicate bench-settle bench-console bench-enroll clean help
+.PHONY: all deps run test unit cases dip-cases e2e browser asan bench-adjudicate bench-settle bench-console bench-enroll bench-dip clean help
 
 all: $(B)/yibao
 
@@ -47,14 +47,17 @@ run: deps all
 	@echo "console: http://127.0.0.1:8080/  log in as admin, supervisor, clerk, inst1 or inst2 with password demo-<name> (e.g. admin / demo-admin)"
 	$(B)/yibao serve --db $(DB) --host 127.0.0.1 --port 8080
 
-## test: install, build, and run every test (unit, golden cases, end-to-end, the console in a browser)
-test: deps all unit cases e2e browser
+## test: install, build, and run every test (unit, golden cases, DIP cases, end-to-end, the console in a browser)
+test: deps all unit cases dip-cases e2e browser
 
 unit: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do echo "== $$t"; $$t; done
 
 cases: $(B)/yibao
 	$(B)/yibao cases tests/cases
+
+dip-cases: $(B)/yibao
+	$(B)/yibao dip cases tests/dip
 
 e2e: $(B)/yibao
 	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then YIBAO=$(B)/yibao $(PYTEST) -q tests/e2e; fi
@@ -69,7 +72,7 @@ bench-console: $(B)/yibao
 
 ## asan: the same build and tests with AddressSanitizer and UBSan
 asan:
-	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit cases
+	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit cases dip-cases
 
 ## bench-adjudicate: engine-only adjudications per second, 10 fee lines a visit, one core
 bench-adjudicate: $(B)/yibao
@@ -82,6 +85,10 @@ bench-settle: $(B)/yibao $(B)/bench-settle
 $(B)/bench-settle: bench/settle.c $(LIBOBJ)
 	@echo "  LINK    $@"
 	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+## bench-dip: DIP grouping+scoring cases per second on one core, and a county year's clearing through SQLite
+bench-dip: $(B)/yibao
+	nice $(B)/yibao dip bench --db $(B)/bench-dip.db
 
 ## bench-enroll: enrollment monitoring lists and a year's recomputation on 100 000 synthetic residents
 bench-enroll: $(B)/yibao

@@ -123,5 +123,6 @@ int admin_role_bit(const char *role);
 extern const admin_route admin_routes_core[];
 /* The console's pages (api_console.c). */
 extern const admin_route admin_routes_console[];
+extern const admin_route admin_routes_dip[]; /* api_dip.c */
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonw.h"
 #include "jsonx.h"
 
 static const api_txn api_txns[] = {
@@ -340,47 +341,59 @@ static void req_init(api_call *c) {
   hsi_time19(r->now);
 }
 
+/* If this institution used c's msgid before: 1 with c's reply set to the first answer (same
+ * infno and input) or to the conflict; 0 if the msgid is new; YB_ESTORE (e filled). */
+static int first_answer(api_call *c, store_conn *w, yb_err *e) {
+  char *infno = NULL, *hash = NULL, *psn = NULL, *resp = NULL;
+  int rc = store_msg_get(w, c->inst.fixmedins_code, c->env.msgid, &infno, &hash, &psn, &resp, e);
+  if (rc == YB_ENOT_FOUND) return 0;
+  if (rc) return rc;
+  if (strcmp(infno, c->env.infno))
+    rc = yb_fail(e, YB_ECONFLICT, "msgid", "already used by this institution for infno %s", infno);
+  else if (strcmp(hash, c->req_hash))
+    rc = yb_fail(e, YB_ECONFLICT, "msgid", "already used by this institution with a different input");
+  if (rc) {
+    reply_error(c, e);
+  } else {
+    free(c->reply);
+    c->reply = resp;
+    resp = NULL;
+    c->http_status = 200;
+  }
+  free(infno), free(hash), free(psn), free(resp);
+  return 1;
+}
+
+/* New msgids are the rule, so the write runs first and the msglog key catches a retry (its
+ * INSERT conflicts); a write that fails looks for a first answer too. A retry then answers
+ * the stored reply and returns non-zero, so its SAVEPOINT drops whatever the rerun wrote:
+ * nothing of a retry is kept, as before, without a lookup ahead of every new write. */
 static int job_run(store_conn *w, store_job *job) {
   api_call *c = (api_call *)job;
   api_req *r = &c->req;
   yb_err e = {0};
-  char *infno = NULL, *hash = NULL, *psn = NULL, *resp = NULL;
-  int rc = store_msg_get(w, c->inst.fixmedins_code, c->env.msgid, &infno, &hash, &psn, &resp, &e);
-  if (rc == 0) { /* a retry: the first answer, nothing written */
-    if (strcmp(infno, c->env.infno))
-      rc = yb_fail(&e, YB_ECONFLICT, "msgid", "already used by this institution for infno %s", infno);
-    else if (strcmp(hash, c->req_hash))
-      rc = yb_fail(&e, YB_ECONFLICT, "msgid", "already used by this institution with a different input");
-    if (rc) {
-      reply_error(c, &e);
-    } else {
-      free(c->reply);
-      c->reply = resp;
-      resp = NULL;
-      c->http_status = 200;
-    }
-    free(infno), free(hash), free(psn), free(resp);
-    return rc;
-  }
-  if (rc != YB_ENOT_FOUND) {
-    reply_error(c, &e);
-    return rc;
-  }
-  yb_err_clear(&e);
   r->c = w;
-  rc = c->txn->fn(r, &e);
+  int rc = c->txn->fn(r, &e);
   if (!rc) {
     reply_ok(c, r->output);
+    json_decref(r->output); /* freed here: a tree freed on another thread contends for its arena */
+    r->output = NULL;
     rc = store_msg_put(w, c->inst.fixmedins_code, c->env.msgid, c->env.infno, c->req_hash,
                        r->psn_no, c->reply, &e);
     if (!rc)
       rc = store_log(w, c->inst.fixmedins_code, c->env.opter, c->env.infno, c->env.msgid,
                      r->psn_no, r->what[0] ? r->what : c->txn->name, &e);
+    if (!rc) return 0;
   }
-  if (rc) {
-    r->sign_event = 0;
-    reply_error(c, &e);
+  r->sign_event = 0;
+  yb_err e2 = {0};
+  int found = first_answer(c, w, &e2);
+  if (found == 1) return YB_ECONFLICT; /* answered from msglog; roll the rerun back */
+  if (found) {
+    reply_error(c, &e2);
+    return found;
   }
+  reply_error(c, &e);
   return rc;
 }
 
@@ -475,7 +488,7 @@ int api_call_start(api_call *c) {
   }
   /* 4. writes go to the writer: identical retries are recognized by (institution, msgid) and
    * a hash of the infno and input */
-  char *canon = json_dumps(c->input, JSON_COMPACT | JSON_SORT_KEYS);
+  char *canon = jsonw_dumps(c->input, JSON_COMPACT | JSON_SORT_KEYS);
   size_t n = canon ? strlen(canon) : 0;
   char *buf = malloc(n + sizeof c->env.infno + 1);
   if (!canon || !buf) {

@@ -447,7 +447,7 @@ static int settle(api_req *r, int ipt, yb_err *e) {
     row.psn_cash_pay = res->psn_cash_pay;
     row.setlinfo = jsonx_dumps(si, JSON_COMPACT);
     row.setldetail = jsonx_dumps(sd, JSON_COMPACT);
-    row.trace = dumpo(benefit_json_trace(res));
+    row.trace = benefit_json_trace_text(res); /* jsonx_dumps(benefit_json_trace) without the tree */
     row.accum_delta = dumpo(benefit_json_accum(s->x.p, &res->delta));
     rc = store_setl_put(r->c, &row, e);
     for (int i = 0; !rc && i < res->n_detail; i++) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "jsonw.h"
 #include "jsonx.h"
 #include "money.h"
 
@@ -58,7 +59,7 @@ static int check_med_type(api_req *r, const store_person *p, int year, const cha
   return 0;
 }
 
-static char *dump(json_t *j) { return json_dumps(j, JSON_COMPACT); }
+static char *dump(json_t *j) { return jsonw_dumps(j, JSON_COMPACT); }
 
 /* Valid diagnoses (vali_flag 1) of a diseinfo list into v->diag; checks each row. */
 static int read_diag(json_t *list, const char *P, store_visit *v, yb_err *e) {
@@ -203,12 +204,29 @@ static int visit_update(api_req *r, store_visit *v, const char *key, json_t *nod
   store_visit full;
   int rc = store_visit_get(r->c, v->mdtrt_id, &full, 1, e);
   if (rc) return rc;
-  json_t *info = json_loads(full.info, 0, NULL);
+  char *text = NULL;
+  char quoted[40];
+  snprintf(quoted, sizeof quoted, "\"%s\":", key);
+  size_t n = strlen(full.info);
+  if (n >= 2 && full.info[0] == '{' && full.info[n - 1] == '}' && !strstr(full.info, quoted)) {
+    /* key not in the stored object (the usual first upload): append it as text, the bytes
+     * that loading, setting and dumping gave, without the round trip */
+    jsonw_buf b = {0};
+    jsonw_raw(&b, full.info, n - 1);
+    if (n > 2) jsonw_raw(&b, ",", 1);
+    jsonw_str(&b, key);
+    jsonw_raw(&b, ":", 1);
+    jsonw_value(&b, node, JSON_COMPACT);
+    jsonw_raw(&b, "}", 1);
+    text = jsonw_take(&b);
+  } else {
+    json_t *info = json_loads(full.info, 0, NULL);
+    if (!info) info = json_object();
+    json_object_set(info, key, node);
+    text = dump(info);
+    json_decref(info);
+  }
   free((char *)full.info);
-  if (!info) info = json_object();
-  json_object_set(info, key, node);
-  char *text = dump(info);
-  json_decref(info);
   v->info = text;
   rc = store_visit_update(r->c, v, e);
   free(text);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "jsonx.h"
 #include "money.h"
 
@@ -267,4 +268,57 @@ json_t *benefit_json_trace(const benefit_result *r) {
     json_array_append_new(a, o);
   }
   return a;
+}
+
+/* One "key":value of a trace step; a string jansson would refuse (NULL, bad UTF-8) leaves the
+ * key out, as json_object_set_new does with json_string's NULL. */
+static void trace_str(jsonw_buf *b, const char *key, const char *v, int null_ok) {
+  if (!v && !null_ok) return;
+  if (v && !jsonw_utf8_ok(v)) return;
+  jsonw_raw(b, ",", 1);
+  jsonw_str(b, key);
+  jsonw_raw(b, ":", 1);
+  if (v)
+    jsonw_str(b, v);
+  else
+    jsonw_raw(b, "null", 4);
+}
+
+static void trace_num(jsonw_buf *b, const char *key, double d) {
+  jsonw_raw(b, ",", 1);
+  jsonw_str(b, key);
+  jsonw_raw(b, ":", 1);
+  jsonw_real(b, d, 15);
+}
+
+char *benefit_json_trace_text(const benefit_result *r) {
+  jsonw_buf b = {0};
+  char text[256];
+  jsonw_raw(&b, "[", 1);
+  for (int i = 0; i < r->n_trace; i++) {
+    const benefit_step *s = &r->trace[i];
+    jsonw_raw(&b, i ? ",{\"step\":" : "{\"step\":", i ? 9 : 8);
+    jsonw_int(&b, i + 1);
+    trace_str(&b, "key", benefit_step_key(s), 0);
+    trace_str(&b, "rule", s->rule, 1);
+    trace_str(&b, "layer", s->layer, 1);
+    trace_str(&b, "payer",
+              s->payer ? benefit_payer_field(s->payer)
+                       : (s->kind == STEP_POOL || s->kind == STEP_BAND ? "hifp_pay" : NULL),
+              !s->payer);
+    trace_num(&b, "base", (double)s->base / 100.0);
+    trace_num(&b, "ratio", (double)s->ratio / 10000.0);
+    trace_num(&b, "amount", (double)s->amount / 100.0);
+    if (s->kind == STEP_WAITING) {
+      jsonw_raw(&b, ",\"limit\":", 9);
+      jsonw_int(&b, s->limit);
+    } else {
+      trace_num(&b, "limit", (double)s->limit / 100.0);
+    }
+    benefit_step_text(s, text, sizeof text);
+    trace_str(&b, "reason", text, 0);
+    jsonw_raw(&b, "}", 1);
+  }
+  jsonw_raw(&b, "]", 1);
+  return jsonw_take(&b);
 }

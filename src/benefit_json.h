@@ -28,5 +28,8 @@ json_t *benefit_json_setldetail(const benefit_result *r);
 json_t *benefit_json_fee_result(const benefit_line *l, const benefit_line_out *o);
 /* The explanation: [{step, key, rule, layer, base, ratio, amount, limit, reason}]. */
 json_t *benefit_json_trace(const benefit_result *r);
+/* The same as compact text, byte for byte jsonx_dumps(benefit_json_trace(r), JSON_COMPACT),
+ * written without building the tree (the settlement stores it). Caller frees; NULL on OOM. */
+char *benefit_json_trace_text(const benefit_result *r);
 
 #endif

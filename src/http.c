@@ -37,7 +37,9 @@ typedef struct http_req {
 
 static void hdr(struct MHD_Connection *conn, const char *name, char *out, size_t cap) {
   const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
-  snprintf(out, cap, "%s", v ? v : "");
+  size_t n = v ? strnlen(v, cap - 1) : 0; /* cut to cap like snprintf */
+  memcpy(out, v ? v : "", n);
+  out[n] = 0;
 }
 
 static void read_auth(struct MHD_Connection *conn, hsi_auth *a) {
@@ -291,7 +293,8 @@ int http_start(api_server *srv, admin_server *adm, const char *web, const char *
       (uint16_t)port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 4096u,
       MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+      /* the pool is zeroed after every request: keep it small (bodies are copied out anyway) */
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
       h, MHD_OPTION_END);
   if (!h->d) {
     free(h);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "money.h"
 
 static json_t *field(json_t *obj, const char *key) {
@@ -76,12 +77,35 @@ static int days_in_month(int y, int m) {
   return d[m - 1];
 }
 
+static int dig2(const char *s) {
+  return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' ? (s[0] - '0') * 10 + s[1] - '0' : -1;
+}
+
 int jsonx_parse_date(const char *s, int32_t *date, int32_t *secs) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, n = 0;
   char sep1 = 0, sep2 = 0;
+  const char *rest;
+  /* the usual yyyy-MM-dd[ HH:mm:ss] without sscanf (a settlement parses a dozen dates); every
+   * other shape goes through the scanf reading below, which gives the same on this one */
+  int y1 = dig2(s), y2 = y1 < 0 ? -1 : dig2(s + 2);
+  if (y2 >= 0 && (s[4] == '-' || s[4] == '/') && (mo = dig2(s + 5)) >= 0 && s[7] == s[4] &&
+      (d = dig2(s + 8)) >= 0 && (s[10] == 0 || ((s[10] == ' ' || s[10] == 'T') && dig2(s + 11) >= 0 &&
+                                                s[13] == ':' && dig2(s + 14) >= 0 && s[16] == ':' &&
+                                                dig2(s + 17) >= 0))) {
+    y = y1 * 100 + y2;
+    rest = s + 10;
+    if (*rest) {
+      h = dig2(s + 11), mi = dig2(s + 14), se = dig2(s + 17);
+      rest = s + 19;
+      if (*rest == '.') /* fractional seconds */
+        for (rest++; *rest >= '0' && *rest <= '9'; rest++) {
+        }
+    }
+    goto check;
+  }
   if (sscanf(s, "%4d%c%2d%c%2d%n", &y, &sep1, &mo, &sep2, &d, &n) != 5) return -1;
   if (!((sep1 == '-' && sep2 == '-') || (sep1 == '/' && sep2 == '/'))) return -1;
-  const char *rest = s + n;
+  rest = s + n;
   if (*rest == ' ' || *rest == 'T') {
     int m = 0;
     if (sscanf(rest + 1, "%2d:%2d:%2d%n", &h, &mi, &se, &m) != 3) return -1;
@@ -90,6 +114,7 @@ int jsonx_parse_date(const char *s, int32_t *date, int32_t *secs) {
       for (rest++; *rest >= '0' && *rest <= '9'; rest++) {
       }
   }
+check:
   if (*rest) return -1;
   if (y < 1900 || y > 2199 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
       h > 23 || mi > 59 || se > 59 || h < 0 || mi < 0 || se < 0)
@@ -124,5 +149,5 @@ json_t *jsonx_money(int64_t fen) { return json_real((double)fen / 100.0); }
 json_t *jsonx_ratio(int32_t bp) { return json_real((double)bp / 10000.0); }
 
 char *jsonx_dumps(const json_t *v, size_t flags) {
-  return json_dumps(v, flags | JSON_REAL_PRECISION(15));
+  return jsonw_dumps(v, flags | JSON_REAL_PRECISION(15));
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dip_policy.h"
 #include "enroll.h"
 #include "jsonx.h"
 #include "money.h"
@@ -951,10 +952,14 @@ static void parse_schemes(loader *l, json_t *v, const char *path) {
   }
 }
 
+static void dip_fail(void *ctx, int code, const char *path, const char *msg) {
+  ld_fail(ctx, code, path, "%s", msg);
+}
+
 static void parse_top(loader *l, json_t *root) {
   static const char *const keys[] = {"format", "region", "region_name", "year", "version", "preselfpay_rounding",
                                      "psn_types", "idet_types", "med_types", "schemes", "sources", "note", "notes",
-                                     "enrollment", NULL};
+                                     "enrollment", "dip", NULL};
   static const char *const roundings[] = {"line", "visit", NULL};
   policy *p = l->p;
   json_t *x;
@@ -978,6 +983,8 @@ static void parse_top(loader *l, json_t *root) {
   if ((x = opt(root, "idet_types"))) parse_idet_types(l, x, "idet_types");
   if ((x = req(l, root, "", "med_types", "med_type code → benefit category"))) parse_med_types(l, x, "med_types");
   if ((x = req(l, root, "", "schemes", "insutype → scheme"))) parse_schemes(l, x, "schemes");
+  if ((x = opt(root, "dip")) && (p->dip = ld_alloc(l, sizeof *p->dip, "dip")))
+    dip_policy_parse(x, "dip", p->dip, dip_fail, l);
   if ((x = opt(root, "enrollment"))) { /* enroll_policy.c: waiting periods, incentives, contributions */
     yb_err first;
     yb_err_clear(&first);

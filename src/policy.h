@@ -205,6 +205,7 @@ typedef struct policy {
   char buckets[POLICY_MAX_BUCKETS][32];  /* bucket 0 is "admissions" (count) */
   uint8_t n_schemes;
   policy_scheme schemes[POLICY_MAX_SCHEMES];
+  struct dip_params *dip;  /* the optional "dip" section (dip_policy.c), or NULL */
   void *arena;             /* owns every string and array above */
   struct enroll_policy *enrollment; /* optional `enrollment` section (enroll.h), NULL if absent; owned */
 } policy;

@@ -118,11 +118,13 @@ static const char *const store_migrations[] = {
 /* The areas built in (see store_sqlite.h); a new area adds its line here. */
 extern const store_area store_area_admin;
 extern const store_area store_area_console;
+extern const store_area store_area_dip;
 extern const store_area store_area_enroll;
 const store_area *const store_areas[STORE_AREA_MAX] = {
     [STORE_AREA_ADMIN] = &store_area_admin,
     [STORE_AREA_ENROLL] = &store_area_enroll,
     [STORE_AREA_CONSOLE] = &store_area_console,
+    [STORE_AREA_DIP] = &store_area_dip,
 };
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
 _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -295,8 +297,11 @@ static void bt(sqlite3_stmt *s, int i, const char *v) {
 static void bi(sqlite3_stmt *s, int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
 
 static void ct(sqlite3_stmt *s, int col, char *out, size_t cap) {
-  const unsigned char *t = sqlite3_column_text(s, col);
-  snprintf(out, cap, "%s", t ? (const char *)t : "");
+  const unsigned char *t = sqlite3_column_text(s, col); /* copied, cut to cap like snprintf */
+  size_t n = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+  if (n >= cap) n = cap - 1;
+  if (n) memcpy(out, t, n);
+  out[n] = 0;
 }
 static const char *cs(sqlite3_stmt *s, int col) {
   const unsigned char *t = sqlite3_column_text(s, col);

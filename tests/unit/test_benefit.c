@@ -4,10 +4,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "benefit.h"
+#include "benefit_json.h"
+#include "jsonx.h"
 #include "engine_fixture.h"
 
 static policy *P;
@@ -67,12 +70,41 @@ static benefit_line line(const char *code, int64_t fen) {
   return l;
 }
 
+/* The stored trace text is the dumped trace tree, byte for byte. */
+static void trace_same(const benefit_result *r) {
+  json_t *t = benefit_json_trace(r);
+  char *a = jsonx_dumps(t, JSON_COMPACT), *b = benefit_json_trace_text(r);
+  assert_non_null(a);
+  assert_non_null(b);
+  assert_string_equal(a, b);
+  free(a), free(b);
+  json_decref(t);
+}
+
+/* Steps the scenarios may not reach: no rule, a rule jansson refuses, a waiting period. */
+static void test_trace_text_edges(void **state) {
+  (void)state;
+  benefit_result *r = calloc(1, sizeof *r);
+  static const benefit_step steps[] = {
+      {.kind = STEP_WAITING, .base = 12345, .limit = 30, .amount = 0},
+      {.kind = STEP_POOL, .rule = "policy.pool[0]", .layer = "基本医疗", .base = 500000, .ratio = 8500, .amount = 425000, .limit = 1500000},
+      {.kind = STEP_CASH, .rule = "bad\xff", .base = -1, .ratio = 1, .amount = -99999999999, .limit = 0},
+      {.kind = STEP_ACCT, .payer = 1, .base = 1, .ratio = 10000, .amount = 7, .limit = 3},
+  };
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) r->trace[r->n_trace++] = steps[i];
+  trace_same(r);
+  r->n_trace = 0;
+  trace_same(r);
+  free(r);
+}
+
 static int settle(const benefit_person *p, const accum *a, const benefit_visit *v, benefit_line *l, int n,
                   benefit_result *r) {
   benefit_line_out lo[16];
   yb_err e = {0};
   int rc = benefit_settle(P, p, a, v, l, n, lo, r, &e);
   if (rc) fprintf(stderr, "refused: %s: %s\n", e.field, e.msg);
+  if (!rc) trace_same(r);
   return rc;
 }
 
@@ -361,7 +393,7 @@ static void test_refusals(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_inpatient_employee_second_admission),
-      cmocka_unit_test(test_hsi_2304_example),
+      cmocka_unit_test(test_hsi_2304_example), cmocka_unit_test(test_trace_text_edges),
       cmocka_unit_test(test_outpatient_year_deductible_and_cap),
       cmocka_unit_test(test_line_split),
       cmocka_unit_test(test_restrictions),

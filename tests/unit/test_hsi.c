@@ -99,6 +99,14 @@ static void test_sign_vectors(void **state) {
   char sig[160];
   hsi_sign_hmac("secret", "1700000000", "abc", "{\"a\":1}", 7, sig);
   assert_string_equal(sig, "44909f3aade33d9ad924c3a62d014fe9989b96548cb0aa7800c17903c4690c33");
+  /* keys of one block and longer (hashed first), from Python's hmac too */
+  char key[101];
+  memset(key, 'k', 100), key[100] = 0;
+  hsi_sign_hmac(key, "1700000000", "abc", "{\"a\":1}", 7, sig);
+  assert_string_equal(sig, "67eb7428f4242d7f6e758e0653665589369971ccd6d33a535055a0b9f8342867");
+  key[64] = 0;
+  hsi_sign_hmac(key, "1700000000", "abc", "{\"a\":1}", 7, sig);
+  assert_string_equal(sig, "fa7a9149d83b3e3ed4e64dee162727ec9aa0599b82a45af88a4ffa01f757416d");
   hsi_sign_tif("secret", "1700000000", "abc", sig);
   assert_string_equal(sig, "fdc48fe9d788109715ef6992d91898144cf86682942883a8ceec4dfebddb3d0f");
   hsi_sign_api("SK", "AK", "2207", "1710466212000", "1.0.0", sig);

@@ -79,6 +79,20 @@ static void test_dates(void **state) {
   assert_int_not_equal(jsonx_parse_date("2024-03-15 25:00:00", &d, NULL), 0);
   assert_int_not_equal(jsonx_parse_date("15/03/2024", &d, NULL), 0);
   assert_int_not_equal(jsonx_parse_date("2024-03-15x", &d, NULL), 0);
+  /* the fast shape and its neighbours that take the scanf reading */
+  assert_int_equal(jsonx_parse_date("2024-03-15 09:30:12.250", &d, &s), 0);
+  assert_int_equal(s, 9 * 3600 + 30 * 60 + 12);
+  assert_int_equal(jsonx_parse_date("2024/03/15 23:59:59", &d, &s), 0);
+  assert_int_equal(d, 20240315);
+  assert_int_equal(s, 86399);
+  assert_int_equal(jsonx_parse_date("2024-03-15 9:30:12", &d, &s), 0);
+  assert_int_equal(s, 9 * 3600 + 30 * 60 + 12);
+  assert_int_not_equal(jsonx_parse_date("2024-03/15", &d, NULL), 0);
+  assert_int_not_equal(jsonx_parse_date("2024-03-15 09:30", &d, NULL), 0);
+  assert_int_not_equal(jsonx_parse_date("2024-03-15 09:60:00", &d, NULL), 0);
+  assert_int_not_equal(jsonx_parse_date("2024-03-15T09:30:12Z", &d, NULL), 0);
+  assert_int_not_equal(jsonx_parse_date("1899-12-31", &d, NULL), 0);
+  assert_int_not_equal(jsonx_parse_date("", &d, NULL), 0);
   char b[11];
   assert_string_equal(jsonx_date_str(20240305, b), "2024-03-05");
 }
