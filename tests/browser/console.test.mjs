@@ -91,3 +91,34 @@ test('an institution user is refused another institution', async () => {
   await page.waitForFunction(() => location.hash === '#/institution/H41150000001');
   await page.context().close();
 });
+
+test('the DIP year worked in the page: catalogue, scores, advances, clearing, statements', async (t) => {
+  const probe = await fetch(env.base + '/api/v1/dip/catalogues');
+  if (probe.status === 404) return t.skip('the DIP module is not built in');
+  const page = await login(env, 'supervisor');
+  await page.waitForSelector('#shell:not([hidden])');
+  await visit(page, 'payment?year=2024');
+  for (const id of ['#dip-build', '#dip-score', '#dip-advance', '#dip-clear']) {
+    const before = await page.evaluate(() => location.hash);
+    await page.click(id);
+    await page.waitForFunction((h) => location.hash !== h && document.getElementById('page').dataset.page === 'payment'
+      && !document.querySelector('#page .loading'), before);
+    assert.equal(await page.textContent('#dip-msg'), '', id);
+  }
+  await page.waitForSelector('#dip-clearing');
+  assert.ok(await filled(page, '#dip-clearing') > 1);
+  assert.ok(await filled(page, '#dip-advances') > 1);
+  assert.ok(await filled(page, '#dip-catalogues') === 1);
+  await page.screenshot({ path: join(SHOTS, 'supervisor-payment.png'), fullPage: true });
+  await page.click('#dip-clearing tbody tr');
+  await page.waitForSelector('#dip-statement #dip-cases');
+  await page.context().close();
+  // the institution's own statement
+  const own = await login(env, 'inst1');
+  await own.waitForSelector('#shell:not([hidden])');
+  await visit(own, 'payment?year=2024');
+  assert.match(await own.textContent('#page'), /年终结算单：H41150000001/);
+  assert.ok(await filled(own, '#dip-cases') > 0);
+  await own.screenshot({ path: join(SHOTS, 'inst1-payment-statement.png'), fullPage: true });
+  await own.context().close();
+});

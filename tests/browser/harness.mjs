@@ -1,4 +1,5 @@
-// harness.mjs — what the browser tests share: a fresh `init --demo` database, a real
+// harness.mjs — what the browser tests share: a fresh `init --demo` database (with the DIP
+// module's synthetic inpatient years), a real
 // `yibao serve` on a free port, settlements made through the HSI API (seed.py), and Debian's
 // chromium driven by playwright-core (no downloaded browser).
 import { spawn, execFileSync } from 'node:child_process';
@@ -24,6 +25,10 @@ export async function start() {
   const dir = mkdtempSync(join(tmpdir(), 'yibao-browser-'));
   const db = join(dir, 'yibao.db');
   execFileSync(YIBAO, ['init', '--demo', '--db', db, '--policies', join(ROOT, 'policies')], { stdio: 'ignore' });
+  // DIP needs three years of inpatient history and a year of stays: the DIP module's synthetic fill
+  try {
+    execFileSync(YIBAO, ['dip', 'bench', '--cases', '1500', '--year', '2024', '--history', '--fill-only', '--append', '--db', db], { stdio: 'ignore' });
+  } catch (e) { /* a binary without the DIP module: the payment page says so */ }
   const port = await freePort();
   const proc = spawn(YIBAO, ['serve', '--db', db, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((ok, fail) => {
