@@ -366,7 +366,9 @@ static int route_settlement(admin_req *r, yb_err *e) {
   json_t *si = json_loads(s.setlinfo ? s.setlinfo : "{}", 0, NULL);
   json_t *trace = json_loads(s.trace ? s.trace : "[]", 0, NULL);
   json_t *lines = json_array();
-  rc = store_fee_each_setl(r->c, s.refd_setl_flag ? s.orig_setl_id : s.setl_id, fee_fn, lines, e);
+  /* a reversed settlement's lines were released (setl_id cleared): show the visit's lines */
+  if (s.refd_setl_flag || !s.state) rc = store_fee_each(r->c, s.mdtrt_id, s.chrg_bchno[0] ? s.chrg_bchno : NULL, STORE_FEE_VALID, fee_fn, lines, e);
+  else rc = store_fee_each_setl(r->c, s.setl_id, fee_fn, lines, e);
   store_inst in;
   const char *iname = store_inst_get(r->c, s.fixmedins_code, &in, e) ? "" : in.fixmedins_name;
   yb_err_clear(e);
