@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases dip-cases e2e browser asan bench-adjudicate bench-settle bench-console bench-enroll bench-dip clean help
+.PHONY: all deps run test unit cases dip-cases e2e browser asan bench-adjudicate bench-settle bench-console bench-enroll bench-dip bench-audit eval-audit clean help
 
 all: $(B)/yibao
 
@@ -83,6 +83,24 @@ bench-settle: $(B)/yibao $(B)/bench-settle
 	B=$(B) bench/settle.sh
 
 $(B)/bench-settle: bench/settle.c $(LIBOBJ)
+	@echo "  LINK    $@"
+	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+## bench-audit: post-settlement rule pass over a synthetic region, lines_per_sec against the same rules in SQL
+bench-audit: $(B)/yibao $(B)/audit-synth $(B)/audit-bench
+	B=$(B) bench/audit.sh
+
+$(B)/audit-bench: bench/audit_bench.c $(LIBOBJ)
+	@echo "  LINK    $@"
+	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+## eval-audit: recall and precision per fraud kind on a generated region (yibao gen, else bench/audit_synth.c)
+eval-audit: $(B)/yibao $(B)/audit-synth
+	@if $(B)/yibao 2>&1 | grep -q '^  gen '; then nice $(B)/yibao gen --db $(B)/audit-eval.db --persons 20000 >/dev/null; \
+	 else $(B)/audit-synth --db $(B)/audit-eval.db --persons 20000; fi
+	$(B)/yibao audit eval --db $(B)/audit-eval.db
+
+$(B)/audit-synth: bench/audit_synth.c $(LIBOBJ)
 	@echo "  LINK    $@"
 	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
 

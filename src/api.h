@@ -35,6 +35,7 @@ typedef struct api_req {
   char now[20];             /* yyyy-MM-dd HH:mm:ss at receipt */
   char sign_no[40], opter_no[32]; /* 9001/9002: applied to the in-memory sign-ins after commit */
   int sign_event;           /* 1 signed in, 2 signed out */
+  char warn_msg[512];       /* the reply's warn_msg (audit warnings), "" = none */
 } api_req;
 
 typedef int (*api_fn)(api_req *r, yb_err *e);
@@ -141,6 +142,14 @@ int api_5203(api_req *r, yb_err *e);
 int api_5204(api_req *r, yb_err *e);
 int api_5205(api_req *r, yb_err *e);
 int api_5206(api_req *r, yb_err *e);
+int api_3101(api_req *r, yb_err *e);
+int api_3102(api_req *r, yb_err *e);
+
+/* api_audit_hsi.c: audit hooks. After a pre-settlement: findings as warn_msg and output
+ * audit_result. Before a settlement: refuse (YB_EFORBIDDEN naming rule and lines) when a blocking
+ * rule fires; other findings go to warn_msg. */
+void api_audit_warn(api_req *r);
+int api_audit_block(api_req *r, yb_err *e);
 
 /* api_settle.c: split fee lines alone (2204/2301) and cancel a settlement (2208/2305/2601). */
 int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, json_t **results,

@@ -35,6 +35,8 @@ static const api_txn api_txns[] = {
     {"2402", api_2402, "dscginfo", API_NODE_OBJECT, 1, 1, "出院办理"},
     {"2404", api_2404, "data", API_NODE_OBJECT, 1, 1, "入院撤销"},
     {"2601", api_2601, "data", API_NODE_OBJECT, 1, 1, "冲正交易"},
+    {"3101", api_3101, "data", API_NODE_OBJECT, 0, 1, "明细审核事前分析"},
+    {"3102", api_3102, "data", API_NODE_OBJECT, 0, 1, "明细审核事中分析"},
     {"3201", api_3201, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对总账"},
     {"3202", api_3202, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对明细账"},
     {"5201", api_5201, "data", API_NODE_OBJECT, 0, 1, "就诊信息查询"},
@@ -320,8 +322,8 @@ static void reply_error(api_call *c, const yb_err *e) {
 static void reply_ok(api_call *c, json_t *output) {
   free(c->reply);
   c->http_status = 200;
-  c->reply = hsi_reply(c->srv->region, atomic_fetch_add(&c->srv->serial, 1), c->refmsg_time, 0, "",
-                       output);
+  c->reply = hsi_reply_warn(c->srv->region, atomic_fetch_add(&c->srv->serial, 1), c->refmsg_time, 0, "",
+                            c->req.warn_msg, output);
 }
 
 static int gateway(api_call *c, int code, const char *msg) {

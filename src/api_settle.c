@@ -474,10 +474,25 @@ static int settle(api_req *r, int ipt, yb_err *e) {
   return rc;
 }
 
-int api_2206(api_req *r, yb_err *e) { return pre_settle(r, 0, e); }
-int api_2303(api_req *r, yb_err *e) { return pre_settle(r, 1, e); }
-int api_2207(api_req *r, yb_err *e) { return settle(r, 0, e); }
-int api_2304(api_req *r, yb_err *e) { return settle(r, 1, e); }
+/* audit hooks (api_audit_hsi.c): warnings at pre-settlement, blocking rules before a settlement */
+int api_2206(api_req *r, yb_err *e) {
+  int rc = pre_settle(r, 0, e);
+  if (!rc) api_audit_warn(r);
+  return rc;
+}
+int api_2303(api_req *r, yb_err *e) {
+  int rc = pre_settle(r, 1, e);
+  if (!rc) api_audit_warn(r);
+  return rc;
+}
+int api_2207(api_req *r, yb_err *e) {
+  int rc = api_audit_block(r, e);
+  return rc ? rc : settle(r, 0, e);
+}
+int api_2304(api_req *r, yb_err *e) {
+  int rc = api_audit_block(r, e);
+  return rc ? rc : settle(r, 1, e);
+}
 
 /* ---- cancellation ---------------------------------------------------------------------------- */
 int api_cancel_setl(api_req *r, const char *setl_id, const char *mdtrt_id, const char *psn_no,

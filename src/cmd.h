@@ -20,6 +20,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_dip(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_console(int argc, char **argv);

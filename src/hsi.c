@@ -153,6 +153,11 @@ void hsi_time19(char *buf) {
 
 char *hsi_reply(const char *region, int64_t serial, const char *refmsg_time, int infcode,
                 const char *err_msg, json_t *output) {
+  return hsi_reply_warn(region, serial, refmsg_time, infcode, err_msg, "", output);
+}
+
+char *hsi_reply_warn(const char *region, int64_t serial, const char *refmsg_time, int infcode,
+                     const char *err_msg, const char *warn_msg, json_t *output) {
   char respond[18], refid[40];
   hsi_time17(respond);
   snprintf(refid, sizeof refid, "%.6s%.14s%010lld", region, refmsg_time,
@@ -171,7 +176,9 @@ char *hsi_reply(const char *region, int64_t serial, const char *refmsg_time, int
   jsonw_str(&b, respond);
   JW_LIT(&b, ",\"err_msg\":");
   jsonw_str(&b, err_msg ? err_msg : "");
-  JW_LIT(&b, ",\"warn_msg\":\"\",\"cainfo\":\"\",\"signtype\":\"\",\"output\":");
+  JW_LIT(&b, ",\"warn_msg\":");
+  jsonw_str(&b, warn_msg ? warn_msg : "");
+  JW_LIT(&b, ",\"cainfo\":\"\",\"signtype\":\"\",\"output\":");
   if (output)
     jsonw_value(&b, output, JSON_COMPACT | JSON_REAL_PRECISION(15));
   else

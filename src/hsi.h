@@ -34,6 +34,9 @@ int hsi_parse(const char *body, size_t len, const char *path_infno, json_t **roo
  * refmsg_time / respond_time are yyyyMMddHHmmssSSS; inf_refmsgid is region + time + serial. */
 char *hsi_reply(const char *region, int64_t serial, const char *refmsg_time, int infcode,
                 const char *err_msg, json_t *output);
+/* The same with a warn_msg (audit warnings). */
+char *hsi_reply_warn(const char *region, int64_t serial, const char *refmsg_time, int infcode,
+                     const char *err_msg, const char *warn_msg, json_t *output);
 /* Gateway-level failure: {"code":N,"message":"…"} (caller frees). */
 char *hsi_gateway_reply(int code, const char *message);
 /* Local time as yyyyMMddHHmmssSSS (buf ≥ 18) and as yyyy-MM-dd HH:mm:ss (buf ≥ 20). */

@@ -24,6 +24,8 @@ static const cmd_def cmd_table[] = {
      "create a database with the policies and catalog of DIR (and a demo region), or load new ones"},
     {"sign", cmd_sign, "sign --code C --secret S --body FILE [--scheme hmac|tif|api]",
      "print curl -H arguments that sign a request body"},
+    {"audit", cmd_audit, "audit run|eval|check|screen|credit|negative-list …",
+     "fund supervision: rule checks, post-settlement runs, eval against labels, peer screening"},
     {"dip", cmd_dip, "dip build|score|advance|clear|export|statement|special|deduct|cases|bench ...",
      "DIP catalogue, case scores, advances and year-end clearing of institutions (docs/dip.md)"},
     {"user", cmd_user, "user add --db FILE --username U --role R [--inst CODE]",

@@ -1,0 +1,476 @@
+/* audit_data.c — the audit engine's compact records: builders that intern codes into dense ids,
+ * convert times to integers once, then sort visits by person and time and group lines by visit
+ * (by time, item and upload order), so that the rule pass reads memory in one direction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_int.h"
+
+/* ---- small helpers ---------------------------------------------------------------------------- */
+static uint64_t ad_hash(const char *s) {
+  uint64_t h = UINT64_C(14695981039346656037);
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+  return h ^ (h >> 29);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size) {
+  if (need <= *cap) return 0;
+  size_t n = *cap ? *cap : 64;
+  while (n < need) n *= 2;
+  void *q = realloc(*p, n * size);
+  if (!q) return -1;
+  *p = q;
+  *cap = n;
+  return 0;
+}
+
+static uint32_t str_add(audit_data *d, const char *s) {
+  if (!s || !*s) return 0;
+  size_t len = strlen(s) + 1;
+  if (grow((void **)&d->str, &d->str_cap, d->str_n + len, 1)) return UINT32_MAX;
+  memcpy(d->str + d->str_n, s, len);
+  uint32_t off = (uint32_t)d->str_n;
+  d->str_n += len;
+  return off;
+}
+
+int ad_intern_find(const audit_data *d, const ad_intern *in, const char *s) {
+  if (!in->cap || !s) return -1;
+  for (size_t i = ad_hash(s) & in->mask;; i = (i + 1) & in->mask) {
+    uint32_t v = in->slots[i];
+    if (!v) return -1;
+    if (!strcmp(d->str + in->offs[v - 1], s)) return (int)(v - 1);
+  }
+}
+
+/* Id of s, adding it when absent (*added set). -1 on memory failure. */
+static int intern(audit_data *d, ad_intern *in, const char *s, bool *added) {
+  if (added) *added = false;
+  if (2 * (in->n + 1) > in->cap) {
+    size_t cap = in->cap ? in->cap * 2 : 1024;
+    uint32_t *sl = calloc(cap, sizeof *sl), *offs = realloc(in->offs, cap * sizeof *offs);
+    if (!sl || !offs) {
+      free(sl);
+      if (offs) in->offs = offs;
+      return -1;
+    }
+    in->offs = offs;
+    for (size_t k = 0; k < in->n; k++) {
+      size_t i = ad_hash(d->str + offs[k]) & (cap - 1);
+      while (sl[i]) i = (i + 1) & (cap - 1);
+      sl[i] = (uint32_t)k + 1;
+    }
+    free(in->slots);
+    in->slots = sl;
+    in->cap = cap;
+    in->mask = cap - 1;
+  }
+  size_t i = ad_hash(s) & in->mask;
+  for (; in->slots[i]; i = (i + 1) & in->mask)
+    if (!strcmp(d->str + in->offs[in->slots[i] - 1], s)) return (int)(in->slots[i] - 1);
+  uint32_t off = str_add(d, s);
+  if (off == UINT32_MAX) return -1;
+  in->offs[in->n] = off;
+  in->slots[i] = (uint32_t)++in->n;
+  if (added) *added = true;
+  return (int)(in->n - 1);
+}
+
+static void intern_free(ad_intern *in) {
+  free(in->slots);
+  free(in->offs);
+}
+
+uint64_t ad_checkin_key(int32_t psn, int32_t inst, int32_t day) {
+  return ((uint64_t)(uint32_t)psn << 36 | (uint64_t)((uint32_t)inst & 0xFFFFF) << 16 | ((uint32_t)day & 0xFFFF)) + 1;
+}
+
+static uint64_t mix64(uint64_t k) {
+  k ^= k >> 33;
+  k *= UINT64_C(0xff51afd7ed558ccd);
+  return k ^ (k >> 33);
+}
+
+static int set_add(ad_set64 *s, uint64_t k) {
+  if (2 * (s->n + 1) > s->mask + 1 || !s->k) {
+    size_t cap = s->k ? (s->mask + 1) * 2 : 1024;
+    uint64_t *nk = calloc(cap, sizeof *nk);
+    if (!nk) return -1;
+    if (s->k)
+      for (size_t i = 0; i <= s->mask; i++)
+        if (s->k[i]) {
+          size_t j = mix64(s->k[i]) & (cap - 1);
+          while (nk[j]) j = (j + 1) & (cap - 1);
+          nk[j] = s->k[i];
+        }
+    free(s->k);
+    s->k = nk;
+    s->mask = cap - 1;
+  }
+  size_t j = mix64(k) & s->mask;
+  for (; s->k[j]; j = (j + 1) & s->mask)
+    if (s->k[j] == k) return 0;
+  s->k[j] = k;
+  s->n++;
+  return 0;
+}
+
+bool ad_set_has(const ad_set64 *s, uint64_t k) {
+  if (!s->k) return false;
+  for (size_t j = mix64(k) & s->mask; s->k[j]; j = (j + 1) & s->mask)
+    if (s->k[j] == k) return true;
+  return false;
+}
+
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) { /* H. Hinnant's algorithm */
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+static int digits(const char *s, int n, int *out) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return 0;
+}
+
+/* Days since 2000 and seconds within the day of a date text; -1 when malformed. */
+static int parse_dt(const char *s, int64_t *days, int *secs) {
+  int y, mo, dd, h = 0, mi = 0, se = 0;
+  if (strlen(s) < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+      digits(s + 8, 2, &dd) || mo < 1 || mo > 12 || dd < 1 || dd > 31)
+    return -1;
+  if (s[10]) {
+    if ((s[10] != ' ' && s[10] != 'T') || strlen(s) < 19 || digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) ||
+        digits(s + 17, 2, &se) || h > 23 || mi > 59 || se > 60)
+      return -1;
+  }
+  *days = days_from_civil(y, mo, dd) - 10957; /* 1970 → 2000 */
+  *secs = h * 3600 + mi * 60 + se;
+  return 0;
+}
+
+int ad_time(const char *s, int32_t *out) {
+  if (!s || !*s) {
+    *out = AD_NONE;
+    return 0;
+  }
+  int64_t days;
+  int secs;
+  if (parse_dt(s, &days, &secs)) return -1;
+  int64_t t = days * 86400 + secs; /* 1932 … 2068 */
+  if (t <= INT32_MIN || t >= INT32_MAX) return -1;
+  *out = (int32_t)t;
+  return 0;
+}
+
+/* A date as days since 2000 (any year): birth, death and registration dates. */
+static int ad_date(const char *s, int32_t *out) {
+  if (!s || !*s) {
+    *out = AD_NONE;
+    return 0;
+  }
+  int64_t days;
+  int secs;
+  if (parse_dt(s, &days, &secs) || days <= -3000000 || days >= 3000000) return -1;
+  *out = (int32_t)days;
+  return 0;
+}
+
+int ad_age(int32_t brdy, int32_t day) {
+  /* whole years: compare (month, day) through the civil dates */
+  int64_t z[2] = {brdy, day}, y[2], md[2];
+  for (int i = 0; i < 2; i++) {
+    int64_t zz = z[i] + 10957 + 719468, era = (zz >= 0 ? zz : zz - 146096) / 146097, doe = zz - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153, dd = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    y[i] = yoe + era * 400 + (m <= 2);
+    md[i] = m * 100 + dd;
+  }
+  int64_t a = y[1] - y[0] - (md[1] < md[0]);
+  return (int)a;
+}
+
+static int bad_time(yb_err *e, const char *field, const char *v) {
+  return yb_fail(e, YB_EINVAL, field, "'%s' is not a date yyyy-MM-dd[ HH:mm:ss]", v);
+}
+
+/* ---- builders ----------------------------------------------------------------------------------- */
+/* The engine's copy of catalog item i, made when a line first names it (a live check of one visit
+ * touches a few of the catalog's thousands). */
+static void item_fill(audit_data *d, size_t i) {
+  const catalog_item *c = catalog_at(d->cat, i);
+  ad_item *it = &d->items[i];
+  it->type = c->chrgitm_type;
+  it->gend = c->gend;
+  it->lv = c->lv;
+  it->hosp_lv_min = c->hosp_lv_min;
+  it->scope = c->scope;
+  it->lmt = c->lmt_used_flag;
+  it->n_ind = c->n_ind;
+  it->age_min = c->age_min;
+  it->age_max = c->age_max;
+  it->max_days = c->max_days;
+  memcpy(it->lim, c->price_limit, sizeof it->lim);
+  it->drug = c->list_type ? (c->list_type < 200) : (c->chrgitm_type >= 9 && c->chrgitm_type <= 11);
+  it->material = c->list_type ? (c->list_type >= 300) : c->chrgitm_type == 8;
+  it->service = !it->drug && !it->material;
+  it->dialysis = c->chrgitm_type == 5 && strstr(c->name, "透析") != NULL;
+  it->ingr = c->ingredient[0] ? intern(d, &d->i_ingr, c->ingredient, NULL) : -1;
+  it->ready = true;
+}
+
+audit_data *audit_data_new(const catalog *cat) {
+  audit_data *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->cat = cat;
+  if (grow((void **)&d->str, &d->str_cap, 1 << 12, 1)) goto fail;
+  d->str[0] = 0;
+  d->str_n = 1;
+  d->n_items = cat ? catalog_count(cat) : 0;
+  if (d->n_items && !(d->items = calloc(d->n_items, sizeof *d->items))) goto fail;
+  return d;
+fail:
+  audit_data_free(d);
+  return NULL;
+}
+
+void audit_data_free(audit_data *d) {
+  if (!d) return;
+  intern_free(&d->i_psn), intern_free(&d->i_inst), intern_free(&d->i_visit);
+  intern_free(&d->i_doc), intern_free(&d->i_medins), intern_free(&d->i_ingr);
+  free(d->items), free(d->str), free(d->psn), free(d->inst), free(d->doc), free(d->visit), free(d->line);
+  free(d->checkin.k);
+  free(d);
+}
+
+static int nomem(yb_err *e) { return yb_fail(e, YB_ENOMEM, "audit", "out of memory"); }
+
+int audit_data_person(audit_data *d, const char *psn_no, const char *gend, const char *brdy,
+                      const char *death_date, yb_err *e) {
+  int32_t b, dd;
+  if (ad_date(brdy, &b)) return bad_time(e, "person.brdy", brdy);
+  if (ad_date(death_date, &dd)) return bad_time(e, "person.death_date", death_date);
+  bool added;
+  int id = intern(d, &d->i_psn, psn_no, &added);
+  if (id < 0 || grow((void **)&d->psn, &d->cap_psn, (size_t)id + 1, sizeof *d->psn)) return nomem(e);
+  if (added) d->n_psn = (size_t)id + 1;
+  ad_person *p = &d->psn[id];
+  memset(p, 0, sizeof *p);
+  p->gend = (uint8_t)(gend && (gend[0] == '1' || gend[0] == '2') ? gend[0] - '0' : 0);
+  p->brdy = b;
+  p->death = dd;
+  p->code = d->i_psn.offs[id];
+  return 0;
+}
+
+bool audit_data_has_person(const audit_data *d, const char *psn_no) {
+  return ad_intern_find(d, &d->i_psn, psn_no) >= 0;
+}
+
+bool audit_data_has_inst(const audit_data *d, const char *code) { return ad_intern_find(d, &d->i_inst, code) >= 0; }
+
+int audit_data_inst(audit_data *d, const char *code, int hosp_lv, bool has_geo, int64_t lat_e6,
+                    int64_t lon_e6, yb_err *e) {
+  bool added;
+  int id = intern(d, &d->i_inst, code, &added);
+  if (id < 0 || grow((void **)&d->inst, &d->cap_inst, (size_t)id + 1, sizeof *d->inst)) return nomem(e);
+  if (added) d->n_inst = (size_t)id + 1;
+  ad_inst *s = &d->inst[id];
+  s->hosp_lv = (uint8_t)(hosp_lv >= 0 && hosp_lv <= 3 ? hosp_lv : 0);
+  s->has_geo = has_geo;
+  s->lat = (int32_t)lat_e6;
+  s->lon = (int32_t)lon_e6;
+  s->code = d->i_inst.offs[id];
+  return 0;
+}
+
+static int need(audit_data *d, const ad_intern *in, const char *v, const char *field, int *id, yb_err *e) {
+  if ((*id = ad_intern_find(d, in, v)) < 0)
+    return yb_fail(e, YB_ENOT_FOUND, field, "'%s' was not added before", v ? v : "");
+  return 0;
+}
+
+int audit_data_doctor(audit_data *d, const char *dr_code, const char *inst, const char *begndate,
+                      const char *enddate, yb_err *e) {
+  int in, rc;
+  int32_t b, en;
+  if ((rc = need(d, &d->i_inst, inst, "doctor.fixmedins_code", &in, e))) return rc;
+  if (ad_date(begndate, &b)) return bad_time(e, "doctor.begndate", begndate);
+  if (ad_date(enddate, &en)) return bad_time(e, "doctor.enddate", enddate);
+  bool added;
+  int id = intern(d, &d->i_doc, dr_code, &added);
+  if (id < 0 || grow((void **)&d->doc, &d->cap_doc, (size_t)id + 1, sizeof *d->doc)) return nomem(e);
+  if (added) d->n_doc = (size_t)id + 1;
+  d->doc[id] = (ad_doc){in, b == AD_NONE ? INT32_MIN : b, en};
+  return 0;
+}
+
+int audit_data_checkin(audit_data *d, const char *psn_no, const char *inst, const char *time, yb_err *e) {
+  int p, in, rc;
+  int32_t t;
+  if ((rc = need(d, &d->i_psn, psn_no, "dialysis_checkin.psn_no", &p, e)) ||
+      (rc = need(d, &d->i_inst, inst, "dialysis_checkin.fixmedins_code", &in, e)))
+    return rc;
+  if (ad_time(time, &t) || t == AD_NONE) return bad_time(e, "dialysis_checkin.checkin_time", time);
+  return set_add(&d->checkin, ad_checkin_key(p, in, ad_day(t))) ? nomem(e) : 0;
+}
+
+static uint32_t pack3(const char *s) {
+  uint32_t v = 0;
+  for (int i = 0; i < 3 && s && s[i]; i++) v = v << 8 | (unsigned char)s[i];
+  return v;
+}
+
+int audit_data_visit(audit_data *d, const char *mdtrt_id, const char *psn_no, const char *inst,
+                     const char *kind, const char *begntime, const char *endtime, const char *main_diag,
+                     bool in_scope, yb_err *e) {
+  int p, in, rc;
+  int32_t b, en;
+  if ((rc = need(d, &d->i_psn, psn_no, "visit.psn_no", &p, e)) ||
+      (rc = need(d, &d->i_inst, inst, "visit.fixmedins_code", &in, e)))
+    return rc;
+  if (ad_time(begntime, &b) || b == AD_NONE) return bad_time(e, "visit.begntime", begntime);
+  if (ad_time(endtime, &en)) return bad_time(e, "visit.endtime", endtime);
+  bool added;
+  int id = intern(d, &d->i_visit, mdtrt_id, &added);
+  if (id < 0 || grow((void **)&d->visit, &d->cap_visit, (size_t)id + 1, sizeof *d->visit)) return nomem(e);
+  if (!added) return yb_fail(e, YB_ECONFLICT, "visit.mdtrt_id", "'%s' added twice", mdtrt_id);
+  d->n_visit = (size_t)id + 1;
+  ad_visit *v = &d->visit[id];
+  memset(v, 0, sizeof *v);
+  v->psn = p;
+  v->inst = in;
+  v->ipt = kind && !strcmp(kind, "ipt");
+  v->in_scope = in_scope;
+  v->beg = b;
+  v->end = en;
+  v->diag3 = pack3(main_diag);
+  v->mdtrt = d->i_visit.offs[id];
+  return 0;
+}
+
+int audit_data_setl(audit_data *d, const char *mdtrt_id, const char *setl_id, yb_err *e) {
+  int v, rc;
+  if ((rc = need(d, &d->i_visit, mdtrt_id, "settlement.mdtrt_id", &v, e))) return rc;
+  if (!d->visit[v].setl && setl_id && *setl_id) {
+    uint32_t off = str_add(d, setl_id);
+    if (off == UINT32_MAX) return nomem(e);
+    d->visit[v].setl = off;
+  }
+  return 0;
+}
+
+int audit_data_line(audit_data *d, const audit_line_in *in, yb_err *e) {
+  int v, rc;
+  int32_t t;
+  if ((rc = need(d, &d->i_visit, in->mdtrt_id, "fee.mdtrt_id", &v, e))) return rc;
+  if (ad_time(in->fee_ocur_time, &t) || t == AD_NONE) return bad_time(e, "fee.fee_ocur_time", in->fee_ocur_time);
+  if (grow((void **)&d->line, &d->cap_line, d->n_line + 1, sizeof *d->line)) return nomem(e);
+  ad_line *l = &d->line[d->n_line];
+  memset(l, 0, sizeof *l);
+  l->visit = v;
+  const catalog_item *it = d->cat ? catalog_find(d->cat, in->med_list_codg) : NULL;
+  l->item = it ? (int32_t)(it - catalog_at(d->cat, 0)) : -1;
+  if (it && !d->items[l->item].ready) item_fill(d, (size_t)l->item);
+  l->t = t;
+  l->dr = -1;
+  if (in->bilg_dr_codg && *in->bilg_dr_codg) {
+    l->dr = ad_intern_find(d, &d->i_doc, in->bilg_dr_codg);
+    if (l->dr < 0) l->dr = -2; /* named but not registered anywhere */
+  }
+  l->medins = -1; /* an institution's own code means something only there: interned with the institution */
+  if (in->medins_list_codg && *in->medins_list_codg) {
+    char key[224];
+    snprintf(key, sizeof key, "%d\x1f%s", d->visit[v].inst, in->medins_list_codg);
+    if ((l->medins = intern(d, &d->i_medins, key, NULL)) < 0) return nomem(e);
+  }
+  uint32_t sn = str_add(d, in->feedetl_sn), st = in->setl_id && *in->setl_id ? str_add(d, in->setl_id) : 0;
+  if (sn == UINT32_MAX || st == UINT32_MAX) return nomem(e);
+  l->sn = sn;
+  l->setl = st;
+  l->seq = (int32_t)in->seq;
+  l->prd_days = (int16_t)(in->prd_days < 0 ? 0 : in->prd_days > 32767 ? 32767 : in->prd_days);
+  l->appr = (uint8_t)(in->hosp_appr_flag != 0);
+  l->cnt = in->cnt;
+  l->pric = in->pric;
+  l->sumamt = in->sumamt;
+  d->n_line++;
+  return 0;
+}
+
+/* ---- finishing: sort visits by (person, begin), lines by (visit, time, item, seq) ------------ */
+static const audit_data *sort_d;
+static int cmp_visit(const void *a, const void *b) {
+  const ad_visit *x = &sort_d->visit[*(const uint32_t *)a], *y = &sort_d->visit[*(const uint32_t *)b];
+  if (x->psn != y->psn) return x->psn < y->psn ? -1 : 1;
+  if (x->beg != y->beg) return x->beg < y->beg ? -1 : 1;
+  return strcmp(ad_s(sort_d, x->mdtrt), ad_s(sort_d, y->mdtrt));
+}
+static int cmp_line(const void *a, const void *b) {
+  const ad_line *x = a, *y = b;
+  if (x->t != y->t) return x->t < y->t ? -1 : 1;
+  if (x->item != y->item) return x->item < y->item ? -1 : 1;
+  return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int audit_data_finish(audit_data *d, yb_err *e) {
+  if (d->finished) return 0;
+  size_t nv = d->n_visit, nl = d->n_line;
+  uint32_t *ord = malloc((nv + 1) * sizeof *ord), *rank = malloc((nv + 1) * sizeof *rank);
+  ad_visit *vs = malloc((nv + 1) * sizeof *vs);
+  ad_line *ls = malloc((nl + 1) * sizeof *ls);
+  uint32_t *pos = calloc(nv + 1, sizeof *pos);
+  if (!ord || !rank || !vs || !ls || !pos) {
+    free(ord), free(rank), free(vs), free(ls), free(pos);
+    return nomem(e);
+  }
+  for (size_t i = 0; i < nv; i++) ord[i] = (uint32_t)i;
+  sort_d = d;
+  qsort(ord, nv, sizeof *ord, cmp_visit);
+  for (size_t i = 0; i < nv; i++) {
+    rank[ord[i]] = (uint32_t)i;
+    vs[i] = d->visit[ord[i]];
+  }
+  for (size_t i = 0; i < nl; i++) pos[rank[d->line[i].visit]]++;
+  uint32_t acc = 0;
+  for (size_t i = 0; i < nv; i++) {
+    vs[i].l0 = acc;
+    vs[i].nl = pos[i];
+    acc += pos[i];
+    pos[i] = vs[i].l0;
+  }
+  for (size_t i = 0; i < nl; i++) {
+    uint32_t v = rank[d->line[i].visit];
+    ls[pos[v]] = d->line[i];
+    ls[pos[v]].visit = (int32_t)v;
+    pos[v]++;
+  }
+  for (size_t i = 0; i < nv; i++) qsort(ls + vs[i].l0, vs[i].nl, sizeof *ls, cmp_line);
+  /* the visit intern now maps to sorted positions */
+  for (size_t i = 0; i <= d->i_visit.mask && d->i_visit.slots; i++)
+    if (d->i_visit.slots[i]) d->i_visit.slots[i] = rank[d->i_visit.slots[i] - 1] + 1;
+  for (size_t i = 0; i < nv; i++) d->i_visit.offs[i] = vs[i].mdtrt;
+  for (size_t i = 0; i < d->n_psn; i++) d->psn[i].v0 = d->psn[i].nv = 0;
+  for (size_t i = 0; i < nv; i++) {
+    ad_person *p = &d->psn[vs[i].psn];
+    if (!p->nv) p->v0 = (uint32_t)i;
+    p->nv++;
+  }
+  free(d->visit), free(d->line), free(ord), free(rank), free(pos);
+  d->visit = vs;
+  d->line = ls;
+  d->cap_visit = nv + 1;
+  d->cap_line = nl + 1;
+  d->finished = true;
+  return 0;
+}
+
+size_t audit_data_lines(const audit_data *d) { return d->n_line; }
+size_t audit_data_visits(const audit_data *d) { return d->n_visit; }

@@ -1,0 +1,95 @@
+/* audit_int.h — what audit.c (rules, the pass, screening) and audit_data.c (the compact records
+ * and their builders) share; not for other modules. Times are seconds since 2000-01-01 00:00:00,
+ * days are days since that date. */
+#ifndef YB_AUDIT_INT_H
+#define YB_AUDIT_INT_H
+
+#include "audit.h"
+
+#define AD_NONE INT32_MAX /* a missing day or time */
+
+typedef struct ad_item {
+  uint8_t type, gend, lv, hosp_lv_min, scope, lmt, n_ind;
+  bool dialysis, drug, material, service;
+  bool ready; /* filled from the catalog when a line first names it */
+  int16_t age_min, age_max;
+  int32_t max_days, ingr; /* ingr: interned ingredient, -1 none */
+  int64_t lim[4];
+} ad_item;
+
+typedef struct ad_person {
+  uint8_t gend;            /* 1 male, 2 female, 0 unknown */
+  int32_t brdy, death;     /* days; death AD_NONE when alive */
+  uint32_t v0, nv;         /* visits, sorted by begin */
+  uint32_t code;           /* string offset */
+} ad_person;
+
+typedef struct ad_inst {
+  uint8_t hosp_lv, has_geo;
+  int32_t lat, lon;
+  uint32_t code;
+} ad_inst;
+
+typedef struct ad_doc {
+  int32_t inst, beg, end; /* days; end AD_NONE open */
+} ad_doc;
+
+typedef struct ad_visit {
+  int32_t psn, inst;
+  uint8_t ipt, in_scope;
+  int32_t beg, end;       /* seconds; end AD_NONE when not discharged */
+  uint32_t diag3;         /* first three characters of the main diagnosis, packed */
+  uint32_t l0, nl;        /* lines */
+  uint32_t mdtrt, setl;   /* string offsets (setl 0 = "") */
+} ad_visit;
+
+typedef struct ad_line {
+  int32_t visit, item, t, dr, medins;
+  uint32_t sn, setl;      /* string offsets */
+  int32_t seq;
+  int16_t prd_days;
+  uint8_t appr;
+  int64_t cnt, pric, sumamt;
+} ad_line;
+
+/* string → dense id */
+typedef struct ad_intern {
+  uint32_t *slots;        /* id + 1, 0 empty */
+  uint32_t *offs;         /* id → string offset */
+  size_t n, cap, mask;
+} ad_intern;
+
+typedef struct ad_set64 {  /* open-addressing set of non-zero uint64 keys */
+  uint64_t *k;
+  size_t n, mask;
+} ad_set64;
+
+struct audit_data {
+  const catalog *cat;
+  ad_item *items;
+  size_t n_items;
+  char *str;               /* string arena; offset 0 is "" */
+  size_t str_n, str_cap;
+  ad_intern i_psn, i_inst, i_visit, i_doc, i_medins, i_ingr;
+  ad_person *psn;
+  ad_inst *inst;
+  ad_doc *doc;
+  ad_visit *visit;
+  ad_line *line;
+  size_t n_psn, n_inst, n_doc, n_visit, n_line;
+  size_t cap_psn, cap_inst, cap_doc, cap_visit, cap_line;
+  ad_set64 checkin;        /* (person, inst, day) */
+  bool finished;
+};
+
+static inline const char *ad_s(const audit_data *d, uint32_t off) { return d->str + off; }
+static inline int32_t ad_day(int32_t t) { return t == AD_NONE ? AD_NONE : (t >= 0 ? t / 86400 : -((-t + 86399) / 86400)); }
+/* Seconds since 2000 of yyyy-MM-dd[ HH:mm:ss]; AD_NONE for "" ; -1 return on a bad text. */
+int ad_time(const char *s, int32_t *out);
+uint64_t ad_checkin_key(int32_t psn, int32_t inst, int32_t day);
+bool ad_set_has(const ad_set64 *s, uint64_t k);
+int ad_intern_find(const audit_data *d, const ad_intern *in, const char *s);
+/* Age in whole years on day `day` of a person born on day `brdy`. */
+int ad_age(int32_t brdy, int32_t day);
+
+#endif

@@ -1,0 +1,627 @@
+/* store_sqlite_audit.c — area AUDIT of the SQLite store: its tables (runs, findings, cases, case
+ * events, recoveries), the loaders that read a period or one person into the engine's compact
+ * records in a few sequential scans, and the year-end deductions (store_audit.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_audit.h"
+#include "store_sqlite.h"
+
+static const char *const audit_migrations[] = {
+    /* 1 (IF NOT EXISTS: a database whose schema_area was lost re-runs it harmlessly) */
+    "CREATE TABLE IF NOT EXISTS audit_run(run_id INTEGER PRIMARY KEY, stage TEXT NOT NULL, from_date TEXT NOT NULL,"
+    " to_date TEXT NOT NULL, rules TEXT NOT NULL DEFAULT '', started_at TEXT NOT NULL,"
+    " lines INTEGER NOT NULL DEFAULT 0, findings INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS audit_finding(finding_id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, rule_id TEXT NOT NULL,"
+    " kind TEXT NOT NULL, sev_deg INTEGER NOT NULL, level INTEGER NOT NULL, stage TEXT NOT NULL,"
+    " fixmedins_code TEXT NOT NULL, psn_no TEXT NOT NULL DEFAULT '', mdtrt_id TEXT NOT NULL DEFAULT '',"
+    " setl_id TEXT NOT NULL DEFAULT '', feedetl_sn TEXT NOT NULL DEFAULT '', occur_date TEXT NOT NULL DEFAULT '',"
+    " vola_amt INTEGER NOT NULL, evid TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'flagged',"
+    " case_id INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS audit_finding_key ON audit_finding(rule_id, fixmedins_code, mdtrt_id, feedetl_sn, occur_date);"
+    "CREATE INDEX IF NOT EXISTS audit_finding_inst ON audit_finding(fixmedins_code, state);"
+    "CREATE INDEX IF NOT EXISTS audit_finding_case ON audit_finding(case_id) WHERE case_id <> 0;"
+    "CREATE TABLE IF NOT EXISTS audit_case(case_id INTEGER PRIMARY KEY, fixmedins_code TEXT NOT NULL, year INTEGER NOT NULL,"
+    " state TEXT NOT NULL, title TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', opened_by TEXT NOT NULL,"
+    " opened_at TEXT NOT NULL, updated_at TEXT NOT NULL, n_findings INTEGER NOT NULL, amt_flagged INTEGER NOT NULL,"
+    " amt_confirmed INTEGER NOT NULL DEFAULT 0, amt_recovered INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS audit_case_inst ON audit_case(fixmedins_code, year);"
+    "CREATE TABLE IF NOT EXISTS audit_case_event(event_id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES audit_case,"
+    " at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',"
+    " amount INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS audit_event_case ON audit_case_event(case_id);"
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_case_event BEGIN SELECT RAISE(ABORT, 'audit_case_event is append-only'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_case_event BEGIN SELECT RAISE(ABORT, 'audit_case_event is append-only'); END;"
+    "CREATE TABLE IF NOT EXISTS audit_recovery(recovery_id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES audit_case,"
+    " fixmedins_code TEXT NOT NULL, year INTEGER NOT NULL, amount INTEGER NOT NULL CHECK(amount > 0),"
+    " at TEXT NOT NULL, who TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');",
+};
+
+#define FCOLS "finding_id,run_id,case_id,rule_id,kind,fixmedins_code,psn_no,mdtrt_id,setl_id,feedetl_sn,occur_date," \
+              "state,evid,stage,sev_deg,level,vola_amt"
+#define CCOLS "case_id,fixmedins_code,state,title,reason,opened_by,opened_at,updated_at,year,n_findings,amt_flagged," \
+              "amt_confirmed,amt_recovered"
+
+enum { Q_RUN_NEW, Q_RUN_DONE, Q_F_PUT, Q_F_GET, Q_C_GET, Q_EV_PUT, Q_LP_PERSON, Q_LP_INST, Q_LP_VISIT,
+       Q_LINES_UNSET, Q_LINES_ALL, Q_N };
+#define LINE_COLS "mdtrt_id,feedetl_sn,seq,med_list_codg,medins_list_codg,fee_ocur_time,cnt,pric,sumamt," \
+                  "hosp_appr_flag,coalesce(setl_id,''),body"
+static const char *const audit_sql[Q_N] = {
+    [Q_RUN_NEW] = "INSERT INTO audit_run(stage,from_date,to_date,rules,started_at) VALUES(?1,?2,?3,?4,?5)",
+    [Q_RUN_DONE] = "UPDATE audit_run SET lines=?2, findings=?3 WHERE run_id=?1",
+    [Q_F_PUT] = "INSERT INTO audit_finding(run_id,rule_id,kind,sev_deg,level,stage,fixmedins_code,psn_no,mdtrt_id,"
+                "setl_id,feedetl_sn,occur_date,vola_amt,evid) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+                " ON CONFLICT DO NOTHING",
+    [Q_F_GET] = "SELECT " FCOLS " FROM audit_finding WHERE finding_id=?1",
+    [Q_C_GET] = "SELECT " CCOLS " FROM audit_case WHERE case_id=?1",
+    [Q_EV_PUT] = "INSERT INTO audit_case_event(case_id,at,who,action,note,amount) VALUES(?1,?2,?3,?4,?5,?6)",
+    /* the live (pre/during) loads run per settlement: prepared once per connection */
+    [Q_LP_PERSON] = "SELECT psn_no,gend,brdy,death_date FROM person WHERE psn_no=?1",
+    [Q_LP_INST] = "SELECT i.fixmedins_code,i.hosp_lv,g.lat_e6,g.lon_e6 FROM institution i"
+                  " LEFT JOIN institution_geo g USING(fixmedins_code) WHERE i.fixmedins_code=?1",
+    [Q_LP_VISIT] = "SELECT mdtrt_id,psn_no,fixmedins_code,kind,begntime,endtime,diag FROM visit"
+                   " WHERE psn_no=?1 AND state<>0 AND ((begntime BETWEEN ?2 AND ?3) OR mdtrt_id=?4)",
+    [Q_LINES_UNSET] = "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1 AND setl_id IS NULL",
+    [Q_LINES_ALL] = "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1",
+};
+
+const store_area store_area_audit = {STORE_AREA_AUDIT, "audit", audit_migrations, 1, audit_sql, Q_N};
+
+/* ---- helpers ------------------------------------------------------------------------------------ */
+#define bt store_sqlite_bt
+#define bi store_sqlite_bi
+#define ct store_sqlite_ct
+#define cs store_sqlite_cs
+#define ci store_sqlite_ci
+
+static sqlite3_stmt *prep(store_conn *c, const char *sql, yb_err *e) {
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2(store_sqlite_db(c), sql, -1, &s, NULL) != SQLITE_OK) {
+    store_sqlite_err(c, e, "audit");
+    sqlite3_finalize(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* Step s to the end calling row(s) per row; finalizes s (a cached statement is reset instead). */
+static int step_rows(store_conn *c, sqlite3_stmt *s, bool cached, int (*row)(sqlite3_stmt *, void *, yb_err *),
+                     void *arg, yb_err *e) {
+  int rc = 0, st = SQLITE_DONE;
+  while (!rc && (st = sqlite3_step(s)) == SQLITE_ROW) rc = row(s, arg, e);
+  if (!rc && st != SQLITE_DONE) rc = store_sqlite_err(c, e, "audit");
+  if (cached) store_sqlite_reset(s);
+  else sqlite3_finalize(s);
+  return rc;
+}
+static int each_row(store_conn *c, sqlite3_stmt *s, int (*row)(sqlite3_stmt *, void *, yb_err *), void *arg,
+                    yb_err *e) {
+  return step_rows(c, s, false, row, arg, e);
+}
+static int each_cached(store_conn *c, sqlite3_stmt *s, int (*row)(sqlite3_stmt *, void *, yb_err *), void *arg,
+                       yb_err *e) {
+  return step_rows(c, s, true, row, arg, e);
+}
+#define CACHED(id) store_sqlite_stmt(c, &store_area_audit, (id), e)
+
+/* Date text "yyyy-MM-dd" shifted by `days` (negative back). */
+static void shift_date(const char *d, int days, char *out, size_t cap) {
+  int y = 0, m = 0, dd = 0;
+  sscanf(d, "%4d-%2d-%2d", &y, &m, &dd);
+  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  while (days < 0) {
+    if (--dd < 1) {
+      if (--m < 1) m = 12, y--;
+      dd = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
+    }
+    days++;
+  }
+  snprintf(out, cap, "%04d-%02d-%02d", y, m, dd);
+}
+
+/* A string or integer field of our own stored JSON row (jansson's output), without parsing it all. */
+static const char *json_field(const char *body, const char *key, char *out, size_t cap) {
+  char pat[40];
+  int n = snprintf(pat, sizeof pat, "\"%s\"", key);
+  out[0] = 0;
+  for (const char *p = body; p && (p = strstr(p, pat)); p += n) {
+    const char *q = p + n;
+    while (*q == ' ') q++;
+    if (*q != ':') continue;
+    q++;
+    while (*q == ' ') q++;
+    size_t i = 0;
+    if (*q == '"') {
+      for (q++; *q && *q != '"' && i + 1 < cap; q++) out[i++] = *q;
+    } else {
+      for (; *q && *q != ',' && *q != '}' && *q != ' ' && i + 1 < cap; q++) out[i++] = *q;
+      if (i == 4 && !memcmp(out, "null", 4)) i = 0;
+    }
+    out[i] = 0;
+    return out;
+  }
+  return out;
+}
+
+/* ---- loading ---------------------------------------------------------------------------------- */
+static int row_person(sqlite3_stmt *s, void *d, yb_err *e) {
+  return audit_data_person(d, cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), e);
+}
+static int row_inst(sqlite3_stmt *s, void *d, yb_err *e) {
+  return audit_data_inst(d, cs(s, 0), (int)ci(s, 1), sqlite3_column_type(s, 2) != SQLITE_NULL, ci(s, 2), ci(s, 3), e);
+}
+static int row_doctor(sqlite3_stmt *s, void *d, yb_err *e) {
+  return audit_data_doctor(d, cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), e);
+}
+static int row_checkin(sqlite3_stmt *s, void *d, yb_err *e) {
+  yb_err tmp;
+  int rc = audit_data_checkin(d, cs(s, 0), cs(s, 1), cs(s, 2), &tmp);
+  if (rc == YB_ENOT_FOUND) return 0; /* a check-in of an unknown person or place: nothing to match */
+  if (rc && e) *e = tmp;
+  return rc;
+}
+typedef struct vis_arg {
+  audit_data *d;
+  const char *from, *only;
+  bool with_only; /* false: the visit `only` is left out (the caller adds its own version) */
+  bool add_inst;  /* live: a history visit's institution is added bare (no live rule reads its level) */
+} vis_arg;
+static int row_visit(sqlite3_stmt *s, void *arg, yb_err *e) {
+  vis_arg *a = arg;
+  const char *diag = cs(s, 6), *comma = strchr(diag, ',');
+  char main[24];
+  snprintf(main, sizeof main, "%.*s", comma ? (int)(comma - diag) : (int)strlen(diag), diag);
+  bool scope = a->only ? !strcmp(a->only, cs(s, 0)) : strcmp(cs(s, 4), a->from) >= 0;
+  if (a->only && scope && !a->with_only) return 0;
+  if (a->add_inst && !audit_data_has_inst(a->d, cs(s, 2))) {
+    int rc = audit_data_inst(a->d, cs(s, 2), 0, false, 0, 0, e);
+    if (rc) return rc;
+  }
+  return audit_data_visit(a->d, cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), cs(s, 4), cs(s, 5), main, scope, e);
+}
+static int row_setl(sqlite3_stmt *s, void *d, yb_err *e) {
+  yb_err tmp;
+  int rc = audit_data_setl(d, cs(s, 1), cs(s, 0), &tmp);
+  if (rc == YB_ENOT_FOUND) return 0; /* a settlement of a visit outside the period */
+  if (rc && e) *e = tmp;
+  return rc;
+}
+static int row_line(sqlite3_stmt *s, void *d, yb_err *e) {
+  const char *body = cs(s, 11);
+  char days[16], dr[40];
+  json_field(body, "prd_days", days, sizeof days);
+  json_field(body, "bilg_dr_codg", dr, sizeof dr);
+  audit_line_in in = {cs(s, 0), cs(s, 1), cs(s, 3), cs(s, 4), cs(s, 5), dr, cs(s, 10), ci(s, 2), ci(s, 6), ci(s, 7),
+                      ci(s, 8), atoi(days), (int)ci(s, 9)};
+  yb_err tmp;
+  int rc = audit_data_line(d, &in, &tmp);
+  if (rc == YB_ENOT_FOUND) return 0; /* a line of a visit outside the period */
+  if (rc && e) *e = tmp;
+  return rc;
+}
+
+static int load_common(store_conn *c, audit_data *d, yb_err *e) {
+  sqlite3_stmt *s;
+  int rc;
+  if (!(s = prep(c, "SELECT psn_no,gend,brdy,death_date FROM person", e))) return YB_ESTORE;
+  if ((rc = each_row(c, s, row_person, d, e))) return rc;
+  if (!(s = prep(c, "SELECT i.fixmedins_code,i.hosp_lv,g.lat_e6,g.lon_e6 FROM institution i"
+                    " LEFT JOIN institution_geo g USING(fixmedins_code)", e)))
+    return YB_ESTORE;
+  return each_row(c, s, row_inst, d, e);
+}
+
+int store_audit_load(store_conn *c, const char *from, const char *to, int lookback_days, audit_data *d, yb_err *e) {
+  char since[12], until[24];
+  shift_date(from, -lookback_days, since, sizeof since);
+  snprintf(until, sizeof until, "%.10s 23:59:59", to);
+  sqlite3_stmt *s;
+  int rc;
+  if ((rc = load_common(c, d, e))) return rc;
+  if (!(s = prep(c, "SELECT dr_code,fixmedins_code,begndate,enddate FROM doctor", e))) return YB_ESTORE;
+  if ((rc = each_row(c, s, row_doctor, d, e))) return rc;
+  if (!(s = prep(c, "SELECT psn_no,fixmedins_code,checkin_time FROM dialysis_checkin WHERE checkin_time BETWEEN ?1 AND ?2", e)))
+    return YB_ESTORE;
+  bt(s, 1, since), bt(s, 2, until);
+  if ((rc = each_row(c, s, row_checkin, d, e))) return rc;
+  if (!(s = prep(c, "SELECT mdtrt_id,psn_no,fixmedins_code,kind,begntime,endtime,diag FROM visit"
+                    " WHERE state<>0 AND begntime BETWEEN ?1 AND ?2", e)))
+    return YB_ESTORE;
+  bt(s, 1, since), bt(s, 2, until);
+  vis_arg va = {d, from, NULL, false, false};
+  if ((rc = each_row(c, s, row_visit, &va, e))) return rc;
+  if (!(s = prep(c, "SELECT setl_id,mdtrt_id FROM settlement WHERE state=1 AND refd_setl_flag=0 ORDER BY setl_time", e)))
+    return YB_ESTORE;
+  if ((rc = each_row(c, s, row_setl, d, e))) return rc;
+  /* lines: one scan; those of history visits (before `from`) are not needed by any rule */
+  if (!(s = prep(c, "SELECT " LINE_COLS " FROM fee WHERE state=1 AND fee_ocur_time >= ?1", e))) return YB_ESTORE;
+  bt(s, 1, from);
+  return each_row(c, s, row_line, d, e);
+}
+
+int store_audit_load_person(store_conn *c, const char *psn_no, const char *inst, const char *since,
+                            const char *until, const char *mdtrt_id, bool with_current, audit_data *d, yb_err *e) {
+  sqlite3_stmt *s;
+  int rc;
+  if (!(s = CACHED(Q_LP_PERSON))) return YB_ESTORE;
+  bt(s, 1, psn_no);
+  if ((rc = each_cached(c, s, row_person, d, e))) return rc;
+  if (!(s = CACHED(Q_LP_INST))) return YB_ESTORE;
+  bt(s, 1, inst);
+  if ((rc = each_cached(c, s, row_inst, d, e))) return rc;
+  if (!(s = CACHED(Q_LP_VISIT))) return YB_ESTORE;
+  bt(s, 1, psn_no), bt(s, 2, since), bt(s, 3, until), bt(s, 4, mdtrt_id);
+  vis_arg va = {d, "", mdtrt_id, with_current, true};
+  return each_cached(c, s, row_visit, &va, e);
+}
+
+int store_audit_load_visit_lines(store_conn *c, const char *mdtrt_id, bool unsettled_only, audit_data *d, yb_err *e) {
+  sqlite3_stmt *s = CACHED(unsettled_only ? Q_LINES_UNSET : Q_LINES_ALL);
+  if (!s) return YB_ESTORE;
+  bt(s, 1, mdtrt_id);
+  return each_cached(c, s, row_line, d, e);
+}
+
+/* ---- labels ------------------------------------------------------------------------------------ */
+typedef struct lab_arg {
+  int (*fn)(const store_audit_label *, void *);
+  void *arg;
+} lab_arg;
+static int row_label(sqlite3_stmt *s, void *arg, yb_err *e) {
+  (void)e;
+  lab_arg *a = arg;
+  store_audit_label l = {cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), cs(s, 4), cs(s, 5), cs(s, 6)};
+  return a->fn(&l, a->arg);
+}
+int store_audit_labels(store_conn *c, int (*fn)(const store_audit_label *, void *), void *arg, yb_err *e) {
+  sqlite3_stmt *s = prep(c, "SELECT kind,psn_no,fixmedins_code,mdtrt_id,setl_id,feedetl_sn,note FROM fraud_label", e);
+  if (!s) return YB_ESTORE;
+  lab_arg a = {fn, arg};
+  return each_row(c, s, row_label, &a, e);
+}
+
+/* ---- runs and findings ---------------------------------------------------------------------------- */
+int store_audit_run_new(store_conn *c, const char *stage, const char *from, const char *to, const char *rules,
+                        const char *at, int64_t *run_id, yb_err *e) {
+  sqlite3_stmt *s = store_sqlite_stmt(c, &store_area_audit, Q_RUN_NEW, e);
+  if (!s) return YB_ESTORE;
+  bt(s, 1, stage), bt(s, 2, from), bt(s, 3, to), bt(s, 4, rules ? rules : ""), bt(s, 5, at);
+  int rc = store_sqlite_done(c, s, e, "audit_run");
+  if (!rc) *run_id = sqlite3_last_insert_rowid(store_sqlite_db(c));
+  return rc;
+}
+
+int store_audit_run_done(store_conn *c, int64_t run_id, int64_t lines, int64_t findings, yb_err *e) {
+  sqlite3_stmt *s = store_sqlite_stmt(c, &store_area_audit, Q_RUN_DONE, e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, run_id), bi(s, 2, lines), bi(s, 3, findings);
+  return store_sqlite_done(c, s, e, "audit_run");
+}
+
+int store_audit_finding_put(store_conn *c, const store_audit_finding *f, int *added, yb_err *e) {
+  sqlite3_stmt *s = store_sqlite_stmt(c, &store_area_audit, Q_F_PUT, e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, f->run_id), bt(s, 2, f->rule_id), bt(s, 3, f->kind), bi(s, 4, f->sev_deg), bi(s, 5, f->level);
+  bt(s, 6, f->stage), bt(s, 7, f->fixmedins_code), bt(s, 8, f->psn_no), bt(s, 9, f->mdtrt_id), bt(s, 10, f->setl_id);
+  bt(s, 11, f->feedetl_sn), bt(s, 12, f->occur_date), bi(s, 13, f->vola_amt), bt(s, 14, f->evid);
+  int rc = store_sqlite_done(c, s, e, "audit_finding");
+  if (added) *added = !rc && sqlite3_changes(store_sqlite_db(c)) > 0;
+  return rc;
+}
+
+static void read_finding(sqlite3_stmt *s, store_audit_finding *f) {
+  memset(f, 0, sizeof *f);
+  f->finding_id = ci(s, 0), f->run_id = ci(s, 1), f->case_id = ci(s, 2);
+  ct(s, 3, f->rule_id, sizeof f->rule_id), ct(s, 4, f->kind, sizeof f->kind);
+  ct(s, 5, f->fixmedins_code, sizeof f->fixmedins_code), ct(s, 6, f->psn_no, sizeof f->psn_no);
+  ct(s, 7, f->mdtrt_id, sizeof f->mdtrt_id), ct(s, 8, f->setl_id, sizeof f->setl_id);
+  ct(s, 9, f->feedetl_sn, sizeof f->feedetl_sn), ct(s, 10, f->occur_date, sizeof f->occur_date);
+  ct(s, 11, f->state, sizeof f->state), ct(s, 12, f->evid, sizeof f->evid), ct(s, 13, f->stage, sizeof f->stage);
+  f->sev_deg = (int)ci(s, 14), f->level = (int)ci(s, 15), f->vola_amt = ci(s, 16);
+}
+
+typedef struct fnd_arg {
+  int (*fn)(const store_audit_finding *, void *);
+  void *arg;
+} fnd_arg;
+static int row_finding(sqlite3_stmt *s, void *arg, yb_err *e) {
+  (void)e;
+  fnd_arg *a = arg;
+  store_audit_finding f;
+  read_finding(s, &f);
+  return a->fn(&f, a->arg);
+}
+
+static bool given(const char *s) { return s && *s; }
+
+int store_audit_finding_each(store_conn *c, const store_audit_filter *q,
+                             int (*fn)(const store_audit_finding *, void *), void *arg, yb_err *e) {
+  char sql[1024];
+  int n = snprintf(sql, sizeof sql, "SELECT " FCOLS " FROM audit_finding WHERE 1");
+  const char *texts[7] = {q->fixmedins_code, q->rule_id, q->kind, q->state, q->psn_no, q->from, q->to};
+  static const char *const conds[7] = {" AND fixmedins_code=?%d", " AND rule_id=?%d", " AND kind=?%d",
+                                       " AND state=?%d",          " AND psn_no=?%d",  " AND occur_date>=?%d",
+                                       " AND occur_date<=?%d"};
+  int k = 0;
+  for (int i = 0; i < 7; i++)
+    if (given(texts[i])) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+      n += snprintf(sql + n, sizeof sql - (size_t)n, conds[i], ++k);
+#pragma GCC diagnostic pop
+    }
+  if (q->case_id) n += snprintf(sql + n, sizeof sql - (size_t)n, " AND case_id=?%d", ++k);
+  snprintf(sql + n, sizeof sql - (size_t)n, " ORDER BY finding_id LIMIT %lld OFFSET %lld",
+           (long long)(q->limit > 0 ? q->limit : 100), (long long)(q->offset > 0 ? q->offset : 0));
+  sqlite3_stmt *s = prep(c, sql, e);
+  if (!s) return YB_ESTORE;
+  k = 0;
+  for (int i = 0; i < 7; i++)
+    if (given(texts[i])) bt(s, ++k, texts[i]);
+  if (q->case_id) bi(s, ++k, q->case_id);
+  fnd_arg a = {fn, arg};
+  return each_row(c, s, row_finding, &a, e);
+}
+
+int store_audit_finding_get(store_conn *c, int64_t id, store_audit_finding *out, yb_err *e) {
+  sqlite3_stmt *s = store_sqlite_stmt(c, &store_area_audit, Q_F_GET, e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, id);
+  int st = sqlite3_step(s), rc = 0;
+  if (st == SQLITE_ROW) read_finding(s, out);
+  else if (st == SQLITE_DONE) rc = yb_fail(e, YB_ENOT_FOUND, "finding_id", "no finding %lld", (long long)id);
+  else rc = store_sqlite_err(c, e, "audit_finding");
+  store_sqlite_reset(s);
+  return rc;
+}
+
+/* ---- cases ------------------------------------------------------------------------------------- */
+static int event(store_conn *c, int64_t case_id, const char *at, const char *who, const char *action,
+                 const char *note, int64_t amount, yb_err *e) {
+  sqlite3_stmt *s = store_sqlite_stmt(c, &store_area_audit, Q_EV_PUT, e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, case_id), bt(s, 2, at), bt(s, 3, who), bt(s, 4, action), bt(s, 5, note ? note : ""), bi(s, 6, amount);
+  return store_sqlite_done(c, s, e, "audit_case_event");
+}
+
+static void read_case(sqlite3_stmt *s, store_audit_case *o) {
+  memset(o, 0, sizeof *o);
+  o->case_id = ci(s, 0);
+  ct(s, 1, o->fixmedins_code, sizeof o->fixmedins_code), ct(s, 2, o->state, sizeof o->state);
+  ct(s, 3, o->title, sizeof o->title), ct(s, 4, o->reason, sizeof o->reason);
+  ct(s, 5, o->opened_by, sizeof o->opened_by), ct(s, 6, o->opened_at, sizeof o->opened_at);
+  ct(s, 7, o->updated_at, sizeof o->updated_at);
+  o->year = (int)ci(s, 8), o->n_findings = ci(s, 9), o->amt_flagged = ci(s, 10);
+  o->amt_confirmed = ci(s, 11), o->amt_recovered = ci(s, 12);
+}
+
+int store_audit_case_get(store_conn *c, int64_t case_id, store_audit_case *out, yb_err *e) {
+  sqlite3_stmt *s = store_sqlite_stmt(c, &store_area_audit, Q_C_GET, e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, case_id);
+  int st = sqlite3_step(s), rc = 0;
+  if (st == SQLITE_ROW) read_case(s, out);
+  else if (st == SQLITE_DONE) rc = yb_fail(e, YB_ENOT_FOUND, "case_id", "no case %lld", (long long)case_id);
+  else rc = store_sqlite_err(c, e, "audit_case");
+  store_sqlite_reset(s);
+  return rc;
+}
+
+int store_audit_case_open(store_conn *c, const int64_t *ids, int n, const char *title, const char *who,
+                          const char *at, int64_t *case_id, yb_err *e) {
+  if (n < 1) return yb_fail(e, YB_EMISSING, "finding_ids", "a case needs at least one finding");
+  char inst[32] = "", first[12] = "9999";
+  int64_t amt = 0;
+  for (int i = 0; i < n; i++) {
+    store_audit_finding f;
+    char fld[32];
+    snprintf(fld, sizeof fld, "finding_ids[%d]", i);
+    int rc = store_audit_finding_get(c, ids[i], &f, e);
+    if (rc == YB_ENOT_FOUND) return yb_fail(e, rc, fld, "no finding %lld", (long long)ids[i]);
+    if (rc) return rc;
+    if (strcmp(f.state, "flagged"))
+      return yb_fail(e, YB_ECONFLICT, fld, "finding %lld is %s, not flagged", (long long)ids[i], f.state);
+    if (i && strcmp(inst, f.fixmedins_code))
+      return yb_fail(e, YB_EINVAL, fld, "finding %lld is of institution %s, the case of %s", (long long)ids[i],
+                     f.fixmedins_code, inst);
+    snprintf(inst, sizeof inst, "%s", f.fixmedins_code);
+    if (f.occur_date[0] && strcmp(f.occur_date, first) < 0) snprintf(first, sizeof first, "%s", f.occur_date);
+    amt += f.vola_amt;
+  }
+  sqlite3_stmt *s = prep(c, "INSERT INTO audit_case(fixmedins_code,year,state,title,opened_by,opened_at,updated_at,"
+                            "n_findings,amt_flagged) VALUES(?1,?2,'open',?3,?4,?5,?5,?6,?7)", e);
+  if (!s) return YB_ESTORE;
+  bt(s, 1, inst), bi(s, 2, atoi(first[0] == '9' ? at : first)), bt(s, 3, title && *title ? title : "case");
+  bt(s, 4, who), bt(s, 5, at), bi(s, 6, n), bi(s, 7, amt);
+  int st = sqlite3_step(s);
+  sqlite3_finalize(s);
+  if (st != SQLITE_DONE) return store_sqlite_err(c, e, "audit_case");
+  *case_id = sqlite3_last_insert_rowid(store_sqlite_db(c));
+  if (!(s = prep(c, "UPDATE audit_finding SET state='in_case', case_id=?2 WHERE finding_id=?1", e))) return YB_ESTORE;
+  for (int i = 0; i < n; i++) {
+    bi(s, 1, ids[i]), bi(s, 2, *case_id);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+      sqlite3_finalize(s);
+      return store_sqlite_err(c, e, "audit_finding");
+    }
+    sqlite3_reset(s);
+  }
+  sqlite3_finalize(s);
+  char note[64];
+  snprintf(note, sizeof note, "%d findings", n);
+  return event(c, *case_id, at, who, "open", note, amt, e);
+}
+
+int store_audit_case_move(store_conn *c, int64_t case_id, const char *action, const char *reason, int64_t amount,
+                          const char *who, const char *at, yb_err *e) {
+  static const struct {
+    const char *action, *to, *finding_state;
+    bool needs_reason;
+  } moves[] = {{"review", "review", NULL, false}, {"confirm", "confirmed", "confirmed", true},
+               {"dismiss", "dismissed", "dismissed", true}};
+  int m = -1;
+  for (int i = 0; i < 3; i++)
+    if (action && !strcmp(action, moves[i].action)) m = i;
+  if (m < 0) return yb_fail(e, YB_EINVAL, "action", "must be review, confirm or dismiss");
+  store_audit_case k;
+  int rc = store_audit_case_get(c, case_id, &k, e);
+  if (rc) return rc;
+  if (strcmp(k.state, "open") && strcmp(k.state, "review"))
+    return yb_fail(e, YB_ECONFLICT, "state", "case %lld is %s; only open or review cases move", (long long)case_id, k.state);
+  if (m == 0 && !strcmp(k.state, "review")) return yb_fail(e, YB_ECONFLICT, "state", "case is already under review");
+  if (moves[m].needs_reason && !given(reason)) return yb_fail(e, YB_EMISSING, "reason", "a %s needs a reason", action);
+  if (amount < 0) amount = m == 1 ? k.amt_flagged : 0;
+  if (m == 1 && amount > k.amt_flagged)
+    return yb_fail(e, YB_ERANGE, "amount", "confirmed amount %lld is above the flagged %lld fen", (long long)amount,
+                   (long long)k.amt_flagged);
+  sqlite3_stmt *s = prep(c, "UPDATE audit_case SET state=?2, reason=coalesce(?3,reason), amt_confirmed=?4,"
+                            " updated_at=?5 WHERE case_id=?1", e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, case_id), bt(s, 2, moves[m].to), bt(s, 3, given(reason) ? reason : NULL), bi(s, 4, m == 1 ? amount : 0);
+  bt(s, 5, at);
+  int st = sqlite3_step(s);
+  sqlite3_finalize(s);
+  if (st != SQLITE_DONE) return store_sqlite_err(c, e, "audit_case");
+  if (moves[m].finding_state) {
+    if (!(s = prep(c, "UPDATE audit_finding SET state=?2 WHERE case_id=?1", e))) return YB_ESTORE;
+    bi(s, 1, case_id), bt(s, 2, moves[m].finding_state);
+    st = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (st != SQLITE_DONE) return store_sqlite_err(c, e, "audit_finding");
+  }
+  return event(c, case_id, at, who, action, reason, m == 1 ? amount : 0, e);
+}
+
+int store_audit_case_recover(store_conn *c, int64_t case_id, int64_t amount, const char *note, const char *who,
+                             const char *at, yb_err *e) {
+  store_audit_case k;
+  int rc = store_audit_case_get(c, case_id, &k, e);
+  if (rc) return rc;
+  if (strcmp(k.state, "confirmed"))
+    return yb_fail(e, YB_ECONFLICT, "state", "case %lld is %s; money is recovered on confirmed cases", (long long)case_id,
+                   k.state);
+  if (amount <= 0) return yb_fail(e, YB_ERANGE, "amount", "must be above 0 fen");
+  if (amount > k.amt_confirmed - k.amt_recovered)
+    return yb_fail(e, YB_ERANGE, "amount", "%lld fen is more than the %lld still due", (long long)amount,
+                   (long long)(k.amt_confirmed - k.amt_recovered));
+  sqlite3_stmt *s = prep(c, "INSERT INTO audit_recovery(case_id,fixmedins_code,year,amount,at,who,note)"
+                            " VALUES(?1,?2,?3,?4,?5,?6,?7)", e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, case_id), bt(s, 2, k.fixmedins_code), bi(s, 3, k.year), bi(s, 4, amount), bt(s, 5, at), bt(s, 6, who);
+  bt(s, 7, note ? note : "");
+  int st = sqlite3_step(s);
+  sqlite3_finalize(s);
+  if (st != SQLITE_DONE) return store_sqlite_err(c, e, "audit_recovery");
+  if (!(s = prep(c, "UPDATE audit_case SET amt_recovered=amt_recovered+?2, updated_at=?3 WHERE case_id=?1", e)))
+    return YB_ESTORE;
+  bi(s, 1, case_id), bi(s, 2, amount), bt(s, 3, at);
+  st = sqlite3_step(s);
+  sqlite3_finalize(s);
+  if (st != SQLITE_DONE) return store_sqlite_err(c, e, "audit_case");
+  return event(c, case_id, at, who, "recover", note, amount, e);
+}
+
+typedef struct case_arg {
+  int (*fn)(const store_audit_case *, void *);
+  void *arg;
+} case_arg;
+static int row_case(sqlite3_stmt *s, void *arg, yb_err *e) {
+  (void)e;
+  case_arg *a = arg;
+  store_audit_case k;
+  read_case(s, &k);
+  return a->fn(&k, a->arg);
+}
+int store_audit_case_each(store_conn *c, const char *inst, const char *state,
+                          int (*fn)(const store_audit_case *, void *), void *arg, yb_err *e) {
+  sqlite3_stmt *s = prep(c, "SELECT " CCOLS " FROM audit_case WHERE (?1 IS NULL OR fixmedins_code=?1)"
+                            " AND (?2 IS NULL OR state=?2) ORDER BY case_id", e);
+  if (!s) return YB_ESTORE;
+  bt(s, 1, given(inst) ? inst : NULL), bt(s, 2, given(state) ? state : NULL);
+  case_arg a = {fn, arg};
+  return each_row(c, s, row_case, &a, e);
+}
+
+typedef struct ev_arg {
+  int (*fn)(const store_audit_event *, void *);
+  void *arg;
+} ev_arg;
+static int row_event(sqlite3_stmt *s, void *arg, yb_err *e) {
+  (void)e;
+  ev_arg *a = arg;
+  store_audit_event v = {ci(s, 0), ci(s, 1), ci(s, 6), "", "", "", ""};
+  ct(s, 2, v.at, sizeof v.at), ct(s, 3, v.who, sizeof v.who), ct(s, 4, v.action, sizeof v.action);
+  ct(s, 5, v.note, sizeof v.note);
+  return a->fn(&v, a->arg);
+}
+int store_audit_event_each(store_conn *c, int64_t case_id, int (*fn)(const store_audit_event *, void *), void *arg,
+                           yb_err *e) {
+  sqlite3_stmt *s = prep(c, "SELECT event_id,case_id,at,who,action,note,amount FROM audit_case_event"
+                            " WHERE case_id=?1 ORDER BY event_id", e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, case_id);
+  ev_arg a = {fn, arg};
+  return each_row(c, s, row_event, &a, e);
+}
+
+/* ---- year end ---------------------------------------------------------------------------------- */
+typedef struct ded_arg {
+  int (*fn)(const char *, int64_t, int64_t, int64_t, void *);
+  void *arg;
+} ded_arg;
+static int row_ded(sqlite3_stmt *s, void *arg, yb_err *e) {
+  (void)e;
+  ded_arg *a = arg;
+  return a->fn(cs(s, 0), ci(s, 1), ci(s, 2), ci(s, 1) - ci(s, 2), a->arg);
+}
+int store_audit_deductions(store_conn *c, int year,
+                           int (*fn)(const char *, int64_t, int64_t, int64_t, void *), void *arg, yb_err *e) {
+  sqlite3_stmt *s = prep(c, "SELECT fixmedins_code, sum(amt_confirmed), sum(amt_recovered) FROM audit_case"
+                            " WHERE year=?1 AND state='confirmed' GROUP BY fixmedins_code ORDER BY fixmedins_code", e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, year);
+  ded_arg a = {fn, arg};
+  return each_row(c, s, row_ded, &a, e);
+}
+
+typedef struct cnt_arg {
+  int (*fn)(const char *, int, int64_t, int64_t, void *);
+  void *arg;
+} cnt_arg;
+static int row_cnt(sqlite3_stmt *s, void *arg, yb_err *e) {
+  (void)e;
+  cnt_arg *a = arg;
+  return a->fn(cs(s, 0), (int)ci(s, 1), ci(s, 2), ci(s, 3), a->arg);
+}
+int store_audit_confirmed_counts(store_conn *c, int year, int (*fn)(const char *, int, int64_t, int64_t, void *),
+                                 void *arg, yb_err *e) {
+  sqlite3_stmt *s = prep(c, "SELECT fixmedins_code, sev_deg, count(*), sum(vola_amt) FROM audit_finding"
+                            " WHERE state='confirmed' AND substr(occur_date,1,4)=printf('%04d',?1)"
+                            " GROUP BY fixmedins_code, sev_deg ORDER BY fixmedins_code, sev_deg", e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, year);
+  cnt_arg a = {fn, arg};
+  return each_row(c, s, row_cnt, &a, e);
+}
+
+typedef struct neg_arg {
+  int (*fn)(const char *, const char *, const char *, int64_t, int64_t, void *);
+  void *arg;
+} neg_arg;
+static int row_neg(sqlite3_stmt *s, void *arg, yb_err *e) {
+  (void)e;
+  neg_arg *a = arg;
+  return a->fn(cs(s, 0), cs(s, 1), cs(s, 2), ci(s, 3), ci(s, 4), a->arg);
+}
+int store_audit_negative_list(store_conn *c, int year,
+                              int (*fn)(const char *, const char *, const char *, int64_t, int64_t, void *), void *arg,
+                              yb_err *e) {
+  sqlite3_stmt *s = prep(c, "SELECT rule_id, kind, fixmedins_code, count(*), sum(vola_amt) FROM audit_finding"
+                            " WHERE state='confirmed' AND substr(occur_date,1,4)=printf('%04d',?1)"
+                            " GROUP BY rule_id, fixmedins_code ORDER BY count(*) DESC, rule_id, fixmedins_code", e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, year);
+  neg_arg a = {fn, arg};
+  return each_row(c, s, row_neg, &a, e);
+}
