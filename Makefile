@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases dip-cases e2e asan bench-adjudicate bench-settle bench-enroll bench-dip bench-audit eval-audit bench-gen clean help
+.PHONY: all deps run test unit cases dip-cases e2e browser asan bench-adjudicate bench-settle bench-console bench-enroll bench-dip bench-audit eval-audit bench-gen clean help
 
 all: $(B)/yibao
 
@@ -46,10 +46,11 @@ run: deps all
 	@test -f $(DB) || ($(B)/yibao init --demo --db $(DB) && \
 	  $(B)/yibao gen --db $(DB) --persons 3000 --institutions 40 --years 1 --seed 1 >$(B)/demo-gen.txt && \
 	  tail -5 $(B)/demo-gen.txt)
+	@echo "console: http://127.0.0.1:8080/  log in as admin, supervisor, clerk, inst1 or inst2 with password demo-<name> (e.g. admin / demo-admin)"
 	$(B)/yibao serve --db $(DB) --host 127.0.0.1 --port 8080
 
-## test: install, build, and run every test (unit, golden cases, end-to-end)
-test: deps all unit cases dip-cases e2e
+## test: install, build, and run every test (unit, golden cases, DIP cases, end-to-end, the console in a browser)
+test: deps all unit cases dip-cases e2e browser
 
 unit: $(UNITBIN)
 	@set -e; for t in $(UNITBIN); do echo "== $$t"; $$t; done
@@ -62,6 +63,14 @@ dip-cases: $(B)/yibao
 
 e2e: $(B)/yibao
 	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then YIBAO=$(B)/yibao $(PYTEST) -q tests/e2e; fi
+
+## browser: the console in Debian's chromium (playwright-core); screenshots in $(B)/test-output/screenshots/
+browser: $(B)/yibao
+	YIBAO=$(B)/yibao SHOTS=$(B)/test-output/screenshots node --test --test-reporter=spec tests/browser/
+
+## bench-console: each console page's time on a 1 000 000-person county (made once by bench/console_bigdb.sql)
+bench-console: $(B)/yibao
+	B=$(B) bench/console.sh
 
 ## asan: the same build and tests with AddressSanitizer and UBSan
 asan:

@@ -8,6 +8,7 @@ PKGS=(
   libjansson-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libcmocka-dev libargon2-dev
   sqlite3 curl
   python3 python3-pytest python3-requests
+  chromium fonts-noto-cjk
 )
 
 missing=()
@@ -22,4 +23,20 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Node.js and npm for the console's libraries (ECharts) and its browser tests (playwright-core).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "deps: installing nodejs npm"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+fi
+# npm packages from package-lock.json, only when node_modules is missing or older than the lock
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+  echo "deps: npm ci"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -32,6 +32,7 @@
 extern const admin_route admin_routes_enroll[];
 static const admin_route *const admin_tables[] = {
     admin_routes_core,
+    admin_routes_console,
     admin_routes_audit,
     admin_routes_dip,
     admin_routes_enroll,

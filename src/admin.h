@@ -121,6 +121,8 @@ int admin_role_bit(const char *role);
 
 /* The core routes (admin.c): log-in, log-out, me, users. */
 extern const admin_route admin_routes_core[];
+/* The console's pages (api_console.c). */
+extern const admin_route admin_routes_console[];
 extern const admin_route admin_routes_audit[]; /* api_audit.c */
 extern const admin_route admin_routes_dip[]; /* api_dip.c */
 

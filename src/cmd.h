@@ -24,6 +24,7 @@ int cmd_gen(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_dip(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_console(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 
 /* Value of "--name VALUE" in argv, or NULL; `flag` reports a bare "--name". */

@@ -32,6 +32,7 @@ static const cmd_def cmd_table[] = {
      "DIP catalogue, case scores, advances and year-end clearing of institutions (docs/dip.md)"},
     {"user", cmd_user, "user add --db FILE --username U --role R [--inst CODE]",
      "add a console user (password read from standard input)"},
+    {"console", cmd_console, "console refresh --db FILE", "rebuild the console's summary tables from the settlements"},
     {"enroll", cmd_enroll, "enroll show PSN_NO|death-import FILE|monitor LIST|OP --db FILE",
      "the enrollment side: a person's record, death registry, monitoring lists, operations"},
     {"version", cmd_version, "version", "print the version"},

@@ -117,6 +117,7 @@ static const char *const store_migrations[] = {
 
 /* The areas built in (see store_sqlite.h); a new area adds its line here. */
 extern const store_area store_area_admin;
+extern const store_area store_area_console;
 extern const store_area store_area_audit;
 extern const store_area store_area_dip;
 extern const store_area store_area_enroll;
@@ -125,6 +126,7 @@ const store_area *const store_areas[STORE_AREA_MAX] = {
     [STORE_AREA_ADMIN] = &store_area_admin,
     [STORE_AREA_ENROLL] = &store_area_enroll,
     [STORE_AREA_AUDIT] = &store_area_audit,
+    [STORE_AREA_CONSOLE] = &store_area_console,
     [STORE_AREA_DIP] = &store_area_dip,
     [STORE_AREA_GEN] = &store_area_gen,
 };
