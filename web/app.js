@@ -33,8 +33,13 @@ function drawNav(current) {
       class: k === current ? 'on' : '', 'data-page': k }, title)));
 }
 
+// Routes overlap (a hash set at log-in and showShell both route; a click may come before a slow
+// page is drawn): only the newest may draw, or an older, slower one would cover it.
+let routeSeq = 0;
+
 async function route() {
   if (!state.user) return;
+  const seq = ++routeSeq;
   const [page, ...rest] = ((location.hash.replace(/^#\/?/, '').split('?')[0]) || home()).split('/');
   if (!allowed(page)) { location.hash = '#/' + home(); return; }
   drawNav(page);
@@ -44,10 +49,12 @@ async function route() {
   const t0 = performance.now();
   try {
     const view = await PAGES[page][1](rest.map(decodeURIComponent), state);
+    if (seq !== routeSeq) return;
     main.replaceChildren(view);
     main.dataset.page = page;
     main.dataset.loadMs = String(Math.round(performance.now() - t0));
   } catch (e) {
+    if (seq !== routeSeq) return;
     if (e instanceof ApiError && e.status === 401) return showLogin('会话已过期，请重新登录');
     main.replaceChildren(notice((e instanceof ApiError && e.status === 403 ? '无权查看：' : '出错了：') + e.message, 'error'));
     main.dataset.page = page;
