@@ -151,6 +151,12 @@ int api_3102(api_req *r, yb_err *e);
 void api_audit_warn(api_req *r);
 int api_audit_block(api_req *r, yb_err *e);
 
+/* api_dip_hsi.c: after a 2304 settlement, score the stay (input.data.mdtrt_id) with the year's
+ * DIP catalogue; after its cancellation or reversal, remove the score of mdtrt_id (NULL: the
+ * input's). Never fail the settlement. */
+void api_dip_on_settle(api_req *r);
+void api_dip_on_cancel(api_req *r, const char *mdtrt_id);
+
 /* api_audit_hsi.c: the rules the pre/during hooks and 3101/3102 judge with (once, before serving;
  * a folder of rule files or one file). *n receives how many. */
 int api_audit_rules_load(const char *dir, int *n, yb_err *e);

@@ -51,6 +51,8 @@ int api_2601(api_req *r, yb_err *e) {
     json_t *ignored = NULL;
     if (!setl_id) rc = yb_fail(e, YB_ESTORE, P ".omsgid", "stored reply has no setl_id");
     else rc = api_cancel_setl(r, setl_id, NULL, psn_no, &ignored, e);
+    const char *m = json_string_value(json_object_get(json_object_get(out, "setlinfo"), "mdtrt_id"));
+    if (!rc && m && !strcmp(oinfno, "2304")) api_dip_on_cancel(r, m);
     json_decref(ignored);
   }
   if (!rc) snprintf(r->what, sizeof r->what, "reversal of %s %s", oinfno, omsgid);

@@ -491,7 +491,9 @@ int api_2207(api_req *r, yb_err *e) {
 }
 int api_2304(api_req *r, yb_err *e) {
   int rc = api_audit_block(r, e);
-  return rc ? rc : settle(r, 1, e);
+  if (!rc) rc = settle(r, 1, e);
+  if (!rc) api_dip_on_settle(r); /* api_dip_hsi.c: the stay's provisional DIP score */
+  return rc;
 }
 
 /* ---- cancellation ---------------------------------------------------------------------------- */
@@ -624,4 +626,8 @@ static int cancel(api_req *r, const char *want_infno, yb_err *e) {
 }
 
 int api_2208(api_req *r, yb_err *e) { return cancel(r, "2207", e); }
-int api_2305(api_req *r, yb_err *e) { return cancel(r, "2304", e); }
+int api_2305(api_req *r, yb_err *e) {
+  int rc = cancel(r, "2304", e);
+  if (!rc) api_dip_on_cancel(r, NULL);
+  return rc;
+}

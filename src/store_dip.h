@@ -27,6 +27,11 @@ int store_dip_catalog_put(store_conn *c, const char *version, const dip_catalog 
 int store_dip_catalog_get(store_conn *c, const char *version, int year, dip_catalog **out, char *version_out,
                           size_t cap, yb_err *e);
 
+/* The newest catalogue version of `year` (YB_ENOT_FOUND if none), without loading it. */
+int store_dip_catalog_newest(store_conn *c, int year, char *out, size_t cap, yb_err *e);
+/* Remove one stay's score (its settlement was cancelled). */
+int store_dip_case_del(store_conn *c, const char *mdtrt_id, yb_err *e);
+
 /* Case scores: replace the year's rows (clear first), then one per case with its trace. */
 int store_dip_cases_clear(store_conn *c, int year, yb_err *e);
 int store_dip_case_put(store_conn *c, const dip_case *k, const dip_score *s, const dip_group *g, const char *version,

@@ -60,7 +60,7 @@ static const char *const dip_migrations[] = {
 enum {
   Q_HIST, Q_CASE_ONE, Q_VER_COUNT, Q_CAT_PUT, Q_GROUP_PUT, Q_CAT_GET, Q_CAT_NEWEST, Q_GROUPS, Q_GROUP_COUNT,
   Q_CASES_CLEAR, Q_CASE_PUT, Q_CASE_EACH, Q_CASE_EACH_INST, Q_TOTALS, Q_SPECIAL_PUT, Q_FUND_MONTHS, Q_ADV_CLEAR,
-  Q_ADV_PUT, Q_DED_ADD, Q_DED_EACH, Q_CLR_PUT, Q_STMT_PUT, Q_STMT_GET, Q_CLR_GET, Q_CASE_GET, Q_CAT_LIST, Q_ADV_EACH, Q_COUNT
+  Q_ADV_PUT, Q_DED_ADD, Q_DED_EACH, Q_CLR_PUT, Q_STMT_PUT, Q_STMT_GET, Q_CLR_GET, Q_CASE_GET, Q_CAT_LIST, Q_ADV_EACH, Q_CASE_DEL, Q_COUNT
 };
 
 static const char *const dip_sql[Q_COUNT] = {
@@ -75,6 +75,7 @@ static const char *const dip_sql[Q_COUNT] = {
     [Q_GROUPS] = "SELECT code,kind,n_cases,n1,n2,n3,u1,u2,u3,m1,m2,m3,mean,rw4 FROM dip_group WHERE version=?1",
     [Q_GROUP_COUNT] = "SELECT count(*) FROM dip_group WHERE version=?1",
     [Q_CASES_CLEAR] = "DELETE FROM dip_case WHERE year=?1",
+    [Q_CASE_DEL] = "DELETE FROM dip_case WHERE mdtrt_id=?1",
     [Q_CASE_PUT] = "INSERT OR REPLACE INTO dip_case VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
                    "?18,?19)",
     [Q_CASE_EACH] = "SELECT mdtrt_id,fixmedins_code,diag,procs,grp,'',level,kind,fold,special_req,special_refused,"
@@ -287,6 +288,25 @@ int store_dip_case_put(store_conn *c, const dip_case *k, const dip_score *x, con
   bi(s, 13, k->special), bi(s, 14, x->special_refused), bi(s, 15, x->ratio_bp), bi(s, 16, x->factor_bp);
   bi(s, 17, x->base4), bi(s, 18, x->score4), bt(s, 19, trace);
   return store_sqlite_done(c, s, e, "dip_case");
+}
+
+int store_dip_case_del(store_conn *c, const char *mdtrt_id, yb_err *e) {
+  sqlite3_stmt *s = st(c, Q_CASE_DEL, e);
+  if (!s) return e->code;
+  bt(s, 1, mdtrt_id);
+  return store_sqlite_done(c, s, e, "dip_case");
+}
+
+int store_dip_catalog_newest(store_conn *c, int year, char *out, size_t cap, yb_err *e) {
+  sqlite3_stmt *s = st(c, Q_CAT_NEWEST, e);
+  if (!s) return e->code;
+  bi(s, 1, year);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) store_sqlite_ct(s, 0, out, cap);
+  store_sqlite_reset(s);
+  if (rc == SQLITE_ROW) return 0;
+  return rc == SQLITE_DONE ? yb_fail(e, YB_ENOT_FOUND, "year", "no DIP catalogue for %d", year)
+                           : store_sqlite_err(c, e, "dip_catalog");
 }
 
 typedef struct case_ctx {

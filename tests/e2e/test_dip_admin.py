@@ -79,3 +79,29 @@ def test_dip_roles_and_own_institution(dip_server):
     r = sup.post("/api/v1/dip/deductions", {"year": 2024, "fixmedins_code": "BH0002", "amount": "-1"})
     assert r.status_code == 400 and r.json()["error"]["field"] == "amount"
     assert sup.get("/api/v1/dip/clearings/2023").status_code == 404
+
+
+def test_stay_scored_at_settlement(dip_server):
+    """A final inpatient settlement (2304) scores the stay with the year's newest catalogue; its
+    cancellation (2305) removes the score. (Catalogue 2024-v1 was built above.)"""
+    from test_inpatient import admit, data, discharge, ifee
+    from flows import BED, CT
+    import yb
+    c = dip_server.client(2)
+    c.sign_in()
+    n = 1
+    m = admit(c, n, "ZY-DIP1")
+    c.ok("2301", {"feedetail": [ifee(m, n, "1", BED, 10, 30), ifee(m, n, "2", CT, 1, 150)]})
+    discharge(c, m, n)
+    pre = c.ok("2303", {"data": data(m, n, 450)})["setlinfo"]
+    out = c.ok("2304", {"data": data(m, n, 450, fulamt_ownpay_amt=pre["fulamt_ownpay_amt"],
+                                      overlmt_selfpay=pre["overlmt_selfpay"], preselfpay_amt=pre["preselfpay_amt"],
+                                      inscp_scp_amt=pre["inscp_scp_amt"])})
+    sup = Console(dip_server.base, "supervisor")
+    one = sup.get("/api/v1/dip/cases/" + m)
+    assert one.status_code == 200, one.text
+    case = one.json()
+    assert case["trace"][0]["step"] == "group" and Decimal(case["score"]) > 0
+    assert dip_server.sql("SELECT version, cost FROM dip_case WHERE mdtrt_id=?", m) == [("2024-v1", 45000)]
+    c.ok("2305", {"data": {"mdtrt_id": m, "setl_id": out["setlinfo"]["setl_id"], "psn_no": yb.psn(n)}})
+    assert dip_server.sql("SELECT count(*) FROM dip_case WHERE mdtrt_id=?", m) == [(0,)]
