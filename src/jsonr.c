@@ -3,6 +3,7 @@
  * It declines anything unusual rather than judge it: json_loadb then decides, so whatever is
  * accepted here is what jansson accepts, as the same tree (tests/unit/test_jsonr.c). */
 #include "jsonr.h"
+#include "jsonw.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,25 +21,6 @@ static void ws(rd *r) {
   while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r')) r->p++;
 }
 
-/* Length of the valid UTF-8 sequence at s under jansson's rules, or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-  unsigned c = s[0], cp;
-  size_t len;
-  if (c < 0x80) return 1;
-  if (c < 0xC2) return 0;
-  if (c < 0xE0) len = 2, cp = c & 0x1F;
-  else if (c < 0xF0) len = 3, cp = c & 0x0F;
-  else if (c <= 0xF4) len = 4, cp = c & 0x07;
-  else return 0;
-  if (len > n) return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (s[i] & 0x3F);
-  }
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return 0;
-  return len;
-}
 
 static int hex4(const unsigned char *p, unsigned *out) {
   unsigned v = 0;
@@ -72,7 +54,7 @@ static int string(rd *r, const char **out, size_t *len, int *heap) {
       r->p++;
       continue;
     }
-    size_t l = utf8_len(r->p, (size_t)(r->end - r->p));
+    size_t l = jsonw_utf8_len(r->p, (size_t)(r->end - r->p));
     if (!l) return -1;
     r->p += l;
   }
@@ -91,7 +73,7 @@ static int string(rd *r, const char **out, size_t *len, int *heap) {
     }
     if (c < 0x20) break;
     if (c >= 0x80) {
-      size_t l = utf8_len(r->p, (size_t)(r->end - r->p));
+      size_t l = jsonw_utf8_len(r->p, (size_t)(r->end - r->p));
       if (!l) break;
       memcpy(buf + n, r->p, l);
       n += l, r->p += l;

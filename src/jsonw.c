@@ -41,7 +41,7 @@ static void put_c(jsonw_buf *b, char c) {
 
 /* Length of the valid UTF-8 sequence at s (jansson's rules: no overlong forms, surrogates or
  * code points above U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
+size_t jsonw_utf8_len(const unsigned char *s, size_t n) {
   unsigned c = s[0], cp;
   size_t len;
   if (c < 0x80) return 1;
@@ -71,7 +71,7 @@ static void put_strn(jsonw_buf *b, const char *str, size_t n) {
       continue;
     }
     if (c >= 0x80) {
-      size_t l = utf8_len(s, (size_t)(end - s));
+      size_t l = jsonw_utf8_len(s, (size_t)(end - s));
       if (!l) {
         b->failed = 1;
         return;
@@ -177,7 +177,7 @@ void jsonw_int(jsonw_buf *b, long long v) { put_int(b, v); }
 int jsonw_utf8_ok(const char *s) {
   const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
   while (p < end) {
-    size_t l = utf8_len(p, (size_t)(end - p));
+    size_t l = jsonw_utf8_len(p, (size_t)(end - p));
     if (!l) return 0;
     p += l;
   }

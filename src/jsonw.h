@@ -20,6 +20,9 @@ void jsonw_value(jsonw_buf *b, const json_t *v, size_t flags);
 /* Append a number as jansson writes a json_real at `precision` (0 = 17) / a json_integer. */
 void jsonw_real(jsonw_buf *b, double d, int precision);
 void jsonw_int(jsonw_buf *b, long long v);
+/* Length of the valid UTF-8 sequence at s (n bytes left) by jansson's rules — no overlong
+ * forms, surrogates or code points above U+10FFFF — or 0. */
+size_t jsonw_utf8_len(const unsigned char *s, size_t n);
 /* Would json_string(s) take s (valid UTF-8 by jansson's rules)? */
 int jsonw_utf8_ok(const char *s);
 /* Append raw bytes (already JSON) / a JSON string literal for s (escaped like jansson). */
