@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gen_int.h"
+#include "store_enroll.h"
 #include "hsi.h"
 #include "jsonx.h"
 #include "money.h"
@@ -412,6 +413,9 @@ static int household(store_conn *w, run_ctx *x, yb_err *e) {
     gen_person *p = &m[i];
     if (i > 0 && m[0].emp == 1 && gen_rng_range(&r, 0, 1)) p->family_no = m[0].psn_no, p->family_acct = &m[0].acct;
     if ((rc = write_person(w, x, &r, p, e))) break;
+    char hh_no[32];
+    snprintf(hh_no, sizeof hh_no, "%.6sHH%010lld", g->region, (long long)hid);
+    if ((rc = store_enr_household_put(w, hh_no, p->psn_no, i == 0 ? "head" : "member", e))) break;
     for (int yi = 0; yi < g->years && !rc; yi++) {
       if (!p->enrolled[yi]) continue;
       if (p->emp) p->acct += p->emp == 1 ? 120000 : 100000; /* the year's account allocation */

@@ -53,6 +53,22 @@ def test_printed_sizes_are_the_tables(region):
     assert s.sql("SELECT count(*) FROM gen_run")[0][0] == 1
 
 
+def test_households_reach_the_enrollment_lists(region):
+    s, st = region
+    # every generated person is in one household, one head each, as the generator counted them
+    assert s.sql("SELECT count(*), count(DISTINCT psn_no) FROM enr_household WHERE psn_no LIKE ?", GEN)[0] == (1500, 1500)
+    assert s.sql("SELECT count(DISTINCT hh_no), count(*) FILTER (WHERE relation='head') FROM enr_household"
+                 " WHERE psn_no LIKE ?", GEN)[0] == (int(st["households"]), int(st["households"]))
+    year = s.sql("SELECT max(year) FROM enrollment WHERE psn_no LIKE ?", GEN)[0][0]
+    out = subprocess.run([YIBAO, "enroll", "monitor", "household", "--year", str(year), "--db", s.db],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    missing = s.sql("SELECT count(*) FROM enr_household h WHERE h.psn_no LIKE ? AND NOT EXISTS"
+                    " (SELECT 1 FROM enrollment e WHERE e.psn_no=h.psn_no AND e.year=?)", GEN, year)[0][0]
+    assert missing > 0  # broken years and deaths leave some members out
+    assert sum(1 for line in out.stdout.splitlines() if "4115009" in line) >= missing
+
+
 def test_accumulators_equal_settlements(region):
     s, _ = region
     assert len(accum_matches_settlements(s)) > 500
