@@ -12,25 +12,20 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "testdb.h"
 #include "store_console.h"
 
 static char dbpath[64];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(dbpath, sizeof dbpath, "/tmp/yibao-test-console-%d.db", (int)getpid());
-  unlink(dbpath);
+  testdb_path(dbpath, sizeof dbpath, "console");
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  char p[80];
-  unlink(dbpath);
-  snprintf(p, sizeof p, "%s-wal", dbpath);
-  unlink(p);
-  snprintf(p, sizeof p, "%s-shm", dbpath);
-  unlink(p);
+  testdb_remove(dbpath);
   return 0;
 }
 

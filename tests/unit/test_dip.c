@@ -16,6 +16,7 @@
 #include "dip_policy.h"
 #include "policy.h"
 #include "store.h"
+#include "testdb.h"
 #include "store_dip.h"
 #include "store_audit.h"
 #include "dip_cmd.h"
@@ -404,8 +405,7 @@ static int put_cat(store_conn *w, void *arg, yb_err *e) {
 
 static void test_store(void **state) {
   (void)state;
-  snprintf(dbpath, sizeof dbpath, "/tmp/yibao-test-dip-%d.db", (int)getpid());
-  unlink(dbpath);
+  testdb_path(dbpath, sizeof dbpath, "dip");
   store *s;
   yb_err e;
   assert_int_equal(store_open(dbpath, &s, &e), 0);
@@ -447,10 +447,7 @@ static void test_store(void **state) {
   assert_int_equal(store_dip_catalog_get(r, NULL, 2026, &b, ver, sizeof ver, &e) == YB_ENOT_FOUND, 1);
   dip_catalog_free(a);
   store_close(s);
-  unlink(dbpath);
-  char w[80];
-  snprintf(w, sizeof w, "%s-wal", dbpath), unlink(w);
-  snprintf(w, sizeof w, "%s-shm", dbpath), unlink(w);
+  testdb_remove(dbpath);
 }
 
 static int first_finding(const store_audit_finding *f, void *arg) {
@@ -511,8 +508,7 @@ static int clear24(store_conn *w, void *arg, yb_err *e) {
 
 static void test_audit_deduction(void **state) {
   (void)state;
-  snprintf(dbpath, sizeof dbpath, "/tmp/yibao-test-dipded-%d.db", (int)getpid());
-  unlink(dbpath);
+  testdb_path(dbpath, sizeof dbpath, "dipded");
   store *s;
   yb_err e = {0};
   assert_int_equal(store_open(dbpath, &s, &e), 0);
@@ -537,10 +533,7 @@ static void test_audit_deduction(void **state) {
   assert_int_equal(rc, 0);
   assert_int_equal(x.out.sum_deductions, 40000); /* 500.00 confirmed − 100.00 recovered */
   store_close(s);
-  unlink(dbpath);
-  char w[80];
-  snprintf(w, sizeof w, "%s-wal", dbpath), unlink(w);
-  snprintf(w, sizeof w, "%s-shm", dbpath), unlink(w);
+  testdb_remove(dbpath);
 }
 
 int main(void) {

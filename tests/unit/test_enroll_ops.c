@@ -13,6 +13,7 @@
 
 #include "enroll_ops.h"
 #include "store_enroll.h"
+#include "testdb.h"
 
 static char dbpath[64];
 static store *st;
@@ -65,8 +66,7 @@ static store_enroll get_en(const char *psn_no, int year, const char *insutype) {
 
 static int setup(void **state) {
   (void)state;
-  snprintf(dbpath, sizeof dbpath, "/tmp/yibao-test-enroll-%d.db", (int)getpid());
-  unlink(dbpath);
+  testdb_path(dbpath, sizeof dbpath, "enroll");
   yb_err e;
   if (store_open(dbpath, &st, &e) || policy_load("policies/demo-county.json", &pol, &e)) return -1;
   return 0;
@@ -76,12 +76,7 @@ static int teardown(void **state) {
   (void)state;
   store_close(st);
   policy_free(pol);
-  char p[80];
-  unlink(dbpath);
-  snprintf(p, sizeof p, "%s-wal", dbpath);
-  unlink(p);
-  snprintf(p, sizeof p, "%s-shm", dbpath);
-  unlink(p);
+  testdb_remove(dbpath);
   return 0;
 }
 

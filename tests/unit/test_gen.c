@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testdb.h"
 #include "catalog.h"
 #include "cmd.h"
 #include "gen.h"
@@ -21,15 +22,8 @@
 
 static char db_a[64], db_b[64], db_c[64];
 
-static void rm_db(const char *p) {
-  char q[96];
-  unlink(p);
-  snprintf(q, sizeof q, "%s-wal", p), unlink(q);
-  snprintf(q, sizeof q, "%s-shm", p), unlink(q);
-}
-
 static void make_region(const char *path, uint64_t seed, int64_t persons) {
-  rm_db(path);
+  testdb_remove(path);
   char *argv[] = {"--db", (char *)path, "--policies", "policies"};
   assert_int_equal(cmd_init(4, argv), 0);
   gen_config c;
@@ -52,16 +46,16 @@ static void make_region(const char *path, uint64_t seed, int64_t persons) {
 
 static int setup(void **state) {
   (void)state;
-  snprintf(db_a, sizeof db_a, "/tmp/yibao-test-gen-a-%d.db", (int)getpid());
-  snprintf(db_b, sizeof db_b, "/tmp/yibao-test-gen-b-%d.db", (int)getpid());
-  snprintf(db_c, sizeof db_c, "/tmp/yibao-test-gen-c-%d.db", (int)getpid());
+  testdb_path(db_a, sizeof db_a, "gen-a");
+  testdb_path(db_b, sizeof db_b, "gen-b");
+  testdb_path(db_c, sizeof db_c, "gen-c");
   make_region(db_a, 4, 3000);
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  rm_db(db_a), rm_db(db_b), rm_db(db_c);
+  testdb_remove(db_a), testdb_remove(db_b), testdb_remove(db_c);
   return 0;
 }
 
