@@ -14,18 +14,6 @@
 #include "cmd.h"
 #include "store_audit.h"
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-/* This process's CPU time: the machine is shared, so rates are also given per CPU second. */
-static double cpu_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 static int die(const yb_err *e) {
   fprintf(stderr, "audit-bench: %s: %s\n", e->field, e->msg);
   return 1;
@@ -86,7 +74,7 @@ static int live_bench(store_conn *c, const catalog *cat, const audit_rules *rs, 
     const ad_visit *v = &all->visit[vi];
     const char *psn = ad_s(all, all->psn[v->psn].code), *ins = ad_s(all, all->inst[v->inst].code);
     const char *mdtrt = ad_s(all, v->mdtrt);
-    double t0 = now_s();
+    double t0 = cmd_now();
     audit_data *d = audit_data_new(cat);
     int rc = store_audit_load_person(c, psn, ins, "2024-06-01", "9999-12-31", mdtrt, true, d, e);
     if (!rc) rc = store_audit_load_visit_lines(c, mdtrt, false, d, e);
@@ -94,7 +82,7 @@ static int live_bench(store_conn *c, const catalog *cat, const audit_rules *rs, 
     if (!rc) rc = audit_run(rs, d, AUDIT_STAGE_DURING, mdtrt, nop, &found, e);
     audit_data_free(d);
     if (rc) return free(us), rc;
-    us[m] = (now_s() - t0) * 1e6;
+    us[m] = (cmd_now() - t0) * 1e6;
   }
   qsort(us, (size_t)m, sizeof *us, cmp_d);
   if (m)
@@ -125,21 +113,21 @@ int main(int argc, char **argv) {
   if (!c || store_catalog_latest(c, &body, &e) || catalog_load_text(body, strlen(body), &cat, &e)) return die(&e);
   free(body);
   audit_data *d = audit_data_new(cat);
-  double t0 = now_s();
+  double t0 = cmd_now();
   if (store_audit_load(c, "1900-01-01", "2999-12-31", 0, d, &e) || audit_data_finish(d, &e)) return die(&e);
-  double load = now_s() - t0;
+  double load = cmd_now() - t0;
   double n = (double)audit_data_lines(d);
   double best_all = 1e9, best_five = 1e9, cpu_all = 1e9, cpu_five = 1e9;
   int64_t cnt_all[6] = {0}, cnt_five[6] = {0};
   for (int r = 0; r < repeat; r++) {
     memset(cnt_all, 0, sizeof cnt_all), memset(cnt_five, 0, sizeof cnt_five);
-    t0 = now_s();
-    double c0 = cpu_s();
+    t0 = cmd_now();
+    double c0 = cmd_cpu();
     if (audit_run(&all, d, AUDIT_STAGE_POST, NULL, count_kind, cnt_all, &e)) return die(&e);
-    double a = now_s() - t0, ac = cpu_s() - c0;
-    t0 = now_s(), c0 = cpu_s();
+    double a = cmd_now() - t0, ac = cmd_cpu() - c0;
+    t0 = cmd_now(), c0 = cmd_cpu();
     if (audit_run(&five, d, AUDIT_STAGE_POST, NULL, count_kind, cnt_five, &e)) return die(&e);
-    double b = now_s() - t0, bc = cpu_s() - c0;
+    double b = cmd_now() - t0, bc = cmd_cpu() - c0;
     if (a < best_all) best_all = a;
     if (b < best_five) best_five = b;
     if (ac < cpu_all) cpu_all = ac;
@@ -174,13 +162,13 @@ int main(int argc, char **argv) {
   for (int k = 0; k < 5; k++) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(q, SQL[k], -1, &st, NULL)) return fprintf(stderr, "audit-bench: %s\n", sqlite3_errmsg(q)), 1;
-    t0 = now_s();
-    double c0 = cpu_s();
+    t0 = cmd_now();
+    double c0 = cmd_cpu();
     sqlite3_step(st);
     sql_cnt[k] = sqlite3_column_int64(st, 0);
-    double t = now_s() - t0;
+    double t = cmd_now() - t0;
     sql_s += t;
-    sql_cpu += cpu_s() - c0;
+    sql_cpu += cmd_cpu() - c0;
     sqlite3_finalize(st);
     printf("sql_%s_sec: %.3f\n", FIVE[k], t);
   }

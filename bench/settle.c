@@ -21,6 +21,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "hsi.h"
 
 #define MAX_LAT 2000000
@@ -35,12 +36,6 @@ static atomic_long i_settle, i_req, msg_seq, otp_seq;
 static double t_end;
 static long max_flows; /* --flows: stop after this many (0 = run for --seconds) */
 static atomic_long n_started;
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 typedef struct conn {
   int fd, id;
@@ -122,7 +117,7 @@ static int call(conn *c, const char *infno, const char *input, size_t *body) {
                     host, blen, c->code, c->ts, nonce, sig);
   if (hl <= 0 || hl > 1024) return -1;
   memcpy(b - hl, head, (size_t)hl);
-  double t0 = now_s();
+  double t0 = cmd_now();
   if (write_all(c->fd, b - hl, (size_t)(hl + blen))) return -1;
   size_t got = 0, need = 0, hdr_end = 0;
   for (;;) {
@@ -151,7 +146,7 @@ static int call(conn *c, const char *infno, const char *input, size_t *body) {
     if (got >= need) break;
   }
   c->buf[need] = 0;
-  double ms = (now_s() - t0) * 1000;
+  double ms = (cmd_now() - t0) * 1000;
   long i = atomic_fetch_add(&i_req, 1);
   if (i < MAX_LAT) lat_req[i] = ms;
   if (!strcmp(infno, "2207")) {
@@ -277,7 +272,7 @@ static void flow_loop(conn *c) {
     close(c->fd);
     return;
   }
-  while (now_s() < t_end && (!max_flows || atomic_fetch_add(&n_started, 1) < max_flows))
+  while (cmd_now() < t_end && (!max_flows || atomic_fetch_add(&n_started, 1) < max_flows))
     if (flow(c)) {
       close(c->fd); /* start clean after a failure */
       if ((c->fd = dial(c)) < 0) break;
@@ -357,8 +352,8 @@ static double sqlite_limit(const char *dir, double secs) {
   memset(body, 'x', sizeof body - 1);
   body[sizeof body - 1] = 0;
   long n = 0;
-  double t0 = now_s(), t;
-  while ((t = now_s()) - t0 < secs) {
+  double t0 = cmd_now(), t;
+  while ((t = cmd_now()) - t0 < secs) {
     sqlite3_bind_text(st, 1, "41150000000000000001", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, n);
     sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
@@ -402,7 +397,7 @@ int main(int argc, char **argv) {
   if (nthreads > conc) nthreads = conc;
   pthread_t *th = calloc((size_t)nthreads, sizeof *th);
   driver *ds = calloc((size_t)nthreads, sizeof *ds);
-  double t0 = now_s();
+  double t0 = cmd_now();
   t_end = t0 + seconds;
   for (int i = 0; i < conc; i++) cs[i].id = i;
   for (int t = 0, at = 0; t < nthreads; t++) { /* contiguous shares of the connections */
@@ -411,7 +406,7 @@ int main(int argc, char **argv) {
     pthread_create(&th[t], NULL, driver_main, &ds[t]);
   }
   for (int t = 0; t < nthreads; t++) pthread_join(th[t], NULL);
-  double el = now_s() - t0;
+  double el = cmd_now() - t0;
   long ns = atomic_load(&i_settle), nr = atomic_load(&i_req);
   if (ns > MAX_LAT) ns = MAX_LAT;
   if (nr > MAX_LAT) nr = MAX_LAT;

@@ -30,5 +30,9 @@ int cmd_enroll(int argc, char **argv);
 /* Value of "--name VALUE" in argv, or NULL; `flag` reports a bare "--name". */
 const char *cmd_opt(int argc, char **argv, const char *name);
 int cmd_flag(int argc, char **argv, const char *name);
+/* Seconds for benchmarks' rates: monotonic wall time; this process's CPU time (the machine
+ * may be shared, so rates are also given per CPU second). */
+double cmd_now(void);
+double cmd_cpu(void);
 
 #endif

@@ -16,18 +16,6 @@ static int fail(const yb_err *e) {
   return 1;
 }
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-/* This process's CPU time: the machine is shared, so rates are also given per CPU second. */
-static double cpu_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 static void stamp(char *out) {
   time_t t = time(NULL);
   struct tm tm;
@@ -78,10 +66,10 @@ static int ctx_open(ctx *x, int argc, char **argv, const char *from, const char 
   free(body);
   if (rc) return rc;
   if (!(x->d = audit_data_new(x->cat))) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
-  double t0 = now_s();
+  double t0 = cmd_now();
   if ((rc = store_audit_load(x->c, from, to, lookback(&x->rules), x->d, e)) || (rc = audit_data_finish(x->d, e)))
     return rc;
-  x->load_s = now_s() - t0;
+  x->load_s = cmd_now() - t0;
   return 0;
 }
 
@@ -162,14 +150,14 @@ static int audit_cmd_run(int argc, char **argv) {
   if (ctx_open(&x, argc, argv, from, to, &e)) return ctx_free(&x), fail(&e);
   /* the rule pass alone first (timed), then the same pass writing findings in one transaction */
   int64_t n = 0;
-  double t0 = now_s(), c0 = cpu_s();
+  double t0 = cmd_now(), c0 = cmd_cpu();
   if (audit_run(&x.rules, x.d, AUDIT_STAGE_POST, NULL, count_finding, &n, &e)) return ctx_free(&x), fail(&e);
-  double rule_s = now_s() - t0, rule_cpu = cpu_s() - c0;
+  double rule_s = cmd_now() - t0, rule_cpu = cmd_cpu() - c0;
   put_arg a = {.x = &x, .from = from, .to = to};
   put_job j = {.a = &a};
-  t0 = now_s();
+  t0 = cmd_now();
   if (store_write(x.s, run_job, &j, &e)) return ctx_free(&x), fail(&e);
-  double write_s = now_s() - t0;
+  double write_s = cmd_now() - t0;
   for (int i = 0; i < x.rules.n; i++)
     if (a.by_rule[i]) printf("%s %-24s %lld\n", x.rules.r[i].rule_id, audit_rule_kind(&x.rules.r[i]), (long long)a.by_rule[i]);
   size_t lines = audit_data_lines(x.d);
@@ -248,9 +236,9 @@ static int audit_cmd_eval(int argc, char **argv) {
   ctx x;
   if (ctx_open(&x, argc, argv, from ? from : "1900-01-01", to ? to : "2999-12-31", &e)) return ctx_free(&x), fail(&e);
   keyset got = {0}, want = {0};
-  double t0 = now_s();
+  double t0 = cmd_now();
   int rc = audit_run(&x.rules, x.d, AUDIT_STAGE_POST, NULL, eval_finding, &got, &e);
-  double rule_s = now_s() - t0;
+  double rule_s = cmd_now() - t0;
   if (!rc) rc = store_audit_labels(x.c, eval_label, &want, &e);
   if (rc) return ks_free(&got), ks_free(&want), ctx_free(&x), fail(&e);
   ks_sort_unique(&got), ks_sort_unique(&want);

@@ -10,12 +10,6 @@
 #include "cmd.h"
 #include "simvisit.h"
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static int bench_adjudicate(int argc, char **argv) {
   const char *pp = cmd_opt(argc, argv, "--policy"), *cp = cmd_opt(argc, argv, "--catalog");
   const char *secs = cmd_opt(argc, argv, "--seconds");
@@ -54,7 +48,7 @@ static int bench_adjudicate(int argc, char **argv) {
     catalog_free(c);
     return 1;
   }
-  double limit = secs ? atof(secs) : 3.0, t0 = now_s(), t;
+  double limit = secs ? atof(secs) : 3.0, t0 = cmd_now(), t;
   long long done = 0;
   int64_t checksum = 0;
   do {
@@ -63,7 +57,7 @@ static int bench_adjudicate(int argc, char **argv) {
       checksum += r.fund_pay_sumamt;
     }
     done += n;
-    t = now_s() - t0;
+    t = cmd_now() - t0;
   } while (t < limit);
   printf("visits_in_pool: %d\n", n);
   printf("lines_per_visit: %d\n", LINES);

@@ -100,12 +100,6 @@ int dip_cases_push(dip_cases *v, const dip_case *c) {
 
 int dip_cases_push_row(const dip_case *c, void *arg) { return dip_cases_push(arg, c); }
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* ---- build ---------------------------------------------------------------------------------- */
 int dip_build_tx(store_conn *w, int year, const dip_params *p, dip_build_out *o, yb_err *e) {
   dip_cases h = {0};
@@ -168,9 +162,9 @@ int dip_score_tx(store_conn *w, int year, const dip_params *p, const char *versi
   int rc = store_dip_catalog_get(w, version, year, &cat, o->version, sizeof o->version, e);
   if (!rc) rc = store_dip_history_each(w, year, year, dip_cases_push_row, &c, e);
   if (!rc && !(s = calloc((size_t)(c.n ? c.n : 1), sizeof *s))) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
-  double t0 = now_s();
+  double t0 = cmd_now();
   if (!rc) rc = dip_score_all(cat, p, c.a, c.n, s, e);
-  o->score_seconds = now_s() - t0;
+  o->score_seconds = cmd_now() - t0;
   if (!rc) rc = store_dip_cases_clear(w, year, e);
   char trace[2048];
   for (int64_t i = 0; i < c.n && !rc; i++) {

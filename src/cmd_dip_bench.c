@@ -54,12 +54,6 @@ static void synth(rng *r, int year, int ninst, int64_t i, int special_per_10k, d
   c->special = (int)below(r, 10000) < special_per_10k;
 }
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* This thread's CPU time: the one-core rate when the machine is shared. */
 static double cpu_s(void) {
   struct timespec t;
@@ -199,7 +193,7 @@ static int bench_db(const char *db, const dip_params *p, const dip_cases *h, con
   store *st;
   int rc = store_open(db, &st, e);
   if (rc) return rc;
-  double t0 = now_s();
+  double t0 = cmd_now();
   fill_job f = {cur, ninst, 0, cur->n};
   rc = store_write(st, fill_base, &f, e);
   if (!rc) rc = store_write(st, fill_cases, &f, e);
@@ -208,7 +202,7 @@ static int bench_db(const char *db, const dip_params *p, const dip_cases *h, con
     rc = store_write(st, fill_cases, &fh, e);
   }
   if (!rc) rc = store_write(st, ded_write, NULL, e);
-  printf("fill_seconds: %.2f\n", now_s() - t0);
+  printf("fill_seconds: %.2f\n", cmd_now() - t0);
   if (rc || fill_only) return store_close(st), rc;
   /* score through the store as `dip score` does: read the year's stays, score, write with traces */
   dip_cases c = {0};
@@ -217,18 +211,18 @@ static int bench_db(const char *db, const dip_params *p, const dip_cases *h, con
   score_job j = {cat, p, &c, NULL, "bench"};
   if (!r) rc = e->code;
   if (!rc) rc = store_write(st, cat_write, &j, e);
-  double t1 = now_s();
+  double t1 = cmd_now();
   if (!rc) rc = store_dip_history_each(r, BENCH_YEAR, BENCH_YEAR, dip_cases_push_row, &c, e);
   if (!rc && !(s = calloc((size_t)c.n + 1, sizeof *s))) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
   if (!rc) rc = dip_score_all(cat, p, c.a, c.n, s, e);
   j.s = s;
   if (!rc) rc = store_write(st, scores_write, &j, e);
-  if (!rc) printf("score_db_seconds: %.2f\nscore_db_cases: %lld\n", now_s() - t1, (long long)c.n);
+  if (!rc) printf("score_db_seconds: %.2f\nscore_db_cases: %lld\n", cmd_now() - t1, (long long)c.n);
   dip_clearing k;
-  double t2 = now_s();
+  double t2 = cmd_now();
   if (!rc) rc = dip_cmd_clear_db(st, BENCH_YEAR, p, &k, e);
   if (!rc) {
-    printf("clearing_seconds: %.2f\n", now_s() - t2);
+    printf("clearing_seconds: %.2f\n", cmd_now() - t2);
     printf("clearing_budget_exact: %s\n", k.sum_entitled == p->budget ? "yes" : "NO");
     char pv[32];
     money_format(k.pv_e6, 8, 2, pv);
@@ -271,17 +265,17 @@ int dip_cmd_bench(int argc, char **argv) {
   if (rc) return fprintf(stderr, "yibao dip bench: out of memory\n"), 1;
   printf("history_cases: %lld\nyear_cases: %lld\ninstitutions: %d\n", (long long)h.n, (long long)cur.n, ninst);
   dip_catalog *cat = NULL;
-  double t0 = now_s();
+  double t0 = cmd_now();
   if ((rc = dip_catalog_build(&p, BENCH_YEAR, h.a, h.n, &cat, &e))) goto out;
-  printf("catalogue_build_seconds: %.3f\ngroups: %lld\n", now_s() - t0, (long long)cat->n_groups);
+  printf("catalogue_build_seconds: %.3f\ngroups: %lld\n", cmd_now() - t0, (long long)cat->n_groups);
   dip_score *s = calloc((size_t)cur.n, sizeof *s);
   if (!s) goto out;
   int64_t done = 0;
-  double t1 = now_s(), c1 = cpu_s(), t;
+  double t1 = cmd_now(), c1 = cpu_s(), t;
   do {
     if ((rc = dip_score_all(cat, &p, cur.a, cur.n, s, &e))) break;
     done += cur.n;
-  } while ((t = now_s()) - t1 < 1.0 || done < 3 * cur.n);
+  } while ((t = cmd_now()) - t1 < 1.0 || done < 3 * cur.n);
   free(s);
   if (rc) goto out;
   printf("cases_per_sec: %.0f\ncases_per_cpu_sec: %.0f\n", (double)done / (t - t1), (double)done / (cpu_s() - c1));

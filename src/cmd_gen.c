@@ -13,12 +13,6 @@
 #include "cmd.h"
 #include "gen.h"
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 typedef struct bar {
   double t0;
   int tty;
@@ -27,7 +21,7 @@ typedef struct bar {
 static void progress(void *arg, int64_t done, int64_t total, int64_t lines) {
   bar *b = arg;
   if (!b->tty) return;
-  double el = now_s() - b->t0;
+  double el = cmd_now() - b->t0;
   int w = 40, fill = total ? (int)(done * w / total) : w;
   fprintf(stderr, "\r[%.*s%*s] %3d%%  %lld/%lld persons  %lld lines  %.0f lines/s ", fill,
           "########################################", w - fill, "", total ? (int)(done * 100 / total) : 100,
@@ -115,7 +109,7 @@ int cmd_gen(int argc, char **argv) {
     char *iargv[] = {"--db", (char *)db, "--policies", (char *)(pol ? pol : "policies")};
     if (cmd_init(4, iargv)) return 1;
   }
-  bar b = {now_s(), isatty(2)};
+  bar b = {cmd_now(), isatty(2)};
   c.progress = progress, c.progress_arg = &b;
   yb_err e = {0};
   store *st = NULL;
@@ -128,7 +122,7 @@ int cmd_gen(int argc, char **argv) {
     fprintf(stderr, "yibao: gen: %s\n", yb_err_text(&e, buf, sizeof buf));
     return 1;
   }
-  double el = now_s() - b.t0;
+  double el = cmd_now() - b.t0;
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   print_stats(&s, 0);
