@@ -425,7 +425,7 @@ static int route_login(admin_req *r, yb_err *e) {
 
 static int route_logout(admin_req *r, yb_err *e) {
   (void)e;
-  /* the dispatcher ends the session (it holds the cookie) */
+  session_end(r->adm, r->session);
   snprintf(r->set_cookie, sizeof r->set_cookie,
            "yb_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   r->out = json_pack("{s:b}", "ok", 1);
@@ -434,8 +434,8 @@ static int route_logout(admin_req *r, yb_err *e) {
 
 static int route_me(admin_req *r, yb_err *e) {
   (void)e;
-  r->out = json_pack("{s:o}", "user", user_json(r->user));
-  return 0; /* the dispatcher adds csrf_token */
+  r->out = json_pack("{s:o,s:s}", "user", user_json(r->user), "csrf_token", r->csrf);
+  return 0;
 }
 
 static int users_row(const store_admin_user *u, void *arg) {
@@ -566,7 +566,6 @@ void admin_handle(admin_server *a, admin_http *h) {
   memset(&r, 0, sizeof r);
   yb_err e = {0};
   admin_user user;
-  char csrf[33] = "";
   char path[512];
   snprintf(path, sizeof path, "%s", h->url);
   r.adm = a;
@@ -587,7 +586,8 @@ void admin_handle(admin_server *a, admin_http *h) {
     return;
   }
   if (r.route->roles != ADMIN_PUBLIC) {
-    if (session_get(a, h->cookie, &user, csrf)) {
+    r.session = h->cookie;
+    if (session_get(a, h->cookie, &user, r.csrf)) {
       rc = yb_fail(&e, YB_EAUTH, "session", "请先登录 (log in first)");
     } else {
       r.user = &user;
@@ -595,7 +595,7 @@ void admin_handle(admin_server *a, admin_http *h) {
         rc = yb_fail(&e, YB_EFORBIDDEN, "role", "role %s may not use %s %s", user.role, h->method,
                      r.route->path);
       else if (strcmp(h->method, "GET") &&
-               (!h->csrf || strlen(h->csrf) != 32 || CRYPTO_memcmp(h->csrf, csrf, 32)))
+               (!h->csrf || strlen(h->csrf) != 32 || CRYPTO_memcmp(h->csrf, r.csrf, 32)))
         rc = yb_fail(&e, YB_EFORBIDDEN, "X-CSRF-Token", "missing or wrong CSRF token");
     }
   }
@@ -632,10 +632,8 @@ void admin_handle(admin_server *a, admin_http *h) {
       snprintf(h->disposition, sizeof h->disposition, "attachment; filename=\"%s\"", r.filename);
   } else {
     if (!r.out) r.out = json_object();
-    if (r.route->fn == route_me) json_object_set_new(r.out, "csrf_token", json_string(csrf));
     reply_json(h, r.status ? r.status : 200, r.out);
   }
-  if (!rc && r.route->fn == route_logout) session_end(a, h->cookie);
   snprintf(h->set_cookie, sizeof h->set_cookie, "%s", r.set_cookie);
   access_log(a, r.user, h, h->status);
   json_decref(r.out);

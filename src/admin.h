@@ -68,6 +68,8 @@ struct admin_req {
   const char *(*query_fn)(const void *ctx, const char *key);
   char set_cookie[200];
   char param_buf[256];
+  const char *session;        /* the session cookie's value (log-out ends it) */
+  char csrf[33];              /* the session's CSRF token (me returns it) */
 };
 
 /* A query-string parameter, or NULL. */
