@@ -30,6 +30,7 @@ typedef struct api_req {
   const store_inst *inst;   /* the authenticated institution */
   json_t *input;            /* borrowed */
   json_t *output;           /* set by the handler (new reference), NULL = {} */
+  char *output_text;        /* or the output already as JSON text (malloc'd), which wins */
   char psn_no[32];          /* person touched, for the logs */
   char what[200];           /* one line for the write log */
   char now[20];             /* yyyy-MM-dd HH:mm:ss at receipt */

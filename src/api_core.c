@@ -322,8 +322,13 @@ static void reply_error(api_call *c, const yb_err *e) {
 static void reply_ok(api_call *c, json_t *output) {
   free(c->reply);
   c->http_status = 200;
-  c->reply = hsi_reply_warn(c->srv->region, atomic_fetch_add(&c->srv->serial, 1), c->refmsg_time, 0, "",
-                            c->req.warn_msg, output);
+  long long serial = atomic_fetch_add(&c->srv->serial, 1);
+  c->reply = c->req.output_text
+                 ? hsi_reply_text(c->srv->region, serial, c->refmsg_time, 0, "", c->req.warn_msg,
+                                  c->req.output_text)
+                 : hsi_reply_warn(c->srv->region, serial, c->refmsg_time, 0, "", c->req.warn_msg, output);
+  free(c->req.output_text);
+  c->req.output_text = NULL;
 }
 
 static int gateway(api_call *c, int code, const char *msg) {
@@ -388,6 +393,8 @@ static int job_run(store_conn *w, store_job *job) {
     if (!rc) return 0;
   }
   r->sign_event = 0;
+  free(r->output_text);
+  r->output_text = NULL;
   yb_err e2 = {0};
   int found = first_answer(c, w, &e2);
   if (found == 1) return YB_ECONFLICT; /* answered from msglog; roll the rerun back */
@@ -515,6 +522,8 @@ void api_call_free(api_call *c) {
   c->reply = NULL;
   json_decref(c->req.output);
   c->req.output = NULL;
+  free(c->req.output_text);
+  c->req.output_text = NULL;
   json_decref(c->root);
   c->root = NULL;
 }

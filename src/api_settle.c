@@ -9,8 +9,11 @@
 #include "api.h"
 #include "benefit.h"
 #include "benefit_json.h"
+#include "jsonw.h"
 #include "jsonx.h"
 #include "money.h"
+
+#define JW_LIT(b, s) jsonw_raw(b, s, sizeof s - 1)
 
 typedef struct settle_ctx {
   store_person psn, fam;
@@ -455,18 +458,31 @@ static int settle(api_req *r, int ipt, yb_err *e) {
       rc = store_setl_detail_put(r->c, setl_id, row.psn_no, i + 1, d->fund_pay_type, d->name,
                                  d->inscp_scp_amt, d->crt_payb_lmt_amt, d->fund_payamt, e);
     }
-    for (int i = 0; !rc && i < s->ls.n; i++) /* every line, returns included */
-      rc = store_fee_settle(r->c, s->v.mdtrt_id, s->ls.f[i].feedetl_sn, setl_id, e);
+    if (!rc) { /* every line read above, returns included: the same rows, in one statement */
+      int64_t n = 0;
+      rc = store_fee_settle_all(r->c, s->v.mdtrt_id, ipt ? NULL : s->in.chrg_bchno, setl_id, &n, e);
+      if (!rc && n != s->ls.n)
+        rc = yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "the fee lines changed while settling");
+    }
     if (!rc) rc = write_accum(r, &s->x, &res->delta, +1, e);
     if (!rc && row.acct_pay) rc = store_acct_add(r->c, row.psn_no, -row.acct_pay, e);
     if (!rc && row.acct_mulaid_pay) rc = store_acct_add(r->c, row.family_psn_no, -row.acct_mulaid_pay, e);
+    if (!rc && row.setlinfo && row.setldetail) { /* the reply's output: the stored texts, not dumped again */
+      jsonw_buf b = {0};
+      JW_LIT(&b, "{\"setlinfo\":");
+      jsonw_raw(&b, row.setlinfo, strlen(row.setlinfo));
+      JW_LIT(&b, ",\"setldetail\":");
+      jsonw_raw(&b, row.setldetail, strlen(row.setldetail));
+      JW_LIT(&b, "}");
+      r->output_text = jsonw_take(&b);
+    }
     store_setl_free(&row);
   }
   if (!rc) {
     char a[32];
     snprintf(r->what, sizeof r->what, "settle %s as %s: %s", s->v.mdtrt_id, setl_id,
              money_fen_str(s->res.medfee_sumamt, a));
-    r->output = json_pack("{s:O,s:O}", "setlinfo", si, "setldetail", sd);
+    if (!r->output_text) r->output = json_pack("{s:O,s:O}", "setlinfo", si, "setldetail", sd);
   }
   json_decref(si);
   json_decref(sd);

@@ -156,8 +156,8 @@ char *hsi_reply(const char *region, int64_t serial, const char *refmsg_time, int
   return hsi_reply_warn(region, serial, refmsg_time, infcode, err_msg, "", output);
 }
 
-char *hsi_reply_warn(const char *region, int64_t serial, const char *refmsg_time, int infcode,
-                     const char *err_msg, const char *warn_msg, json_t *output) {
+static char *reply(const char *region, int64_t serial, const char *refmsg_time, int infcode,
+                   const char *err_msg, const char *warn_msg, json_t *output, const char *output_text) {
   char respond[18], refid[40];
   hsi_time17(respond);
   snprintf(refid, sizeof refid, "%.6s%.14s%010lld", region, refmsg_time,
@@ -179,12 +179,24 @@ char *hsi_reply_warn(const char *region, int64_t serial, const char *refmsg_time
   JW_LIT(&b, ",\"warn_msg\":");
   jsonw_str(&b, warn_msg ? warn_msg : "");
   JW_LIT(&b, ",\"cainfo\":\"\",\"signtype\":\"\",\"output\":");
-  if (output)
+  if (output_text)
+    jsonw_raw(&b, output_text, strlen(output_text));
+  else if (output)
     jsonw_value(&b, output, JSON_COMPACT | JSON_REAL_PRECISION(15));
   else
     JW_LIT(&b, "{}");
   JW_LIT(&b, "}");
   return jsonw_take(&b);
+}
+
+char *hsi_reply_warn(const char *region, int64_t serial, const char *refmsg_time, int infcode,
+                     const char *err_msg, const char *warn_msg, json_t *output) {
+  return reply(region, serial, refmsg_time, infcode, err_msg, warn_msg, output, NULL);
+}
+
+char *hsi_reply_text(const char *region, int64_t serial, const char *refmsg_time, int infcode,
+                     const char *err_msg, const char *warn_msg, const char *output_text) {
+  return reply(region, serial, refmsg_time, infcode, err_msg, warn_msg, NULL, output_text);
 }
 
 char *hsi_gateway_reply(int code, const char *message) {

@@ -37,6 +37,9 @@ char *hsi_reply(const char *region, int64_t serial, const char *refmsg_time, int
 /* The same with a warn_msg (audit warnings). */
 char *hsi_reply_warn(const char *region, int64_t serial, const char *refmsg_time, int infcode,
                      const char *err_msg, const char *warn_msg, json_t *output);
+/* The same around an output already written as JSON text (NULL = {}). */
+char *hsi_reply_text(const char *region, int64_t serial, const char *refmsg_time, int infcode,
+                     const char *err_msg, const char *warn_msg, const char *output_text);
 /* Gateway-level failure: {"code":N,"message":"…"} (caller frees). */
 char *hsi_gateway_reply(int code, const char *message);
 /* Local time as yyyyMMddHHmmssSSS (buf ≥ 18) and as yyyy-MM-dd HH:mm:ss (buf ≥ 20). */

@@ -14,7 +14,7 @@
 typedef struct store store;           /* the database */
 typedef struct store_conn store_conn; /* one connection, used by one thread at a time */
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Open (creating if absent) and migrate the schema. *out is new (store_close). */
 int store_open(const char *path, store **out, yb_err *e);
@@ -192,6 +192,10 @@ int store_fee_cancel(store_conn *c, const char *mdtrt_id, const char *feedetl_sn
 /* Set (setl_id) or clear (NULL, from_setl_id given) the settlement of lines. */
 int store_fee_settle(store_conn *c, const char *mdtrt_id, const char *feedetl_sn,
                      const char *setl_id, yb_err *e);
+/* Settle every valid unsettled line of a visit (of batch chrg_bchno; NULL = every batch) in one
+ * statement; *n receives how many. */
+int store_fee_settle_all(store_conn *c, const char *mdtrt_id, const char *chrg_bchno,
+                         const char *setl_id, int64_t *n, yb_err *e);
 int store_fee_unsettle(store_conn *c, const char *setl_id, yb_err *e);
 
 int store_setl_put(store_conn *c, const store_setl *s, yb_err *e);

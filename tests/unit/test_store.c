@@ -232,6 +232,9 @@ static int lifecycle(store_conn *w, void *arg, yb_err *e) {
   if ((rc = store_setl_put(w, &st, e))) return rc;
   if ((rc = store_fee_settle(w, "V1", "1", "S1", e))) return rc;
   assert_int_equal(store_fee_settle(w, "V1", "1", "S1", e), YB_ECONFLICT);
+  int64_t n_settled = -1; /* every line is settled now: the batch form finds none */
+  if ((rc = store_fee_settle_all(w, "V1", NULL, "S1", &n_settled, e))) return rc;
+  assert_int_equal(n_settled, 0);
   assert_int_equal(store_fee_cancel(w, "V1", "1", e), YB_ECONFLICT); /* settled */
   if ((rc = store_setl_cancel(w, "S1", e))) return rc;
   assert_int_equal(store_setl_cancel(w, "S1", e), YB_ECONFLICT); /* twice */
@@ -320,6 +323,15 @@ static void test_migration(void **state) {
       more = 1;
     }
   }
+  /* msglog as schema 1 made it (WITHOUT ROWID), with its row */
+  assert_int_equal(sqlite3_exec(db, "CREATE TABLE m1 AS SELECT * FROM msglog; DROP TABLE msglog;"
+                                    "CREATE TABLE msglog(fixmedins_code TEXT NOT NULL, msgid TEXT NOT NULL,"
+                                    " infno TEXT NOT NULL, req_hash TEXT NOT NULL, psn_no TEXT NOT NULL DEFAULT '',"
+                                    " response TEXT NOT NULL, created_at TEXT NOT NULL,"
+                                    " PRIMARY KEY(fixmedins_code, msgid)) WITHOUT ROWID;"
+                                    "INSERT INTO msglog SELECT * FROM m1; DROP TABLE m1;"
+                                    "INSERT OR REPLACE INTO msglog VALUES('H1','M1','2207','h','P1','{\"infcode\":0}','t');", NULL, NULL, NULL),
+                   SQLITE_OK);
   assert_int_equal(sqlite3_exec(db, "CREATE INDEX fee_psn ON fee(psn_no, fee_ocur_time);"
                                     "CREATE INDEX setl_psn ON settlement(psn_no, year);"
                                     "PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
@@ -329,12 +341,22 @@ static void test_migration(void **state) {
   assert_int_equal(store_schema_version(r), STORE_SCHEMA_VERSION);
   store_person p;
   assert_int_equal(store_person_get(r, "P1", &p, &e), 0); /* the data survived */
+  char *infno = NULL, *hash = NULL, *psn = NULL, *resp = NULL; /* … and the stored reply (schema 4) */
+  assert_int_equal(store_msg_get(r, "H1", "M1", &infno, &hash, &psn, &resp, &e), 0);
+  assert_string_equal(infno, "2207");
+  assert_string_equal(resp, "{\"infcode\":0}");
+  free(infno), free(hash), free(psn), free(resp);
   store_close(s);
   assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
   sqlite3_stmt *q;
   sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('fee_psn','setl_psn')", -1, &q, NULL);
   assert_int_equal(sqlite3_step(q), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(q, 0), 0);
+  sqlite3_finalize(q);
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name='msglog' AND sql LIKE '%WITHOUT ROWID%'",
+                     -1, &q, NULL);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(q, 0), 0); /* a rowid table since schema 4 */
   sqlite3_finalize(q);
   /* a database newer than the binary is refused */
   assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99;", NULL, NULL, NULL), SQLITE_OK);
