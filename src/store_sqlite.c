@@ -191,6 +191,8 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(CATALOG_LATEST, "SELECT body FROM catalog ORDER BY loaded_at DESC, version DESC LIMIT 1")   \
   X(META_SET, "INSERT OR REPLACE INTO meta VALUES(?1,?2)")                                      \
   X(META_GET, "SELECT value FROM meta WHERE key=?1")                                            \
+  X(SEQ_GET, "SELECT value FROM seq WHERE name=?1")                                           \
+  X(SEQ_SET, "INSERT INTO seq VALUES(?1,?2) ON CONFLICT(name) DO UPDATE SET value=excluded.value") \
   X(SEQ_NEXT, "INSERT INTO seq VALUES(?1,1) ON CONFLICT(name) DO UPDATE SET value=value+1 RETURNING value") \
   X(VISIT_PUT, "INSERT OR REPLACE INTO visit VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)") \
   X(VISIT_UPDATE, "UPDATE visit SET med_type=?2,endtime=?3,dise_codg=?4,dise_name=?5,diag=?6,state=?7,info=coalesce(?8,info) WHERE mdtrt_id=?1") \
@@ -239,9 +241,20 @@ static const char *const store_sql[] = {
 #undef ST_TEXT
 };
 
+/* The writer's sequences during a batch: read once, counted in memory, written back once before
+ * the COMMIT (a sequence's row was updated by every id before). A job's SAVEPOINT rollback
+ * restores them; a failed batch forgets them (the next batch reads the rows again). */
+#define SEQ_CACHE 8
+typedef struct seq_slot {
+  char name[32];
+  int64_t value, saved; /* saved: at the job's SAVEPOINT */
+} seq_slot;
+
 struct store_conn {
   sqlite3 *db;
   sqlite3_stmt *st[ST_COUNT];
+  int in_batch, n_seq, n_seq_saved;
+  seq_slot seq[SEQ_CACHE];
   sqlite3_stmt **area_st[STORE_AREA_MAX]; /* each area's statements, allocated on first use */
   store_conn *next_reader;
 };
@@ -527,6 +540,30 @@ static int step_ctl(store_conn *c, int id) {
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The batch's sequences back into their rows (before COMMIT). */
+static int seq_flush(store_conn *w) {
+  sqlite3_stmt *s = stmt(w, ST_SEQ_SET, NULL);
+  if (!s) return -1;
+  for (int i = 0; i < w->n_seq; i++) {
+    bt(s, 1, w->seq[i].name);
+    bi(s, 2, w->seq[i].value);
+    int rc = sqlite3_step(s);
+    finish(s);
+    if (rc != SQLITE_DONE) return -1;
+  }
+  return 0;
+}
+
+static void seq_savepoint(store_conn *w) {
+  for (int i = 0; i < w->n_seq; i++) w->seq[i].saved = w->seq[i].value;
+  w->n_seq_saved = w->n_seq;
+}
+
+static void seq_rollback(store_conn *w) {
+  w->n_seq = w->n_seq_saved;
+  for (int i = 0; i < w->n_seq; i++) w->seq[i].value = w->seq[i].saved;
+}
+
 static void finish_jobs(store_job *j, int commit_rc) {
   for (store_job *next; j; j = next) {
     next = j->next;
@@ -549,6 +586,7 @@ static void run_batch(store *s, store_job *batch) {
   struct timespec t0, t1, t2;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   if (step_ctl(w, ST_BEGIN) != 0) commit_rc = YB_ESTORE;
+  w->in_batch = 1, w->n_seq = 0;
   store_job *last = NULL, *j = batch;
   for (;;) {
     for (; j && !commit_rc; last = j, j = j->next, n++) {
@@ -556,7 +594,9 @@ static void run_batch(store *s, store_job *batch) {
         commit_rc = YB_ESTORE;
         break;
       }
+      seq_savepoint(w);
       j->rc = j->run(w, j);
+      if (j->rc != 0) seq_rollback(w);
       if (j->rc != 0 && step_ctl(w, ST_ROLLBACK_TO) != 0) commit_rc = YB_ESTORE;
       if (step_ctl(w, ST_RELEASE) != 0) commit_rc = YB_ESTORE;
     }
@@ -573,6 +613,9 @@ static void run_batch(store *s, store_job *batch) {
     if (!more) break;
     last->next = j = more;
   }
+  w->in_batch = 0;
+  if (!commit_rc && seq_flush(w) != 0) commit_rc = YB_ESTORE;
+  w->n_seq = 0;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (!commit_rc && step_ctl(w, ST_COMMIT) != 0) commit_rc = YB_ESTORE;
   clock_gettime(CLOCK_MONOTONIC, &t2);
@@ -1096,6 +1139,26 @@ int store_meta_get(store_conn *c, const char *key, char *out, size_t cap, yb_err
   return 0;
 }
 int store_seq_next(store_conn *c, const char *name, int64_t *out, yb_err *e) {
+  if (c->in_batch && strlen(name) < sizeof c->seq[0].name) {
+    seq_slot *q = NULL;
+    for (int i = 0; i < c->n_seq && !q; i++)
+      if (!strcmp(c->seq[i].name, name)) q = &c->seq[i];
+    if (!q && c->n_seq < SEQ_CACHE) {
+      PREP(g, SEQ_GET);
+      bt(g, 1, name);
+      int rc = sqlite3_step(g);
+      int64_t v = rc == SQLITE_ROW ? ci(g, 0) : 0;
+      finish(g);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return dberr(c, e, "seq");
+      q = &c->seq[c->n_seq++];
+      snprintf(q->name, sizeof q->name, "%s", name);
+      q->value = q->saved = v;
+    }
+    if (q) {
+      *out = ++q->value;
+      return 0;
+    }
+  }
   PREP(s, SEQ_NEXT);
   bt(s, 1, name);
   int rc = row1(c, s, e, "seq");

@@ -124,6 +124,7 @@ static void fee(store_fee *f, const char *sn) {
 typedef struct job {
   store_job j;
   int n, fail, done_rc, finished;
+  int64_t id; /* from sequence T */
   pthread_mutex_t *mu;
   pthread_cond_t *cv;
 } job;
@@ -139,6 +140,7 @@ static int job_run(store_conn *w, store_job *sj) {
   int rc = store_fee_put(w, &f, &e);
   if (!rc) rc = store_accum_set(w, "P1", 2024, "pool", x->n, x->n, &e);
   if (!rc) rc = store_acct_add(w, "P1", -1, &e);
+  if (!rc) rc = store_seq_next(w, "T", &x->id, &e);
   if (!rc && x->fail) rc = YB_EINVAL;
   return rc;
 }
@@ -157,6 +159,8 @@ static int count_fee(const store_fee *f, void *arg) {
   (*(int *)arg)++;
   return 0;
 }
+
+static int seq_after(store_conn *w, void *arg, yb_err *e) { return store_seq_next(w, "T", arg, e); }
 
 static void test_group_commit(void **state) {
   (void)state;
@@ -198,6 +202,13 @@ static void test_group_commit(void **state) {
   assert_int_equal(p.acct_balc, 10000 - (N - failed));
   store_fee f;
   assert_int_equal(store_fee_get(r, "V1", "4", &f, &e), YB_ENOT_FOUND); /* job 4 failed */
+  /* the sequence, counted in memory per batch: a failed job's id is given again, none twice */
+  int64_t want = 0;
+  for (int i = 0; i < N; i++)
+    if (!jobs[i].fail) assert_int_equal(jobs[i].id, ++want);
+  int64_t next = 0;
+  assert_int_equal(store_write(s, seq_after, &next, &e), 0);
+  assert_int_equal(next, want + 1); /* the row holds the last id committed */
   store_writer_stop(s);
   store_close(s);
 }
