@@ -22,6 +22,33 @@ typedef struct api_policy {
 
 typedef struct api_server api_server;
 
+/* Prepared writes. A write whose api_txn has a `prep` is first run on the HTTP thread against
+ * that thread's reader: prep reads, checks and computes what it can and leaves r->plan, after
+ * api_observe() of every key whose data it reads. Every write job declares the keys it changes
+ * (api_touch; the visit's and the person's keys are touched by api_visit_mine and for r->psn_no
+ * automatically). In the writer a plan is applied (api_txn.apply) only when no visit key it
+ * observed moved and no unkeyed write (console, enrollment, admin) came between; otherwise the
+ * handler runs there as before. A moved history key sets API_STALE_HIST for apply to redo what
+ * depends on the person's history (the live audit). Keys hash into a fixed table: a collision
+ * only makes a plan fall back. */
+enum { API_KEY_VISIT = 0, API_KEY_HIST = 1 };
+enum { API_STALE_VISIT = 1u << API_KEY_VISIT, API_STALE_HIST = 1u << API_KEY_HIST };
+#define API_MAX_OBS 6
+#define API_MAX_TOUCH 8
+struct api_req;
+void api_observe(struct api_req *r, int kind, const char *id); /* HTTP thread, before reading */
+void api_touch(struct api_req *r, int kind, const char *id);   /* writer, a write job changes it */
+/* A write job changes a visit that began at begntime ("" unknown): the person's history key is
+ * touched unless every such visit began before the live audit's window (api_audit_back_days,
+ * plus two days), which no audit reads. A write that declares none touches it. */
+void api_hist(struct api_req *r, const char *begntime);
+/* How prepared writes went (for `serve`'s closing line): made (prep succeeded), applied as
+ * prepared, recomputed because a key moved / because the money gave another result, audits
+ * judged again in the writer. api_prep_count adds one to a counter. */
+enum { API_PREP_MADE, API_PREP_APPLIED, API_PREP_STALE, API_PREP_MONEY, API_PREP_AUDIT, API_PREP_NSTATS };
+void api_server_prep_stats(api_server *srv, uint64_t out[API_PREP_NSTATS]);
+void api_prep_count(api_server *srv, int which);
+
 /* One transaction being handled. */
 typedef struct api_req {
   api_server *srv;
@@ -37,6 +64,16 @@ typedef struct api_req {
   char sign_no[40], opter_no[32]; /* 9001/9002: applied to the in-memory sign-ins after commit */
   int sign_event;           /* 1 signed in, 2 signed out */
   char warn_msg[512];       /* the reply's warn_msg (audit warnings), "" = none */
+  /* prepared writes (api_core.c): what a prep read depends on, what a write job changes */
+  struct { uint32_t slot; int kind; uint64_t ver; } obs[API_MAX_OBS];
+  int n_obs;
+  uint64_t obs_unkeyed, obs_all;
+  unsigned stale;           /* in the writer: API_STALE_* bits of kinds changed since the prep read */
+  uint32_t touch[API_MAX_TOUCH];
+  int n_touch, touch_all;
+  int hist_known, hist_recent; /* api_hist */
+  void *plan;               /* the prep's result for its apply; freed with plan_free */
+  void (*plan_free)(void *plan);
 } api_req;
 
 typedef int (*api_fn)(api_req *r, yb_err *e);
@@ -51,6 +88,8 @@ typedef struct api_txn {
   int writes;       /* runs in the writer; its reply is stored under msgid */
   int needs_sign;   /* needs a valid sign_no (everything but 9001) */
   const char *name;
+  api_fn prep;      /* optional, writes only: on the HTTP thread, against the reader */
+  api_fn apply;     /* with prep: in the writer, applies r->plan */
 } api_txn;
 
 const api_txn *api_txn_find(const char *infno);
@@ -134,6 +173,10 @@ int api_2301(api_req *r, yb_err *e);
 int api_2302(api_req *r, yb_err *e);
 int api_2303(api_req *r, yb_err *e);
 int api_2304(api_req *r, yb_err *e);
+int api_2207_prep(api_req *r, yb_err *e);
+int api_2207_apply(api_req *r, yb_err *e);
+int api_2304_prep(api_req *r, yb_err *e);
+int api_2304_apply(api_req *r, yb_err *e);
 int api_2305(api_req *r, yb_err *e);
 int api_2601(api_req *r, yb_err *e);
 int api_3201(api_req *r, yb_err *e);
@@ -151,6 +194,8 @@ int api_3102(api_req *r, yb_err *e);
  * rule fires; other findings go to warn_msg. */
 void api_audit_warn(api_req *r);
 int api_audit_block(api_req *r, yb_err *e);
+/* How many days back the live rules read a person's history (api.h: prepared writes). */
+int api_audit_back_days(void);
 
 /* api_dip_hsi.c: after a 2304 settlement, score the stay (input.data.mdtrt_id) with the year's
  * DIP catalogue; after its cancellation or reversal, remove the score of mdtrt_id (NULL: the

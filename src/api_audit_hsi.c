@@ -25,6 +25,8 @@ int api_audit_rules_load(const char *dir, int *n, yb_err *e) {
 
 static const audit_rules *rules(void) { return &live_rules; }
 
+int api_audit_back_days(void) { return audit_live_back(rules(), AUDIT_STAGE_PRE | AUDIT_STAGE_DURING); }
+
 /* ---- collecting findings ------------------------------------------------------------------------ */
 typedef struct collect {
   json_t *result;         /* 3101 rows */

@@ -9,41 +9,42 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit_live.h"
 #include "jsonw.h"
 #include "jsonx.h"
 
 static const api_txn api_txns[] = {
-    /* infno  handler    input node   kind              writes sign  name */
-    {"9001", api_9001, "signIn", API_NODE_OBJECT, 1, 0, "签到"},
-    {"9002", api_9002, "signOut", API_NODE_OBJECT, 1, 1, "签退"},
-    {"1101", api_1101, "data", API_NODE_OBJECT, 0, 1, "人员信息获取"},
-    {"2201", api_2201, "data", API_NODE_OBJECT, 1, 1, "门诊挂号"},
-    {"2202", api_2202, "data", API_NODE_OBJECT, 1, 1, "门诊挂号撤销"},
-    {"2203", api_2203, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "门诊就诊信息上传"},
-    {"2203A", api_2203, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "门诊就诊信息上传(A)"},
-    {"2204", api_2204, "feedetail", API_NODE_LIST, 1, 1, "门诊费用明细信息上传"},
-    {"2205", api_2205, "data", API_NODE_OBJECT, 1, 1, "门诊费用明细信息撤销"},
-    {"2206", api_2206, "data", API_NODE_OBJECT, 0, 1, "门诊预结算"},
-    {"2207", api_2207, "data", API_NODE_OBJECT, 1, 1, "门诊结算"},
-    {"2208", api_2208, "data", API_NODE_OBJECT, 1, 1, "门诊结算撤销"},
-    {"2301", api_2301, "feedetail", API_NODE_LIST, 1, 1, "住院费用明细上传"},
-    {"2302", api_2302, "data", API_NODE_ANY, 1, 1, "住院费用明细撤销"},
-    {"2303", api_2303, "data", API_NODE_OBJECT, 0, 1, "住院预结算"},
-    {"2304", api_2304, "data", API_NODE_OBJECT, 1, 1, "住院结算"},
-    {"2305", api_2305, "data", API_NODE_OBJECT, 1, 1, "住院结算撤销"},
-    {"2401", api_2401, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "入院办理"},
-    {"2402", api_2402, "dscginfo", API_NODE_OBJECT, 1, 1, "出院办理"},
-    {"2404", api_2404, "data", API_NODE_OBJECT, 1, 1, "入院撤销"},
-    {"2601", api_2601, "data", API_NODE_OBJECT, 1, 1, "冲正交易"},
-    {"3101", api_3101, "data", API_NODE_OBJECT, 0, 1, "明细审核事前分析"},
-    {"3102", api_3102, "data", API_NODE_OBJECT, 0, 1, "明细审核事中分析"},
-    {"3201", api_3201, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对总账"},
-    {"3202", api_3202, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对明细账"},
-    {"5201", api_5201, "data", API_NODE_OBJECT, 0, 1, "就诊信息查询"},
-    {"5203", api_5203, "data", API_NODE_OBJECT, 0, 1, "结算信息查询"},
-    {"5204", api_5204, "data", API_NODE_OBJECT, 0, 1, "费用明细查询"},
-    {"5205", api_5205, "data", API_NODE_OBJECT, 0, 1, "人员慢特病用药记录查询"},
-    {"5206", api_5206, "data", API_NODE_OBJECT, 0, 1, "人员累计信息查询"},
+    /* infno  handler    input node   kind              writes sign  name  [prep, apply] */
+    {"9001", api_9001, "signIn", API_NODE_OBJECT, 1, 0, "签到", NULL, NULL},
+    {"9002", api_9002, "signOut", API_NODE_OBJECT, 1, 1, "签退", NULL, NULL},
+    {"1101", api_1101, "data", API_NODE_OBJECT, 0, 1, "人员信息获取", NULL, NULL},
+    {"2201", api_2201, "data", API_NODE_OBJECT, 1, 1, "门诊挂号", NULL, NULL},
+    {"2202", api_2202, "data", API_NODE_OBJECT, 1, 1, "门诊挂号撤销", NULL, NULL},
+    {"2203", api_2203, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "门诊就诊信息上传", NULL, NULL},
+    {"2203A", api_2203, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "门诊就诊信息上传(A)", NULL, NULL},
+    {"2204", api_2204, "feedetail", API_NODE_LIST, 1, 1, "门诊费用明细信息上传", NULL, NULL},
+    {"2205", api_2205, "data", API_NODE_OBJECT, 1, 1, "门诊费用明细信息撤销", NULL, NULL},
+    {"2206", api_2206, "data", API_NODE_OBJECT, 0, 1, "门诊预结算", NULL, NULL},
+    {"2207", api_2207, "data", API_NODE_OBJECT, 1, 1, "门诊结算", api_2207_prep, api_2207_apply},
+    {"2208", api_2208, "data", API_NODE_OBJECT, 1, 1, "门诊结算撤销", NULL, NULL},
+    {"2301", api_2301, "feedetail", API_NODE_LIST, 1, 1, "住院费用明细上传", NULL, NULL},
+    {"2302", api_2302, "data", API_NODE_ANY, 1, 1, "住院费用明细撤销", NULL, NULL},
+    {"2303", api_2303, "data", API_NODE_OBJECT, 0, 1, "住院预结算", NULL, NULL},
+    {"2304", api_2304, "data", API_NODE_OBJECT, 1, 1, "住院结算", api_2304_prep, api_2304_apply},
+    {"2305", api_2305, "data", API_NODE_OBJECT, 1, 1, "住院结算撤销", NULL, NULL},
+    {"2401", api_2401, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "入院办理", NULL, NULL},
+    {"2402", api_2402, "dscginfo", API_NODE_OBJECT, 1, 1, "出院办理", NULL, NULL},
+    {"2404", api_2404, "data", API_NODE_OBJECT, 1, 1, "入院撤销", NULL, NULL},
+    {"2601", api_2601, "data", API_NODE_OBJECT, 1, 1, "冲正交易", NULL, NULL},
+    {"3101", api_3101, "data", API_NODE_OBJECT, 0, 1, "明细审核事前分析", NULL, NULL},
+    {"3102", api_3102, "data", API_NODE_OBJECT, 0, 1, "明细审核事中分析", NULL, NULL},
+    {"3201", api_3201, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对总账", NULL, NULL},
+    {"3202", api_3202, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对明细账", NULL, NULL},
+    {"5201", api_5201, "data", API_NODE_OBJECT, 0, 1, "就诊信息查询", NULL, NULL},
+    {"5203", api_5203, "data", API_NODE_OBJECT, 0, 1, "结算信息查询", NULL, NULL},
+    {"5204", api_5204, "data", API_NODE_OBJECT, 0, 1, "费用明细查询", NULL, NULL},
+    {"5205", api_5205, "data", API_NODE_OBJECT, 0, 1, "人员慢特病用药记录查询", NULL, NULL},
+    {"5206", api_5206, "data", API_NODE_OBJECT, 0, 1, "人员累计信息查询", NULL, NULL},
 };
 
 const api_txn *api_txn_find(const char *infno) {
@@ -58,6 +59,7 @@ const api_txn *api_txn_table(int *n) {
 }
 
 /* ---- server state -------------------------------------------------------------------------- */
+#define API_VER_SLOTS 4096
 typedef struct sign_entry {
   char sign_no[40], code[32], opter[32];
 } sign_entry;
@@ -75,9 +77,56 @@ struct api_server {
   sign_entry *signs;
   int n_signs, cap_signs;
   atomic_llong serial;
+  /* versions of keys (api_observe / api_touch): jobs run on a key (writer thread only) and
+   * finished on it (their commit visible) */
+  uint64_t ver_run[API_VER_SLOTS];
+  _Atomic uint64_t ver_done[API_VER_SLOTS];
+  _Atomic uint64_t prep_stats[API_PREP_NSTATS];
+  uint64_t all_run;        /* jobs that touched more keys than they could name */
+  _Atomic uint64_t all_done;
 };
 
 store *api_server_store(api_server *srv) { return srv->st; }
+
+void api_prep_count(api_server *srv, int which) { atomic_fetch_add(&srv->prep_stats[which], 1); }
+void api_server_prep_stats(api_server *srv, uint64_t out[API_PREP_NSTATS]) {
+  for (int i = 0; i < API_PREP_NSTATS; i++) out[i] = atomic_load(&srv->prep_stats[i]);
+}
+
+static uint32_t key_slot(int kind, const char *id) {
+  uint32_t h = 2166136261u ^ (uint32_t)kind; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)id; *p; p++) h = (h ^ *p) * 16777619u;
+  return h % API_VER_SLOTS;
+}
+
+void api_observe(api_req *r, int kind, const char *id) {
+  if (r->n_obs >= API_MAX_OBS) return; /* the caller observes at most API_MAX_OBS keys */
+  uint32_t slot = key_slot(kind, id);
+  r->obs[r->n_obs].slot = slot;
+  r->obs[r->n_obs].kind = kind;
+  r->obs[r->n_obs].ver = atomic_load(&r->srv->ver_done[slot]);
+  r->n_obs++;
+}
+
+void api_hist(api_req *r, const char *begntime) {
+  r->hist_known = 1;
+  if (r->hist_recent) return;
+  static _Thread_local char day[12], cut[16]; /* the cut-off of the day last asked */
+  if (strncmp(day, r->now, 10)) {
+    audit_live_since(r->now, api_audit_back_days() + 2, cut, sizeof cut);
+    snprintf(day, sizeof day, "%.10s", r->now);
+  }
+  if (!begntime || !begntime[0] || strcmp(begntime, cut) >= 0) r->hist_recent = 1;
+}
+
+void api_touch(api_req *r, int kind, const char *id) {
+  if (!id || !id[0]) return;
+  uint32_t slot = key_slot(kind, id);
+  for (int i = 0; i < r->n_touch; i++)
+    if (r->touch[i] == slot) return;
+  if (r->n_touch < API_MAX_TOUCH) r->touch[r->n_touch++] = slot;
+  else r->touch_all = 1;
+}
 const catalog *api_catalog(api_server *srv) { return srv->cat; }
 const char *api_region(api_server *srv) { return srv->region; }
 
@@ -277,6 +326,8 @@ int api_visit_mine(api_req *r, const char *mdtrt_id, const char *psn_no, store_v
   if (psn_no && psn_no[0] && strcmp(psn_no, v->psn_no))
     return yb_fail(e, YB_EMISMATCH, "psn_no", "visit %s belongs to another person", mdtrt_id);
   snprintf(r->psn_no, sizeof r->psn_no, "%s", v->psn_no);
+  api_touch(r, API_KEY_VISIT, v->mdtrt_id); /* a write that finds a visit may change it */
+  api_hist(r, v->begntime);
   return 0;
 }
 
@@ -375,12 +426,57 @@ static int first_answer(api_call *c, store_conn *w, yb_err *e) {
  * INSERT conflicts); a write that fails looks for a first answer too. A retry then answers
  * the stored reply and returns non-zero, so its SAVEPOINT drops whatever the rerun wrote:
  * nothing of a retry is kept, as before, without a lookup ahead of every new write. */
+/* In the writer: which observed kinds moved since the prep read (API_STALE_* bits); ~0u when
+ * an unkeyed write or a job of unnamed keys came between. */
+static unsigned plan_stale(api_call *c) {
+  api_server *srv = c->srv;
+  api_req *r = &c->req;
+  if (store_unkeyed_run(srv->st) != r->obs_unkeyed || srv->all_run != r->obs_all) return ~0u;
+  unsigned stale = 0;
+  for (int i = 0; i < r->n_obs; i++)
+    if (srv->ver_run[r->obs[i].slot] != r->obs[i].ver) stale |= 1u << r->obs[i].kind;
+  return stale;
+}
+
+static void plan_drop(api_req *r) {
+  if (r->plan && r->plan_free) r->plan_free(r->plan);
+  r->plan = NULL;
+  r->plan_free = NULL;
+}
+
+/* A write's keys: what it named, and the person it touched. Run by the writer after the job,
+ * and again by done for the finished counts (same keys, so run and done stay equal). */
+static void touch_bump(api_call *c, int done) {
+  api_server *srv = c->srv;
+  api_req *r = &c->req;
+  for (int i = 0; i < r->n_touch; i++) {
+    if (done) atomic_fetch_add(&srv->ver_done[r->touch[i]], 1);
+    else srv->ver_run[r->touch[i]]++;
+  }
+  if (r->touch_all) {
+    if (done) atomic_fetch_add(&srv->all_done, 1);
+    else srv->all_run++;
+  }
+}
+
 static int job_run(store_conn *w, store_job *job) {
   api_call *c = (api_call *)job;
   api_req *r = &c->req;
   yb_err e = {0};
   r->c = w;
-  int rc = c->txn->fn(r, &e);
+  int rc;
+  if (r->plan && (r->stale = plan_stale(c)) != ~0u && !(r->stale & API_STALE_VISIT)) {
+    rc = c->txn->apply(r, &e);
+  } else {
+    if (r->plan) api_prep_count(c->srv, API_PREP_STALE);
+    plan_drop(r);
+    r->warn_msg[0] = 0; /* the handler judges again */
+    rc = c->txn->fn(r, &e);
+  }
+  plan_drop(r);
+  if (!r->hist_known || r->hist_recent) /* the person's history: visits, lines, settlements */
+    api_touch(r, API_KEY_HIST, r->psn_no);
+  touch_bump(c, 0);
   if (!rc) {
     reply_ok(c, r->output);
     json_decref(r->output); /* freed here: a tree freed on another thread contends for its arena */
@@ -409,6 +505,7 @@ static int job_run(store_conn *w, store_job *job) {
 static void job_done(store_job *job, int commit_rc) {
   api_call *c = (api_call *)job;
   api_req *r = &c->req;
+  touch_bump(c, 1); /* before resume: the caller's next request sees this write finished */
   if (commit_rc) {
     yb_err e;
     yb_fail(&e, YB_ESTORE, "", "storage error: nothing was saved; retry with the same msgid");
@@ -422,6 +519,26 @@ static void job_done(store_job *job, int commit_rc) {
     pthread_rwlock_unlock(&c->srv->sign_mu);
   }
   c->resume(c);
+}
+
+/* Run the txn's prep here, on the HTTP thread against its reader: on success r->plan is left
+ * for the writer; on any failure nothing is left and the writer runs the handler itself (it
+ * gives the error from the state it sees, and a retried msgid its stored reply). */
+static void prepare(api_call *c) {
+  api_req *r = &c->req;
+  yb_err e = {0};
+  r->c = store_reader(c->srv->st, &e);
+  if (!r->c) return;
+  r->obs_unkeyed = store_unkeyed_done(c->srv->st);
+  r->obs_all = atomic_load(&c->srv->all_done);
+  int rc = c->txn->prep(r, &e);
+  if (rc) plan_drop(r);
+  else api_prep_count(c->srv, API_PREP_MADE);
+  /* what the prep set for the reply stays; the writer's run sets the rest */
+  r->psn_no[0] = 0;
+  r->n_touch = 0, r->touch_all = 0, r->hist_known = 0, r->hist_recent = 0;
+  if (rc) r->warn_msg[0] = 0, r->n_obs = 0;
+  r->c = NULL;
 }
 
 int api_call_start(api_call *c) {
@@ -512,6 +629,8 @@ int api_call_start(api_call *c) {
   free(canon), free(buf);
   c->job.run = job_run;
   c->job.done = job_done;
+  c->job.keyed = 1;
+  if (c->txn->prep) prepare(c);
   return 1;
 }
 
@@ -524,6 +643,7 @@ void api_call_free(api_call *c) {
   c->req.output = NULL;
   free(c->req.output_text);
   c->req.output_text = NULL;
+  plan_drop(&c->req);
   json_decref(c->root);
   c->root = NULL;
 }

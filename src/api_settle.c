@@ -415,79 +415,202 @@ static int write_accum(api_req *r, const settle_ctx *x, const accum *delta, int 
   return 0;
 }
 
+/* The texts a settlement row stores (setlinfo, setldetail, trace, accum_delta; malloc'd). */
+typedef struct setl_texts {
+  char *t[4];
+} setl_texts;
+
+static void texts_free(setl_texts *t) {
+  for (int i = 0; i < 4; i++) free(t->t[i]), t->t[i] = NULL;
+}
+
+static int texts_make(api_req *r, settle_run *s, const char *setl_id, setl_texts *t, yb_err *e) {
+  t->t[0] = dumpo(setlinfo_json(r, s, setl_id));
+  t->t[1] = dumpo(benefit_json_setldetail(&s->res));
+  t->t[2] = benefit_json_trace_text(&s->res); /* jsonx_dumps(benefit_json_trace) without the tree */
+  t->t[3] = dumpo(benefit_json_accum(s->x.p, &s->res.delta));
+  for (int i = 0; i < 4; i++)
+    if (!t->t[i]) {
+      texts_free(t);
+      return yb_fail(e, YB_ENOMEM, "", "out of memory");
+    }
+  return 0;
+}
+
+/* Write a computed settlement: its row, details, the lines it settles, the accumulators (from
+ * s->x.acc, the current ones) and the account payments; the reply's output is the stored texts. */
+static int settle_write(api_req *r, int ipt, settle_run *s, const char *setl_id, const setl_texts *t,
+                        yb_err *e) {
+  benefit_result *res = &s->res;
+  store_setl row;
+  memset(&row, 0, sizeof row);
+  snprintf(row.setl_id, sizeof row.setl_id, "%s", setl_id);
+  snprintf(row.mdtrt_id, sizeof row.mdtrt_id, "%s", s->v.mdtrt_id);
+  snprintf(row.psn_no, sizeof row.psn_no, "%s", s->v.psn_no);
+  snprintf(row.fixmedins_code, sizeof row.fixmedins_code, "%s", r->inst->fixmedins_code);
+  snprintf(row.infno, sizeof row.infno, "%s", r->env->infno);
+  snprintf(row.msgid, sizeof row.msgid, "%s", r->env->msgid);
+  snprintf(row.insutype, sizeof row.insutype, "%s", s->v.insutype);
+  snprintf(row.med_type, sizeof row.med_type, "%s", s->v.med_type);
+  snprintf(row.clr_type, sizeof row.clr_type, "%s", res->clr_type);
+  snprintf(row.setl_time, sizeof row.setl_time, "%s", r->now);
+  snprintf(row.chrg_bchno, sizeof row.chrg_bchno, "%s", s->in.chrg_bchno);
+  if (res->pay[PAYER_ACCT_MULAID])
+    snprintf(row.family_psn_no, sizeof row.family_psn_no, "%s", s->x.psn.family_psn_no);
+  row.year = s->x.year;
+  row.state = 1;
+  row.medfee_sumamt = res->medfee_sumamt;
+  row.fund_pay_sumamt = res->fund_pay_sumamt;
+  row.acct_pay = res->pay[PAYER_ACCT];
+  row.acct_mulaid_pay = res->pay[PAYER_ACCT_MULAID];
+  row.psn_cash_pay = res->psn_cash_pay;
+  row.setlinfo = t->t[0], row.setldetail = t->t[1], row.trace = t->t[2], row.accum_delta = t->t[3];
+  int rc = store_setl_put(r->c, &row, e);
+  for (int i = 0; !rc && i < res->n_detail; i++) {
+    const benefit_detail *d = &res->detail[i];
+    rc = store_setl_detail_put(r->c, setl_id, row.psn_no, i + 1, d->fund_pay_type, d->name,
+                               d->inscp_scp_amt, d->crt_payb_lmt_amt, d->fund_payamt, e);
+  }
+  if (!rc) { /* every line read above, returns included: the same rows, in one statement */
+    int64_t n = 0;
+    rc = store_fee_settle_all(r->c, s->v.mdtrt_id, ipt ? NULL : s->in.chrg_bchno, setl_id, &n, e);
+    if (!rc && n != s->ls.n)
+      rc = yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "the fee lines changed while settling");
+  }
+  if (!rc) rc = write_accum(r, &s->x, &res->delta, +1, e);
+  if (!rc && row.acct_pay) rc = store_acct_add(r->c, row.psn_no, -row.acct_pay, e);
+  if (!rc && row.acct_mulaid_pay) rc = store_acct_add(r->c, row.family_psn_no, -row.acct_mulaid_pay, e);
+  if (rc) return rc;
+  jsonw_buf b = {0}; /* the reply's output: the stored texts, not dumped again */
+  JW_LIT(&b, "{\"setlinfo\":");
+  jsonw_raw(&b, t->t[0], strlen(t->t[0]));
+  JW_LIT(&b, ",\"setldetail\":");
+  jsonw_raw(&b, t->t[1], strlen(t->t[1]));
+  JW_LIT(&b, "}");
+  if (!(r->output_text = jsonw_take(&b))) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  char a[32];
+  snprintf(r->what, sizeof r->what, "settle %s as %s: %s", s->v.mdtrt_id, setl_id,
+           money_fen_str(res->medfee_sumamt, a));
+  snprintf(r->psn_no, sizeof r->psn_no, "%s", s->v.psn_no);
+  return 0;
+}
+
 static int settle(api_req *r, int ipt, yb_err *e) {
   settle_run *s = calloc(1, sizeof *s);
   if (!s) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   int rc = settle_compute(r, ipt, 1, s, e);
   char setl_id[32] = "";
-  json_t *si = NULL, *sd = NULL;
+  setl_texts t = {{0}};
   if (!rc) rc = api_new_id(r, "JS", setl_id, sizeof setl_id, e);
-  if (!rc) {
-    si = setlinfo_json(r, s, setl_id);
-    sd = benefit_json_setldetail(&s->res);
-    benefit_result *res = &s->res;
-    store_setl row;
-    memset(&row, 0, sizeof row);
-    snprintf(row.setl_id, sizeof row.setl_id, "%s", setl_id);
-    snprintf(row.mdtrt_id, sizeof row.mdtrt_id, "%s", s->v.mdtrt_id);
-    snprintf(row.psn_no, sizeof row.psn_no, "%s", s->v.psn_no);
-    snprintf(row.fixmedins_code, sizeof row.fixmedins_code, "%s", r->inst->fixmedins_code);
-    snprintf(row.infno, sizeof row.infno, "%s", r->env->infno);
-    snprintf(row.msgid, sizeof row.msgid, "%s", r->env->msgid);
-    snprintf(row.insutype, sizeof row.insutype, "%s", s->v.insutype);
-    snprintf(row.med_type, sizeof row.med_type, "%s", s->v.med_type);
-    snprintf(row.clr_type, sizeof row.clr_type, "%s", res->clr_type);
-    snprintf(row.setl_time, sizeof row.setl_time, "%s", r->now);
-    snprintf(row.chrg_bchno, sizeof row.chrg_bchno, "%s", s->in.chrg_bchno);
-    if (res->pay[PAYER_ACCT_MULAID])
-      snprintf(row.family_psn_no, sizeof row.family_psn_no, "%s", s->x.psn.family_psn_no);
-    row.year = s->x.year;
-    row.state = 1;
-    row.medfee_sumamt = res->medfee_sumamt;
-    row.fund_pay_sumamt = res->fund_pay_sumamt;
-    row.acct_pay = res->pay[PAYER_ACCT];
-    row.acct_mulaid_pay = res->pay[PAYER_ACCT_MULAID];
-    row.psn_cash_pay = res->psn_cash_pay;
-    row.setlinfo = jsonx_dumps(si, JSON_COMPACT);
-    row.setldetail = jsonx_dumps(sd, JSON_COMPACT);
-    row.trace = benefit_json_trace_text(res); /* jsonx_dumps(benefit_json_trace) without the tree */
-    row.accum_delta = dumpo(benefit_json_accum(s->x.p, &res->delta));
-    rc = store_setl_put(r->c, &row, e);
-    for (int i = 0; !rc && i < res->n_detail; i++) {
-      const benefit_detail *d = &res->detail[i];
-      rc = store_setl_detail_put(r->c, setl_id, row.psn_no, i + 1, d->fund_pay_type, d->name,
-                                 d->inscp_scp_amt, d->crt_payb_lmt_amt, d->fund_payamt, e);
-    }
-    if (!rc) { /* every line read above, returns included: the same rows, in one statement */
-      int64_t n = 0;
-      rc = store_fee_settle_all(r->c, s->v.mdtrt_id, ipt ? NULL : s->in.chrg_bchno, setl_id, &n, e);
-      if (!rc && n != s->ls.n)
-        rc = yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "the fee lines changed while settling");
-    }
-    if (!rc) rc = write_accum(r, &s->x, &res->delta, +1, e);
-    if (!rc && row.acct_pay) rc = store_acct_add(r->c, row.psn_no, -row.acct_pay, e);
-    if (!rc && row.acct_mulaid_pay) rc = store_acct_add(r->c, row.family_psn_no, -row.acct_mulaid_pay, e);
-    if (!rc && row.setlinfo && row.setldetail) { /* the reply's output: the stored texts, not dumped again */
-      jsonw_buf b = {0};
-      JW_LIT(&b, "{\"setlinfo\":");
-      jsonw_raw(&b, row.setlinfo, strlen(row.setlinfo));
-      JW_LIT(&b, ",\"setldetail\":");
-      jsonw_raw(&b, row.setldetail, strlen(row.setldetail));
-      JW_LIT(&b, "}");
-      r->output_text = jsonw_take(&b);
-    }
-    store_setl_free(&row);
-  }
-  if (!rc) {
-    char a[32];
-    snprintf(r->what, sizeof r->what, "settle %s as %s: %s", s->v.mdtrt_id, setl_id,
-             money_fen_str(s->res.medfee_sumamt, a));
-    if (!r->output_text) r->output = json_pack("{s:O,s:O}", "setlinfo", si, "setldetail", sd);
-  }
-  json_decref(si);
-  json_decref(sd);
+  if (!rc) rc = texts_make(r, s, setl_id, &t, e);
+  if (!rc) rc = settle_write(r, ipt, s, setl_id, &t, e);
+  texts_free(&t);
   run_free(s);
   return rc;
+}
+
+/* ---- prepared settlements (api.h: prepared writes) -------------------------------------------
+ * On the HTTP thread: the live audit, the reads, the engine and every JSON text, against the
+ * reader, with a placeholder of the id's length where setl_id goes. In the writer: if the visit
+ * (its state and lines) has not moved, the person's account and accumulators are read again
+ * and the engine rerun on them (cheap); only if it gives the very same result are the prepared
+ * texts stored, with the real id put in; else the settlement is computed there from scratch.
+ * A moved history reruns the live audit in the writer. So the rows are what the writer alone
+ * would have written. */
+typedef struct settle_plan {
+  settle_run *s;
+  setl_texts t;
+  char ph[32];   /* the placeholder setl_id in t.t[0] */
+} settle_plan;
+
+static void plan_free(void *arg) {
+  settle_plan *p = arg;
+  if (!p) return;
+  texts_free(&p->t);
+  if (p->s) run_free(p->s);
+  free(p);
+}
+
+static int settle_prep(api_req *r, int ipt, yb_err *e) {
+  json_t *d = api_node(r, "data", 1, e);
+  if (!d) return e->code;
+  const char *mdtrt = json_string_value(json_object_get(d, "mdtrt_id"));
+  const char *psn = json_string_value(json_object_get(d, "psn_no"));
+  if (!mdtrt || !psn) return yb_fail(e, YB_EMISSING, "input.data", "mdtrt_id and psn_no");
+  api_observe(r, API_KEY_VISIT, mdtrt); /* before reading what they cover */
+  api_observe(r, API_KEY_HIST, psn);
+  int rc = api_audit_block(r, e);
+  if (rc) return rc;
+  settle_plan *p = calloc(1, sizeof *p);
+  if (!p || !(p->s = calloc(1, sizeof *p->s))) {
+    free(p);
+    return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  }
+  r->plan = p;
+  r->plan_free = plan_free;
+  size_t n = strlen(api_region(r->srv)) + 12; /* region + "JS" + 10 digits, as api_new_id */
+  if (n >= sizeof p->ph) return yb_fail(e, YB_ELIMIT, "setl_id", "region code too long");
+  memset(p->ph, '#', n);
+  if ((rc = settle_compute(r, ipt, 1, p->s, e))) return rc;
+  if (strcmp(p->s->v.psn_no, psn)) return yb_fail(e, YB_EMISMATCH, "input.data.psn_no", "another visit's");
+  return texts_make(r, p->s, p->ph, &p->t, e);
+}
+
+/* The person's account and accumulators as the writer sees them; the engine again on them.
+ * 1: the same result as prepared; 0: not (or a read failed: the caller recomputes). */
+static int same_money(api_req *r, settle_run *s, yb_err *e) {
+  settle_ctx *x = &s->x;
+  store_person p, f;
+  if (store_person_get(r->c, x->psn.psn_no, &p, e) || strcmp(p.family_psn_no, x->psn.family_psn_no)) return 0;
+  x->psn.acct_balc = x->bp.acct_balc = p.acct_balc;
+  if (x->psn.family_psn_no[0]) {
+    if (store_person_get(r->c, x->psn.family_psn_no, &f, e)) return 0;
+    x->fam.acct_balc = x->bp.family_balc = f.acct_balc;
+  }
+  memset(&x->acc, 0, sizeof x->acc);
+  if (store_accum_each(r->c, x->psn.psn_no, x->year, add_accum, x, e)) return 0;
+  benefit_result *res = calloc(1, sizeof *res);
+  benefit_line_out *lo = calloc((size_t)(s->n ? s->n : 1), sizeof *lo);
+  int same = res && lo &&
+             !benefit_settle(x->p, &x->bp, &x->acc, &x->bv, s->lines, s->n, lo, res, e) &&
+             !memcmp(res, &s->res, sizeof *res) && !memcmp(lo, s->lo, (size_t)s->n * sizeof *lo);
+  free(res);
+  free(lo);
+  yb_err_clear(e);
+  return same;
+}
+
+static int settle_apply(api_req *r, int ipt, yb_err *e) {
+  settle_plan *p = r->plan;
+  settle_run *s = p->s;
+  int rc;
+  api_touch(r, API_KEY_VISIT, s->v.mdtrt_id); /* as api_visit_mine would */
+  api_hist(r, s->v.begntime);
+  snprintf(r->psn_no, sizeof r->psn_no, "%s", s->v.psn_no);
+  if (r->stale & API_STALE_HIST) { /* the person's history moved: judge the visit again */
+    r->warn_msg[0] = 0;
+    api_prep_count(r->srv, API_PREP_AUDIT);
+    if ((rc = api_audit_block(r, e))) return rc;
+  }
+  if (!same_money(r, s, e)) {
+    api_prep_count(r->srv, API_PREP_MONEY);
+    return settle(r, ipt, e);
+  }
+  api_prep_count(r->srv, API_PREP_APPLIED);
+  char setl_id[32] = "";
+  if ((rc = api_new_id(r, "JS", setl_id, sizeof setl_id, e))) return rc;
+  size_t n = strlen(p->ph);
+  char key[48], *at;
+  snprintf(key, sizeof key, "\"setl_id\":\"%s\"", p->ph);
+  if (strlen(setl_id) != n || !(at = strstr(p->t.t[0], key))) { /* cannot happen: compute it here */
+    char *old = p->t.t[0];
+    p->t.t[0] = dumpo(setlinfo_json(r, s, setl_id));
+    free(old);
+    if (!p->t.t[0]) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  } else {
+    memcpy(at + strlen("\"setl_id\":\""), setl_id, n);
+  }
+  return settle_write(r, ipt, s, setl_id, &p->t, e);
 }
 
 /* audit hooks (api_audit_hsi.c): warnings at pre-settlement, blocking rules before a settlement */
@@ -509,6 +632,14 @@ int api_2304(api_req *r, yb_err *e) {
   int rc = api_audit_block(r, e);
   if (!rc) rc = settle(r, 1, e);
   if (!rc) api_dip_on_settle(r); /* api_dip_hsi.c: the stay's provisional DIP score */
+  return rc;
+}
+int api_2207_prep(api_req *r, yb_err *e) { return settle_prep(r, 0, e); }
+int api_2207_apply(api_req *r, yb_err *e) { return settle_apply(r, 0, e); }
+int api_2304_prep(api_req *r, yb_err *e) { return settle_prep(r, 1, e); }
+int api_2304_apply(api_req *r, yb_err *e) {
+  int rc = settle_apply(r, 1, e);
+  if (!rc) api_dip_on_settle(r);
   return rc;
 }
 
@@ -534,6 +665,8 @@ int api_cancel_setl(api_req *r, const char *setl_id, const char *mdtrt_id, const
     rc = yb_fail(e, YB_ECONFLICT, "setl_id", "settlement %s is already cancelled", setl_id);
   if (!rc) {
     snprintf(r->psn_no, sizeof r->psn_no, "%s", o.psn_no);
+    api_touch(r, API_KEY_VISIT, o.mdtrt_id); /* its lines are unsettled */
+    api_hist(r, "");
     if ((rc = store_person_get(r->c, o.psn_no, &x->psn, e))) goto out;
     x->year = o.year;
     x->p = api_policy_for(r->srv, x->psn.insuplc_admdvs, o.year);

@@ -147,6 +147,7 @@ int api_2201(api_req *r, yb_err *e) {
   rc = store_visit_put(r->c, &v, e);
   free(info);
   if (rc) return rc;
+  api_hist(r, v.begntime);
   snprintf(r->what, sizeof r->what, "register outpatient %s", v.mdtrt_id);
   r->output = json_pack("{s:{s:s,s:s,s:s}}", "data", "mdtrt_id", v.mdtrt_id, "psn_no", v.psn_no,
                         "ipt_otp_no", v.ipt_otp_no);
@@ -586,6 +587,7 @@ int api_2401(api_req *r, yb_err *e) {
   rc = store_visit_put(r->c, &v, e);
   free(text);
   if (rc) return rc;
+  api_hist(r, v.begntime);
   snprintf(r->what, sizeof r->what, "admit %s", v.mdtrt_id);
   r->output = json_pack("{s:{s:s}}", "result", "mdtrt_id", v.mdtrt_id);
   return 0;

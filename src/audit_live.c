@@ -19,20 +19,26 @@ static void days_before(const char *now, int days, char *out, size_t cap) {
   strftime(out, cap, "%Y-%m-%d", &tm);
 }
 
+int audit_live_back(const audit_rules *rs, unsigned stages) {
+  int back = 31;
+  for (int i = 0; rs && i < rs->n; i++) { /* the longest window a live rule looks back */
+    const audit_rule *r = &rs->r[i];
+    if (!r->enabled || !(r->stages & stages)) continue;
+    if (!strcmp(audit_rule_kind(r), "frequent_admission") && r->p[1] + 1 > back) back = (int)r->p[1] + 1;
+    if (!strcmp(audit_rule_kind(r), "split_admission") && r->p[0] + 60 > back) back = (int)r->p[0] + 60;
+  }
+  return back;
+}
+
+void audit_live_since(const char *now, int days, char *out, size_t cap) { days_before(now, days, out, cap); }
+
 int audit_live(store_conn *c, const catalog *cat, const audit_rules *rs, const audit_live_in *in, audit_finding_fn fn,
                void *arg, yb_err *e) {
   if (!rs || !rs->n) return 0;
   audit_data *d = audit_data_new(cat);
   if (!d) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   char since[12];
-  int back = 31;
-  for (int i = 0; i < rs->n; i++) { /* the longest window a live rule looks back */
-    const audit_rule *r = &rs->r[i];
-    if (!r->enabled || !(r->stages & in->stage)) continue;
-    if (!strcmp(audit_rule_kind(r), "frequent_admission") && r->p[1] + 1 > back) back = (int)r->p[1] + 1;
-    if (!strcmp(audit_rule_kind(r), "split_admission") && r->p[0] + 60 > back) back = (int)r->p[0] + 60;
-  }
-  days_before(in->now, back, since, sizeof since);
+  days_before(in->now, audit_live_back(rs, in->stage), since, sizeof since);
   int rc = store_audit_load_person(c, in->psn_no, in->fixmedins_code, since, "9999-12-31", in->mdtrt_id,
                                    in->add_current == NULL, d, e);
   if (!rc) rc = in->add_current ? in->add_current(d, in->arg, e) : store_audit_load_visit_lines(c, in->mdtrt_id, true, d, e);

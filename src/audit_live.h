@@ -20,4 +20,10 @@ typedef struct audit_live_in {
 int audit_live(store_conn *c, const catalog *cat, const audit_rules *rs, const audit_live_in *in, audit_finding_fn fn,
                void *arg, yb_err *e);
 
+/* The days back the live rules of `stages` (AUDIT_STAGE_* bits) read a person's history: visits
+ * that began earlier are not read. */
+int audit_live_back(const audit_rules *rs, unsigned stages);
+/* yyyy-MM-dd of now (yyyy-MM-dd…) minus days. */
+void audit_live_since(const char *now, int days, char *out, size_t cap);
+
 #endif

@@ -133,6 +133,15 @@ int cmd_serve(int argc, char **argv) {
   store_stats(st, &batches, &jobs);
   fprintf(stderr, "yibao: %llu writes committed in %llu batches\n", (unsigned long long)jobs,
           (unsigned long long)batches);
+  uint64_t ps[API_PREP_NSTATS];
+  api_server_prep_stats(srv, ps);
+  if (ps[API_PREP_MADE])
+    fprintf(stderr, "yibao: %llu settlements prepared on the HTTP threads: %llu applied as prepared, %llu"
+            " recomputed in the writer (%llu: the visit or an unkeyed write moved, %llu: another result"
+            " on the current accounts), %llu audits judged again\n",
+            (unsigned long long)ps[API_PREP_MADE], (unsigned long long)ps[API_PREP_APPLIED],
+            (unsigned long long)(ps[API_PREP_STALE] + ps[API_PREP_MONEY]), (unsigned long long)ps[API_PREP_STALE],
+            (unsigned long long)ps[API_PREP_MONEY], (unsigned long long)ps[API_PREP_AUDIT]);
   admin_server_free(adm);
   api_server_free(srv);
   store_close(st);

@@ -35,6 +35,8 @@ struct store_job {
    * the commit failed (then nothing of the batch was written). May free the job. */
   void (*done)(store_job *job, int commit_rc);
   int rc;         /* run's return, kept for done */
+  int keyed;      /* 1: the submitter tracks what the job changes (api_core.c's versions); 0: the
+                   * store counts it as a write that may change anything (store_unkeyed_*) */
   store_job *next; /* queue link, owned by the store */
 };
 int store_writer_start(store *s, yb_err *e);
@@ -45,6 +47,11 @@ void store_submit(store *s, store_job *job);
  * queue when the writer runs, directly otherwise (init, tests). Returns fn's code or the
  * commit's. */
 int store_write(store *s, int (*fn)(store_conn *w, void *arg, yb_err *e), void *arg, yb_err *e);
+/* Unkeyed jobs (store_write's included) run so far — in the writer thread only — and finished
+ * (done called, so their commit is visible) — from any thread. A reader that saw finished == n
+ * before reading, and a writer job that then sees run == n, know no such write came between. */
+uint64_t store_unkeyed_run(store *s);
+uint64_t store_unkeyed_done(store *s);
 /* Batches committed and jobs run since open (for the bench and operations). */
 void store_stats(store *s, uint64_t *batches, uint64_t *jobs);
 

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +274,8 @@ struct store {
   store_conn *readers;
   uint64_t batches, jobs;
   uint64_t run_ns, commit_ns, syncs;
+  uint64_t unkeyed_run;             /* writer thread only */
+  _Atomic uint64_t unkeyed_done;
   /* syncer: batches committed but not yet on disk */
   int wal_fd, sync_stop;
   pthread_t sync_thread;
@@ -564,12 +567,16 @@ static void seq_rollback(store_conn *w) {
   for (int i = 0; i < w->n_seq; i++) w->seq[i].value = w->seq[i].saved;
 }
 
-static void finish_jobs(store_job *j, int commit_rc) {
+static void finish_jobs(store *s, store_job *j, int commit_rc) {
   for (store_job *next; j; j = next) {
     next = j->next;
+    if (!j->keyed) atomic_fetch_add(&s->unkeyed_done, 1); /* before done, which may free j */
     j->done(j, commit_rc);
   }
 }
+
+uint64_t store_unkeyed_run(store *s) { return s->unkeyed_run; }
+uint64_t store_unkeyed_done(store *s) { return atomic_load(&s->unkeyed_done); }
 
 #ifndef STORE_BATCH_NS
 #define STORE_BATCH_NS 2000000L /* a batch takes in queued jobs for at most this long … */
@@ -595,6 +602,7 @@ static void run_batch(store *s, store_job *batch) {
         break;
       }
       seq_savepoint(w);
+      if (!j->keyed) s->unkeyed_run++;
       j->rc = j->run(w, j);
       if (j->rc != 0) seq_rollback(w);
       if (j->rc != 0 && step_ctl(w, ST_ROLLBACK_TO) != 0) commit_rc = YB_ESTORE;
@@ -640,7 +648,7 @@ static void run_batch(store *s, store_job *batch) {
     return;
   }
   pthread_mutex_unlock(&s->mu);
-  finish_jobs(batch, commit_rc);
+  finish_jobs(s, batch, commit_rc);
 }
 
 /* The syncer: make committed batches durable with one fdatasync of the WAL, then answer. */
@@ -655,7 +663,7 @@ static void *syncer_main(void *arg) {
     pthread_mutex_unlock(&s->mu);
     int rc = fdatasync(s->wal_fd) == 0 ? 0 : YB_ESTORE;
     if (rc) perror("store: fdatasync of the WAL");
-    finish_jobs(jobs, rc);
+    finish_jobs(s, jobs, rc);
     pthread_mutex_lock(&s->mu);
     s->syncs++;
   }
