@@ -82,6 +82,7 @@ struct api_server {
   uint64_t ver_run[API_VER_SLOTS];
   _Atomic uint64_t ver_done[API_VER_SLOTS];
   _Atomic uint64_t prep_stats[API_PREP_NSTATS];
+  int no_prep;             /* YB_NO_PREP=1: every write computes in the writer (for measuring) */
   uint64_t all_run;        /* jobs that touched more keys than they could name */
   _Atomic uint64_t all_done;
 };
@@ -235,6 +236,8 @@ int api_server_new(store *s, api_server **out, yb_err *e) {
   api_server *srv = calloc(1, sizeof *srv);
   if (!srv) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   srv->st = s;
+  const char *np = getenv("YB_NO_PREP");
+  srv->no_prep = np && *np && strcmp(np, "0");
   pthread_rwlock_init(&srv->sign_mu, NULL);
   srv->nonces = hsi_nonces_new();
   store_conn *c = store_reader(s, e);
@@ -422,10 +425,6 @@ static int first_answer(api_call *c, store_conn *w, yb_err *e) {
   return 1;
 }
 
-/* New msgids are the rule, so the write runs first and the msglog key catches a retry (its
- * INSERT conflicts); a write that fails looks for a first answer too. A retry then answers
- * the stored reply and returns non-zero, so its SAVEPOINT drops whatever the rerun wrote:
- * nothing of a retry is kept, as before, without a lookup ahead of every new write. */
 /* In the writer: which observed kinds moved since the prep read (API_STALE_* bits); ~0u when
  * an unkeyed write or a job of unnamed keys came between. */
 static unsigned plan_stale(api_call *c) {
@@ -459,6 +458,10 @@ static void touch_bump(api_call *c, int done) {
   }
 }
 
+/* New msgids are the rule, so the write runs first and the msglog key catches a retry (its
+ * INSERT conflicts); a write that fails looks for a first answer too. A retry then answers
+ * the stored reply and returns non-zero, so its SAVEPOINT drops whatever the rerun wrote:
+ * nothing of a retry is kept, as before, without a lookup ahead of every new write. */
 static int job_run(store_conn *w, store_job *job) {
   api_call *c = (api_call *)job;
   api_req *r = &c->req;
@@ -531,7 +534,11 @@ static void prepare(api_call *c) {
   if (!r->c) return;
   r->obs_unkeyed = store_unkeyed_done(c->srv->st);
   r->obs_all = atomic_load(&c->srv->all_done);
-  int rc = c->txn->prep(r, &e);
+  int rc = store_read_begin(r->c, &e); /* one snapshot, taken at prep's first read: after it observed */
+  if (!rc) {
+    rc = c->txn->prep(r, &e);
+    store_read_end(r->c);
+  }
   if (rc) plan_drop(r);
   else api_prep_count(c->srv, API_PREP_MADE);
   /* what the prep set for the reply stays; the writer's run sets the rest */
@@ -630,7 +637,7 @@ int api_call_start(api_call *c) {
   c->job.run = job_run;
   c->job.done = job_done;
   c->job.keyed = 1;
-  if (c->txn->prep) prepare(c);
+  if (c->txn->prep && !c->srv->no_prep) prepare(c);
   return 1;
 }
 

@@ -22,6 +22,11 @@ int store_open(const char *path, store **out, yb_err *e);
 void store_close(store *s);
 /* This thread's read connection (opened on first use, owned by s). NULL on error. */
 store_conn *store_reader(store *s, yb_err *e);
+/* One read snapshot over several reads on a reader (BEGIN … COMMIT): the snapshot is taken at
+ * the first read after begin, and the connection's page cache, which a commit elsewhere makes
+ * stale, is checked once instead of per statement. 0 or YB_ESTORE. */
+int store_read_begin(store_conn *c, yb_err *e);
+void store_read_end(store_conn *c);
 /* A connection's schema version (PRAGMA user_version). */
 int store_schema_version(store_conn *c);
 

@@ -163,6 +163,7 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
 /* Every statement yibao runs, prepared once per connection. */
 #define STORE_SQL(X)                                                                            \
   X(BEGIN, "BEGIN IMMEDIATE")                                                                   \
+  X(BEGIN_READ, "BEGIN")                                                                        \
   X(COMMIT, "COMMIT")                                                                           \
   X(ROLLBACK, "ROLLBACK")                                                                       \
   X(SAVEPOINT, "SAVEPOINT job")                                                                 \
@@ -534,6 +535,22 @@ store_conn *store_reader(store *s, yb_err *e) {
   return c;
 }
 
+int store_read_begin(store_conn *c, yb_err *e) {
+  sqlite3_stmt *s = stmt(c, ST_BEGIN_READ, e);
+  if (!s) return YB_ESTORE;
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE ? 0 : dberr(c, e, "begin");
+}
+
+void store_read_end(store_conn *c) {
+  sqlite3_stmt *s = stmt(c, ST_COMMIT, NULL);
+  if (s) {
+    sqlite3_step(s);
+    sqlite3_reset(s);
+  }
+}
+
 /* ---- group commit ------------------------------------------------------------------------ */
 static int step_ctl(store_conn *c, int id) {
   sqlite3_stmt *s = stmt(c, id, NULL);
@@ -687,6 +704,10 @@ static void *writer_main(void *arg) {
   return NULL;
 }
 
+#ifndef STORE_CKPT_MS
+#define STORE_CKPT_MS 200 /* between checkpoints: a page written by many batches is copied once */
+#endif
+
 /* WAL checkpoints run here, not in the writer: the writer's connection has auto-checkpoint off,
  * and this thread copies committed frames into the database file (PASSIVE: it never blocks the
  * writer) whenever batches were committed since its last pass. */
@@ -696,7 +717,7 @@ static void *ckpt_main(void *arg) {
   while (!s->stop) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 50 * 1000000L;
+    ts.tv_nsec += STORE_CKPT_MS * 1000000L;
     if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
     pthread_cond_timedwait(&s->ckpt_cv, &s->mu, &ts);
     if (s->stop || s->batches == s->ckpt_seen) continue;
