@@ -210,7 +210,7 @@ static bool ln_switch(const audit_ctx *x, const audit_rule *r, const ad_line *l,
   f->vola_amt = money_line_fen(l->cnt, l->pric - mode_pric);
   snprintf(f->evid, sizeof f->evid,
            "institution item %s is billed as %s in %lld of %lld lines at this institution, here as the dearer %s",
-           strchr(ad_s(x->d, x->d->i_medins.offs[l->medins]), '\x1f') + 1, catalog_at(x->d->cat, (size_t)g->mode_item)->code,
+           ad_s(x->d, x->d->mgrp_code[l->medins]), catalog_at(x->d->cat, (size_t)g->mode_item)->code,
            (long long)g->mode_cnt, (long long)g->total, code_of(x, l));
   return true;
 }
@@ -551,7 +551,7 @@ int audit_type_count(void) { return N_TYPES; }
  * group itself, the others (rare) in a small map — then the most billed code of each group. */
 static int prep_switching(audit_ctx *x, yb_err *e) {
   const audit_data *d = x->d;
-  size_t ng = d->i_medins.n;
+  size_t ng = d->n_mgrp;
   if (!(x->groups = calloc(ng + 1, sizeof *x->groups)) || !(x->multi = calloc(ng / 64 + 1, sizeof *x->multi)))
     return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   for (size_t i = 0; i < d->n_line; i++) {
