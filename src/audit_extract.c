@@ -83,6 +83,9 @@ static uint32_t st_id(strtab *t, const char *s) {
 
 /* ---- the writer ---------------------------------------------------------------------------------- */
 struct ax_writer {
+  const catalog *cat;       /* orders each settlement's lines as audit_data_finish will (NULL: as given) */
+  int32_t *item_at;         /* item dictionary id → catalog index, -1 not in it, -3 not looked up */
+  size_t n_item_at;
   strtab dict[AX_DICT_N];
   size_t stored[AX_DICT_N]; /* entries the store holds already */
   ax_line *line;
@@ -95,9 +98,10 @@ struct ax_writer {
   size_t cap_blob;
 };
 
-ax_writer *ax_writer_new(void) {
+ax_writer *ax_writer_new(const catalog *cat) {
   ax_writer *w = calloc(1, sizeof *w);
   if (!w) return NULL;
+  w->cat = cat;
   for (int k = 1; k < AX_DICT_N; k++) {
     if (st_id(&w->dict[k], "") != 0) { /* id 0: none */
       ax_writer_free(w);
@@ -111,7 +115,7 @@ ax_writer *ax_writer_new(void) {
 void ax_writer_free(ax_writer *w) {
   if (!w) return;
   for (int k = 0; k < AX_DICT_N; k++) st_free(&w->dict[k]);
-  free(w->line), free(w->setl), free(w->str), free(w->blob);
+  free(w->line), free(w->setl), free(w->str), free(w->blob), free(w->item_at);
   free(w);
 }
 
@@ -165,7 +169,42 @@ static uint32_t pack3(const char *s) {
   return v;
 }
 
+/* The catalog index of an item dictionary id (-1: not in the catalog). */
+static int32_t item_index(ax_writer *w, uint32_t id) {
+  if (!id) return -1;
+  if (id >= w->n_item_at) {
+    size_t old = w->n_item_at;
+    if (grow((void **)&w->item_at, &w->n_item_at, (size_t)id + 1, sizeof *w->item_at)) return -1;
+    for (size_t i = old; i < w->n_item_at; i++) w->item_at[i] = -3;
+  }
+  if (w->item_at[id] == -3) {
+    const catalog_item *it = catalog_find(w->cat, w->dict[AX_DICT_ITEM].s + w->dict[AX_DICT_ITEM].offs[id]);
+    w->item_at[id] = it ? (int32_t)(it - catalog_at(w->cat, 0)) : -1;
+  }
+  return w->item_at[id];
+}
+
+static ax_writer *sort_w;
+static int cmp_line(const void *a, const void *b) { /* audit_data_finish's order: time, item, upload order */
+  const ax_line *x = a, *y = b;
+  if (x->t != y->t) return x->t < y->t ? -1 : 1;
+  int32_t i = item_index(sort_w, x->item), j = item_index(sort_w, y->item);
+  if (i != j) return i < j ? -1 : 1;
+  return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The last settlement's lines in the order the loader's index wants, so that it need not sort. */
+static void order_last(ax_writer *w) {
+  if (!w->cat || !w->n_setl) return;
+  ax_setl *s = &w->setl[w->n_setl - 1];
+  bool in_order = true;
+  sort_w = w;
+  for (uint32_t k = 1; k < s->nl && in_order; k++) in_order = cmp_line(&w->line[s->l0 + k - 1], &w->line[s->l0 + k]) <= 0;
+  if (!in_order) qsort(w->line + s->l0, s->nl, sizeof *w->line, cmp_line);
+}
+
 int ax_add_setl(ax_writer *w, const ax_setl_in *in, yb_err *e) {
+  order_last(w);
   int32_t b, en;
   if (ad_time(in->begntime, &b) || b == AD_NONE) return bad_time(e, "visit.begntime", in->begntime);
   if (ad_time(in->endtime, &en)) return bad_time(e, "visit.endtime", in->endtime);
@@ -224,6 +263,7 @@ size_t ax_setls(const ax_writer *w) { return w->n_setl; }
 size_t ax_text_bytes(const ax_writer *w) { return w->n_str; }
 
 int ax_finish(ax_writer *w, const void **blob, size_t *len, int32_t *beg_min, int32_t *beg_max, yb_err *e) {
+  order_last(w);
   if (text(w, NULL) == UINT32_MAX) return nomem(e); /* the texts hold at least "" */
   ax_head h = {AX_MAGIC, (uint32_t)w->n_line, (uint32_t)w->n_setl, (uint32_t)w->n_str, INT32_MAX, INT32_MIN};
   for (size_t i = 0; i < w->n_setl; i++) {

@@ -53,7 +53,9 @@ typedef struct ax_setl_in {
 } ax_setl_in;
 
 typedef struct ax_writer ax_writer;
-ax_writer *ax_writer_new(void);
+/* Each settlement's lines are put in the order audit_data_finish indexes them by, through cat
+ * (borrowed; NULL keeps them as added). */
+ax_writer *ax_writer_new(const catalog *cat);
 void ax_writer_free(ax_writer *w);
 /* An entry the dictionaries already hold (read back from the store before packing). */
 int ax_writer_dict(ax_writer *w, int kind, int64_t id, const char *text, yb_err *e);

@@ -278,10 +278,11 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
 }
 
 /* ---- the audit extract: packing settled lines ---------------------------------------------------- */
-enum { AX_SEG_LINES = 8192, AX_CHUNK_SETL = 20000 };
+enum { AX_SEG_LINES = 8192, AX_CHUNK_SETL = 5000 }; /* a chunk holds the write lock ~0.1 s */
 
 typedef struct sync_arg {
   ax_writer *ax;
+  const catalog *cat;
   int64_t setls, lines;
   bool more, dict_read;
 } sync_arg;
@@ -361,7 +362,7 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
                                    " DELETE FROM audit_extract_dict;", e)))
       return rc;
     ax_writer_free(a->ax);
-    if (!(a->ax = ax_writer_new())) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+    if (!(a->ax = ax_writer_new(a->cat))) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
     a->dict_read = false;
     mark = 0;
   }
@@ -422,8 +423,8 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
   return rc;
 }
 
-int store_audit_extract_sync(store *st, int64_t *setls, int64_t *lines, yb_err *e) {
-  sync_arg a = {ax_writer_new(), 0, 0, true, false};
+int store_audit_extract_sync(store *st, const catalog *cat, int64_t *setls, int64_t *lines, yb_err *e) {
+  sync_arg a = {ax_writer_new(cat), cat, 0, 0, true, false};
   if (!a.ax) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   int rc = 0;
   while (!rc && a.more) rc = store_write(st, sync_chunk, &a, e);
