@@ -10,13 +10,13 @@
 
 _Static_assert(sizeof(ax_head) % 8 == 0 && sizeof(ax_line) % 8 == 0, "records keep 8-byte alignment");
 
-/* ---- a string table with dedup (also the void set) ------------------------------------------- */
+/* ---- a dictionary: text → dense id ------------------------------------------------------------ */
 typedef struct strtab {
   char *s;
   size_t n, cap;           /* bytes */
   uint32_t *offs;          /* id → offset */
   size_t n_id, cap_id;
-  uint32_t *slots;         /* id + 1, 0 empty */
+  uint64_t *slots;         /* hash << 32 | id + 1, 0 empty: a text is compared only on equal hashes */
   size_t mask;
 } strtab;
 
@@ -39,23 +39,25 @@ static int grow(void **p, size_t *cap, size_t need, size_t size) {
 
 static void st_free(strtab *t) { free(t->s), free(t->offs), free(t->slots); }
 
-/* Slot of s: its id + 1 when present, else where it would go (*slot). */
-static uint32_t st_find(const strtab *t, const char *s, size_t *slot) {
-  size_t i = hash(s) & t->mask;
+/* Slot of s (hash h): its id + 1 when present, else 0 and where it would go (*slot). */
+static uint32_t st_find(const strtab *t, const char *s, uint64_t h, size_t *slot) {
+  size_t i = h & t->mask;
+  uint64_t tag = h >> 32 << 32;
   for (; t->slots[i]; i = (i + 1) & t->mask)
-    if (!strcmp(t->s + t->offs[t->slots[i] - 1], s)) break;
+    if ((t->slots[i] & ~UINT64_C(0xffffffff)) == tag && !strcmp(t->s + t->offs[(uint32_t)t->slots[i] - 1], s)) break;
   *slot = i;
-  return t->slots[i];
+  return (uint32_t)t->slots[i];
 }
 
 static int st_rehash(strtab *t) {
   size_t cap = t->slots ? (t->mask + 1) * 2 : 1024;
-  uint32_t *sl = calloc(cap, sizeof *sl);
+  uint64_t *sl = calloc(cap, sizeof *sl);
   if (!sl) return -1;
   for (size_t k = 0; k < t->n_id; k++) {
-    size_t i = hash(t->s + t->offs[k]) & (cap - 1);
+    uint64_t h = hash(t->s + t->offs[k]);
+    size_t i = h & (cap - 1);
     while (sl[i]) i = (i + 1) & (cap - 1);
-    sl[i] = (uint32_t)k + 1;
+    sl[i] = h >> 32 << 32 | ((uint64_t)k + 1);
   }
   free(t->slots);
   t->slots = sl;
@@ -69,7 +71,8 @@ static uint32_t st_id(strtab *t, const char *s) {
   if (!s) s = "";
   if ((!t->slots || 2 * (t->n_id + 1) > t->mask + 1) && st_rehash(t)) return UINT32_MAX;
   size_t slot;
-  uint32_t v = st_find(t, s, &slot);
+  uint64_t h = hash(s);
+  uint32_t v = st_find(t, s, h, &slot);
   if (v) return v - 1;
   size_t len = strlen(s) + 1;
   if (grow((void **)&t->s, &t->cap, t->n + len, 1) || grow((void **)&t->offs, &t->cap_id, t->n_id + 1, sizeof *t->offs))
@@ -77,7 +80,7 @@ static uint32_t st_id(strtab *t, const char *s) {
   memcpy(t->s + t->n, s, len);
   t->offs[t->n_id] = (uint32_t)t->n;
   t->n += len;
-  t->slots[slot] = (uint32_t)++t->n_id;
+  t->slots[slot] = h >> 32 << 32 | ++t->n_id;
   return (uint32_t)(t->n_id - 1);
 }
 
@@ -242,7 +245,9 @@ int ax_add_line(ax_writer *w, const audit_line_in *in, const char *fixmedins_cod
     return rc;
   if (in->medins_list_codg && *in->medins_list_codg) { /* an own code means something only at its institution */
     char key[224];
-    snprintf(key, sizeof key, "%s\x1f%s", fixmedins_code, in->medins_list_codg);
+    size_t a = strlen(fixmedins_code), b = strlen(in->medins_list_codg);
+    if (a + b + 2 > sizeof key) return yb_fail(e, YB_ERANGE, "fee.medins_list_codg", "'%s' is too long", in->medins_list_codg);
+    memcpy(key, fixmedins_code, a), key[a] = '\x1f', memcpy(key + a + 1, in->medins_list_codg, b + 1);
     if ((rc = code_id(w, AX_DICT_MGROUP, key, &l->mgroup, e))) return rc;
   }
   if ((l->sn = text(w, in->feedetl_sn)) == UINT32_MAX) return nomem(e);

@@ -366,7 +366,8 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
     a->dict_read = false;
     mark = 0;
   }
-  if (!a->dict_read) { /* the dictionaries so far, once per sync */
+  if (!a->dict_read) { /* the dictionaries so far, once per sync; the tables read through a map */
+    if ((rc = store_sqlite_exec(w, "PRAGMA mmap_size=1099511627776", e))) return rc;
     if (!(s = prep(w, "SELECT kind,id,text FROM audit_extract_dict ORDER BY kind,id", e))) return YB_ESTORE;
     if ((rc = each_row(w, s, row_wdict, a->ax, e))) return rc;
     a->dict_read = true;
@@ -376,8 +377,9 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
                             " FROM settlement s JOIN visit v ON v.mdtrt_id = s.mdtrt_id JOIN person p ON p.psn_no = v.psn_no"
                             " JOIN institution i ON i.fixmedins_code = v.fixmedins_code"
                             " WHERE s.rowid > ?1 ORDER BY s.rowid LIMIT ?2", e);
+  /* a visit's lines are adjacent in fee's key: read them by it, not through the setl_id index */
   sqlite3_stmt *fl = prep(w, "SELECT feedetl_sn,seq,med_list_codg,medins_list_codg,fee_ocur_time,cnt,pric,sumamt,"
-                             "hosp_appr_flag,body FROM fee WHERE setl_id = ?1 AND state = 1", e);
+                             "hosp_appr_flag,body FROM fee WHERE mdtrt_id = ?1 AND +setl_id = ?2 AND state = 1", e);
   sqlite3_stmt *vd = prep(w, "INSERT OR IGNORE INTO audit_extract_void(setl_id, psn_no) VALUES(?1, ?2)", e);
   if (!q || !fl || !vd) {
     sqlite3_finalize(q), sqlite3_finalize(fl), sqlite3_finalize(vd);
@@ -404,7 +406,7 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
     ax_setl_in in = {ci(q, 12), ci(q, 13), ci(q, 14), cs(q, 1), cs(q, 2), cs(q, 7), cs(q, 8), cs(q, 9), cs(q, 10), main};
     if ((rc = ax_add_setl(a->ax, &in, e))) break;
     size_t before = ax_lines(a->ax);
-    bt(fl, 1, cs(q, 1));
+    bt(fl, 1, cs(q, 2)), bt(fl, 2, cs(q, 1));
     xline_arg xa = {a->ax, cs(q, 7)};
     rc = each_cached(w, fl, row_xline, &xa, e);
     a->setls++;
@@ -429,6 +431,10 @@ int store_audit_extract_sync(store *st, const catalog *cat, int64_t *setls, int6
   int rc = 0;
   while (!rc && a.more) rc = store_write(st, sync_chunk, &a, e);
   ax_writer_free(a.ax);
+  if (!rc && a.setls) { /* the new segments into the database file, where a reader maps them (best effort) */
+    store_conn *c = store_reader(st, NULL);
+    if (c) sqlite3_wal_checkpoint_v2(store_sqlite_db(c), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  }
   if (setls) *setls = a.setls;
   if (lines) *lines = a.lines;
   return rc;
