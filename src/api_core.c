@@ -82,7 +82,7 @@ struct api_server {
   uint64_t ver_run[API_VER_SLOTS];
   _Atomic uint64_t ver_done[API_VER_SLOTS];
   _Atomic uint64_t prep_stats[API_PREP_NSTATS];
-  int no_prep;             /* YB_NO_PREP=1: every write computes in the writer (for measuring) */
+  int prep;                /* YB_PREP=1: prepared writes on (docs/operations.md says why not by default) */
   uint64_t all_run;        /* jobs that touched more keys than they could name */
   _Atomic uint64_t all_done;
 };
@@ -236,8 +236,8 @@ int api_server_new(store *s, api_server **out, yb_err *e) {
   api_server *srv = calloc(1, sizeof *srv);
   if (!srv) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   srv->st = s;
-  const char *np = getenv("YB_NO_PREP");
-  srv->no_prep = np && *np && strcmp(np, "0");
+  const char *pp = getenv("YB_PREP");
+  srv->prep = pp && *pp && strcmp(pp, "0");
   pthread_rwlock_init(&srv->sign_mu, NULL);
   srv->nonces = hsi_nonces_new();
   store_conn *c = store_reader(s, e);
@@ -637,7 +637,7 @@ int api_call_start(api_call *c) {
   c->job.run = job_run;
   c->job.done = job_done;
   c->job.keyed = 1;
-  if (c->txn->prep && !c->srv->no_prep) prepare(c);
+  if (c->txn->prep && c->srv->prep) prepare(c);
   return 1;
 }
 

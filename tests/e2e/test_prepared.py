@@ -1,15 +1,17 @@
-"""Prepared settlements (docs/operations.md, "Prepared settlements"): a 2207 computed on the HTTP
-thread and applied by the writer stores exactly what computing it in the writer stores — the same
-settlement rows, details, traces, accumulators and accounts — and serve's closing line shows the
-prepared path was the one taken."""
+"""Prepared settlements (docs/operations.md, "Prepared settlements", YB_PREP=1): a 2207 computed on
+the HTTP thread and applied by the writer stores exactly what computing it in the writer stores —
+the same settlement rows, details, traces, accumulators and accounts — and serve's closing line
+shows the prepared path was the one taken; under concurrent settlement of the same persons (whose
+prepared work then often meets other accounts) the accumulators and accounts stay exact."""
 import json
 import os
 import subprocess
 import tempfile
 
 import yb
-from conftest import YIBAO, Server, make_db
+from conftest import YIBAO, Server, accum_matches_settlements, make_db
 from flows import DRUG, VISIT_FEE, outpatient
+from test_concurrency import run_threads
 
 
 class EnvServer(Server):
@@ -66,7 +68,7 @@ def stored(server):
 def test_prepared_equals_writer_computed():
     got = {}
     logs = {}
-    for name, env in (("prepared", {}), ("writer", {"YB_NO_PREP": "1"})):
+    for name, env in (("prepared", {"YB_PREP": "1"}), ("writer", {})):
         with tempfile.TemporaryDirectory() as d:
             s = EnvServer(make_db(d), env).start()
             try:
@@ -84,3 +86,36 @@ def test_prepared_equals_writer_computed():
     assert line, logs["prepared"][-500:]
     made, applied = int(line[0].split()[1]), int(line[0].split(":")[1].split()[0])
     assert made == 3 * len(PERSONS) and applied == made, line[0]  # one client: nothing moved between
+
+
+def test_prepared_under_concurrency():
+    with tempfile.TemporaryDirectory() as d:
+        s = EnvServer(make_db(d), {"YB_PREP": "1"}).start()
+        start = {n: s.sql("SELECT acct_balc FROM person WHERE psn_no=?", yb.psn(n))[0][0] for n in (3, 8, 9)}
+
+        def settle_many(i):
+            c = s.client([1, 2, 4][i % 3], opter="PC%02d" % i)
+            c.sign_in()
+            for k in range(5):
+                n = [3, 9, 8][(i + k) % 3]
+                m, pre, rep, dd = outpatient(c, n, lines=[(DRUG, 1 + k % 3, 18.5), (VISIT_FEE, 1, 10)])
+                assert rep["infcode"] == 0, rep
+                if k % 3 == 2:
+                    si = rep["output"]["setlinfo"]
+                    c.ok("2208", {"data": {"setl_id": si["setl_id"], "mdtrt_id": m, "psn_no": yb.psn(n)}})
+
+        try:
+            run_threads(s, [settle_many] * 12)
+            for n in (3, 8, 9):
+                accum_matches_settlements(s, yb.psn(n))
+                own = s.sql("SELECT coalesce(sum(acct_pay),0) FROM settlement WHERE psn_no=?", yb.psn(n))[0][0]
+                shared = s.sql("SELECT coalesce(sum(acct_mulaid_pay),0) FROM settlement WHERE family_psn_no=?",
+                               yb.psn(n))[0][0]
+                balc = s.sql("SELECT acct_balc FROM person WHERE psn_no=?", yb.psn(n))[0][0]
+                assert balc == start[n] - own - shared >= 0, n
+            assert s.sql("SELECT count(*) FROM settlement WHERE refd_setl_flag=0")[0][0] == 60
+        finally:
+            s.stop()
+        with open(s.db + ".log", encoding="utf-8") as f:
+            log = f.read()
+            assert "prepared on the HTTP threads" in log
