@@ -22,7 +22,8 @@ typedef struct api_policy {
 
 typedef struct api_server api_server;
 
-/* Prepared writes. A write whose api_txn has a `prep` is first run on the HTTP thread against
+/* Prepared writes (on when serve runs with YB_PREP=1; docs/operations.md measures them). A write
+ * whose api_txn has a `prep` is first run on the HTTP thread against
  * that thread's reader: prep reads, checks and computes what it can and leaves r->plan, after
  * api_observe() of every key whose data it reads. Every write job declares the keys it changes
  * (api_touch; the visit's and the person's keys are touched by api_visit_mine and for r->psn_no
