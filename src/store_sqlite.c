@@ -3,6 +3,7 @@
  * thread that commits queued jobs in batches (group commit). */
 #include "store.h"
 #include "store_sqlite.h"
+#include "store_sqlite_wal.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -381,11 +382,16 @@ const char *store_sqlite_cs(sqlite3_stmt *s, int col) { return cs(s, col); }
 int64_t store_sqlite_ci(sqlite3_stmt *s, int col) { return ci(s, col); }
 char *store_sqlite_cdup(sqlite3_stmt *s, int col) { return cdup(s, col); }
 
+/* reader 1: a read connection; 2: the writer's (its WAL frames go out in one write per commit,
+ * store_sqlite_wal.c); 0: the checkpointer's. */
 static int conn_open(const char *path, int reader, store_conn **out, yb_err *e) {
   store_conn *c = calloc(1, sizeof *c);
   if (!c) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+  const char *no_vfs = getenv("YB_WAL_WRITES"); /* YB_WAL_WRITES=sqlite: SQLite's own writes */
+  const char *vfs = reader == 2 && !(no_vfs && !strcmp(no_vfs, "sqlite")) ? store_sqlite_wal_vfs() : NULL;
+  if (reader == 2) reader = 0;
+  if (sqlite3_open_v2(path, &c->db, flags, vfs) != SQLITE_OK) {
     int rc = yb_fail(e, YB_ESTORE, "db", "cannot open %s: %s", path, sqlite3_errmsg(c->db));
     sqlite3_close(c->db);
     free(c);
@@ -494,7 +500,7 @@ int store_open(const char *path, store **out, yb_err *e) {
   pthread_cond_init(&s->sync_cv, NULL);
   s->wal_fd = -1;
   pthread_key_create(&s->rkey, NULL);
-  int rc = conn_open(path, 0, &s->w, e);
+  int rc = conn_open(path, 2, &s->w, e);
   if (!rc) rc = migrate(s->w, e);
   if (!rc) rc = migrate_areas(s->w, e);
   if (rc) {

@@ -162,6 +162,44 @@ static int count_fee(const store_fee *f, void *arg) {
 
 static int seq_after(store_conn *w, void *arg, yb_err *e) { return store_seq_next(w, "T", arg, e); }
 
+static int big_put(store_conn *w, void *arg, yb_err *e) { return store_catalog_put(w, "big", arg, e); }
+
+/* The writer's WAL frames are held and written in 64 KiB pieces before the commit is published
+ * (store_sqlite_wal.c): a 600 KB transaction, then every commit of a running writer, reads back
+ * whole from another connection at once. */
+static void test_wal_writes(void **state) {
+  (void)state;
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  size_t n = 600000;
+  char *body = malloc(n + 1);
+  for (size_t i = 0; i < n; i++) body[i] = (char)('a' + (i * 7 + i / 4096) % 26);
+  body[n] = 0;
+  assert_int_equal(store_write(s, big_put, body, &e), 0);
+  store_conn *r = store_reader(s, &e);
+  char *got = NULL;
+  assert_int_equal(store_catalog_latest(r, &got, &e), 0);
+  assert_string_equal(got, body);
+  free(got);
+  assert_int_equal(store_writer_start(s, &e), 0);
+  for (int k = 0; k < 20; k++) {
+    body[k] = 'Z';
+    assert_int_equal(store_write(s, big_put, body, &e), 0);
+    assert_int_equal(store_catalog_latest(r, &got, &e), 0);
+    assert_string_equal(got, body);
+    free(got);
+  }
+  store_close(s);
+  assert_int_equal(store_open(dbpath, &s, &e), 0); /* and after a restart */
+  r = store_reader(s, &e);
+  assert_int_equal(store_catalog_latest(r, &got, &e), 0);
+  assert_string_equal(got, body);
+  free(got);
+  free(body);
+  store_close(s);
+}
+
 static void test_group_commit(void **state) {
   (void)state;
   store *s;
@@ -381,6 +419,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lifecycle_and_log, setup, teardown),
       cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_wal_writes, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
