@@ -1,8 +1,10 @@
 /* store_sqlite_wal.c — a VFS over the default one for the writer's connection: the WAL frames a
- * commit appends (SQLite writes each frame as two writes, its header and its page) are gathered
- * in memory and written with one pwrite, before the commit is published to other connections
- * (the wal-index header, behind xShmBarrier) and before anything reads, syncs, sizes or
- * truncates the WAL. So what others can see and what the syncer's fdatasync covers is unchanged. */
+ * transaction appends (SQLite writes each frame as two writes, its header and its page) are held
+ * in memory and written in 64 KiB pieces before the commit is published to other connections
+ * (the wal-index header, behind xShmBarrier), before the transaction's locks are released (so a
+ * rolled-back transaction's frames never outlive its write lock), and before anything reads,
+ * syncs, sizes or truncates the WAL. What others see and what the syncer's fdatasync covers is
+ * unchanged. The frames held belong to the transaction running on this thread (thread-local). */
 #include "store_sqlite_wal.h"
 
 #include <pthread.h>
@@ -20,13 +22,12 @@ struct wal_file {
   char *buf;               /* appends not yet written, for the file offset `at` */
   size_t n, cap;
   sqlite3_int64 at;
-  wal_file *next;          /* open WAL files (xShmBarrier writes them all out) */
+  int commit_next;         /* the last write was a commit frame's header: its page ends the commit */
 };
 
 static sqlite3_vfs wal_vfs, *real_vfs;
 static sqlite3_io_methods wal_methods;
-static pthread_mutex_t wal_mu = PTHREAD_MUTEX_INITIALIZER;
-static wal_file *wal_open_list;
+static _Thread_local wal_file *held; /* the WAL whose frames this thread's transaction holds */
 
 /* The unix VFS writes at most 128 KiB less one byte per call (it masks the length to 17
  * bits), so the held bytes go out in 64 KiB writes. */
@@ -39,21 +40,15 @@ static int flush(wal_file *f) {
     rc = f->real->pMethods->xWrite(f->real, f->buf + done, (int)k, f->at + (sqlite3_int64)done);
   }
   f->n = 0;
+  if (held == f) held = NULL;
   return rc;
 }
+
+static int flush_held(void) { return held ? flush(held) : SQLITE_OK; }
 
 static int x_close(sqlite3_file *p) {
   wal_file *f = (wal_file *)p;
   int rc = flush(f);
-  if (f->is_wal) {
-    pthread_mutex_lock(&wal_mu);
-    for (wal_file **q = &wal_open_list; *q; q = &(*q)->next)
-      if (*q == f) {
-        *q = f->next;
-        break;
-      }
-    pthread_mutex_unlock(&wal_mu);
-  }
   int rc2 = f->real->pMethods->xClose(f->real);
   free(f->buf);
   return rc ? rc : rc2;
@@ -68,6 +63,10 @@ static int x_read(sqlite3_file *p, void *out, int amt, sqlite3_int64 off) {
 static int x_write(sqlite3_file *p, const void *data, int amt, sqlite3_int64 off) {
   wal_file *f = (wal_file *)p;
   if (!f->is_wal) return f->real->pMethods->xWrite(f->real, data, amt, off);
+  if (held && held != f) { /* another connection's transaction on this thread: out first */
+    int rc = flush(held);
+    if (rc) return rc;
+  }
   if (f->n && off != f->at + (sqlite3_int64)f->n) { /* not an append to what is held */
     int rc = flush(f);
     if (rc) return rc;
@@ -86,6 +85,16 @@ static int x_write(sqlite3_file *p, const void *data, int amt, sqlite3_int64 off
   if (!f->n) f->at = off;
   memcpy(f->buf + f->n, data, (size_t)amt);
   f->n += (size_t)amt;
+  held = f;
+  /* A frame header (24 bytes) whose "database size after commit" is not zero starts the commit
+   * frame: once its page is held, everything goes out here, so a failed write fails the commit
+   * before SQLite publishes it. */
+  const unsigned char *d = data;
+  if (f->commit_next) {
+    f->commit_next = 0;
+    return flush(f);
+  }
+  if (amt == 24 && off >= 32 && (d[4] | d[5] | d[6] | d[7])) f->commit_next = 1;
   return SQLITE_OK;
 }
 
@@ -123,18 +132,20 @@ static int x_devchar(sqlite3_file *p) {
 static int x_shmmap(sqlite3_file *p, int pg, int sz, int extend, void volatile **out) {
   return ((wal_file *)p)->real->pMethods->xShmMap(((wal_file *)p)->real, pg, sz, extend, out);
 }
+/* Before a lock is released (the write lock at the end of a transaction, committed or rolled
+ * back): the held frames go out while it is still held. */
 static int x_shmlock(sqlite3_file *p, int off, int n, int flags) {
+  if (flags & SQLITE_SHM_UNLOCK) {
+    int rc = flush_held();
+    if (rc) return rc;
+  }
   return ((wal_file *)p)->real->pMethods->xShmLock(((wal_file *)p)->real, off, n, flags);
 }
 /* SQLite calls this on the database file between the two copies of the wal-index header it
- * writes to publish a commit: every held frame goes to the WAL file first. */
+ * writes to publish a commit: nothing should be held by then (the commit frame wrote it out);
+ * this is the guard. */
 static void x_shmbarrier(sqlite3_file *p) {
-  const char *db = ((wal_file *)p)->name;
-  size_t n = db ? strlen(db) : 0;
-  pthread_mutex_lock(&wal_mu);
-  for (wal_file *w = wal_open_list; w; w = w->next) /* this database's WAL; an error resurfaces at xSync */
-    if (n && !strncmp(w->name, db, n) && !strcmp(w->name + n, "-wal")) flush(w);
-  pthread_mutex_unlock(&wal_mu);
+  flush_held();
   ((wal_file *)p)->real->pMethods->xShmBarrier(((wal_file *)p)->real);
 }
 static int x_shmunmap(sqlite3_file *p, int del) {
@@ -151,13 +162,7 @@ static int x_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p, int flags
   /* version 2 methods: no xFetch (no mmap on this connection) */
   f->base.pMethods = &wal_methods;
   f->name = name;
-  if ((flags & SQLITE_OPEN_WAL) && name) {
-    f->is_wal = 1;
-    pthread_mutex_lock(&wal_mu);
-    f->next = wal_open_list;
-    wal_open_list = f;
-    pthread_mutex_unlock(&wal_mu);
-  }
+  f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
   return SQLITE_OK;
 }
 
