@@ -18,7 +18,6 @@ struct wal_file {
   sqlite3_file base;       /* first: what SQLite holds */
   sqlite3_file *real;      /* the default VFS's file, allocated after this struct */
   int is_wal;
-  const char *name;        /* as opened (valid while open) */
   char *buf;               /* appends not yet written, for the file offset `at` */
   size_t n, cap;
   sqlite3_int64 at;
@@ -161,7 +160,6 @@ static int x_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p, int flags
   if (rc != SQLITE_OK) return rc;
   /* version 2 methods: no xFetch (no mmap on this connection) */
   f->base.pMethods = &wal_methods;
-  f->name = name;
   f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
   return SQLITE_OK;
 }
