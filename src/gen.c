@@ -570,6 +570,8 @@ static int finish_tx(store_conn *w, void *arg, yb_err *e) {
   return rc;
 }
 
+static int journal_tx(store_conn *w, void *arg, yb_err *e) { return store_gen_journal(w, *(int *)arg, e); }
+
 int gen_run(store *st, const gen_config *cfg, gen_stats *out, yb_err *e) {
   memset(out, 0, sizeof *out);
   if (cfg->persons < 1 || cfg->persons > 100000000)
@@ -588,7 +590,8 @@ int gen_run(store *st, const gen_config *cfg, gen_stats *out, yb_err *e) {
   if (!rc) rc = store_write(st, setup_tx, &sa, e);
   run_ctx x = {&g, cfg, out, 0, 0, calloc(100000, sizeof(uint16_t))};
   if (!rc && !x.cert_seq) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
-  int per_tx = cfg->persons_per_tx > 0 ? cfg->persons_per_tx : 10000;
+  int per_tx = cfg->persons_per_tx > 0 ? cfg->persons_per_tx : 10000, bulk = 1, wal = 0;
+  if (!rc) rc = store_write(st, journal_tx, &bulk, e);
   while (!rc && x.next_person < cfg->persons) {
     chunk_arg ca = {&x, x.next_person + per_tx < cfg->persons ? x.next_person + per_tx : cfg->persons};
     rc = store_write(st, chunk_tx, &ca, e);
@@ -598,6 +601,9 @@ int gen_run(store *st, const gen_config *cfg, gen_stats *out, yb_err *e) {
     void *fa[3] = {(void *)cfg, out, &g.first_year};
     rc = store_write(st, finish_tx, fa, e);
   }
+  yb_err e2 = {0}; /* back to WAL, also after a failure (the failed chunk was rolled back) */
+  int rc2 = store_write(st, journal_tx, &wal, &e2);
+  if (!rc && rc2) rc = rc2, *e = e2;
   free(x.cert_seq);
   region_free(&g, owned);
   return rc;

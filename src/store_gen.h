@@ -14,6 +14,11 @@
  * still commits or rolls back as one: store_gen_bulk_end re-opens the savepoint before the
  * job returns, after rolling the whole transaction back when `failed`. */
 int store_gen_bulk(store_conn *c, yb_err *e);
+/* From inside a job that has written nothing: `bulk` switches the database to an in-memory
+ * rollback journal without syncs (pages are written once, into the database file; a failed
+ * chunk still rolls back, but a crash of the machine mid-run can leave the file unusable, so
+ * the generator's database is a fresh one); !bulk switches back to WAL with full syncs. */
+int store_gen_journal(store_conn *c, int bulk, yb_err *e);
 int store_gen_bulk_end(store_conn *c, int failed, yb_err *e);
 /* A fee line with explicit upload order `seq` and settlement f->setl_id ("" = unsettled). */
 int store_gen_fee_put(store_conn *c, const store_fee *f, int seq, yb_err *e);

@@ -41,6 +41,19 @@ const store_area store_area_gen = {STORE_AREA_GEN, "gen", gen_migrations,
   sqlite3_stmt *var = store_sqlite_stmt(c, &store_area_gen, GS_##id, e); \
   if (!var) return YB_ESTORE
 
+/* The job's (empty) transaction is ended for the switch and opened again: journal_mode can only
+ * change outside a transaction, and leaving WAL needs this to be the database's only connection
+ * (otherwise SQLite keeps WAL and so does the generator, only slower). */
+int store_gen_journal(store_conn *c, int bulk, yb_err *e) {
+  int rc = store_sqlite_exec(c, "RELEASE job; COMMIT;", e);
+  if (!rc) /* refused while another connection has the database open: stay in WAL */
+    store_sqlite_exec(c, bulk ? "PRAGMA journal_mode=MEMORY;" : "PRAGMA journal_mode=WAL;", NULL);
+  if (!rc) rc = store_sqlite_exec(c, bulk ? "PRAGMA foreign_keys=OFF;" : "PRAGMA foreign_keys=ON;", e);
+  if (!rc) rc = store_sqlite_exec(c, bulk ? "PRAGMA synchronous=OFF;" : "PRAGMA synchronous=FULL;", e);
+  int rc2 = store_sqlite_exec(c, "BEGIN IMMEDIATE; SAVEPOINT job;", rc ? NULL : e);
+  return rc ? rc : rc2;
+}
+
 int store_gen_bulk(store_conn *c, yb_err *e) {
   return store_sqlite_exec(c, "PRAGMA cache_size=-131072; RELEASE job;", e);
 }
