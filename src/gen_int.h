@@ -38,6 +38,10 @@ typedef struct gen_region {
   uint64_t seed;
   int64_t next_visit, next_setl;     /* id sequences */
   void *hist;                        /* gen_visit.c's per-person working set */
+  /* what the chunk's settled fee lines add to the console's item summary, by fee year
+   * (item_y0 + row) and catalog item (store_gen_bulk: the trigger is off while gen writes) */
+  int64_t *item_lines, *item_sum;
+  int item_y0, item_ny, item_on;
 } gen_region;
 
 typedef struct gen_person {

@@ -5,6 +5,7 @@
 /* every snprintf below writes into a buffer sized for its field; a cut is the intended result */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -648,7 +649,7 @@ static int hist_add(gen_hist *h, const gen_vsum *v) {
 
 static int write_fees(store_conn *w, vctx *x, const char *mdtrt, const char *setl, const char *med_type,
                       const char *dise, gen_stats *st, yb_err *e) {
-  const gen_region *g = x->g;
+  gen_region *g = x->g;
   const gen_inst *in = &g->inst[x->pl->inst];
   char body[512], res[320], t[20], c1[32], c2[32], c3[32], m[4][32], dr[16];
   for (int i = 0; i < x->n; i++) {
@@ -689,6 +690,14 @@ static int write_fees(store_conn *w, vctx *x, const char *mdtrt, const char *set
     snprintf(f.setl_id, sizeof f.setl_id, "%s", setl);
     f.cnt = l->cnt, f.pric = l->pric, f.sumamt = b->sumamt, f.hosp_appr_flag = b->hosp_appr_flag, f.state = 1;
     f.body = body, f.result = res;
+    if (g->item_on && setl[0]) {
+      int yr = l->day / 10000 - g->item_y0;
+      ptrdiff_t it = l->it - g->cat.items;
+      if (yr < 0 || yr >= g->item_ny || it < 0 || it >= g->cat.n)
+        return yb_fail(e, YB_ERANGE, "fee", "line %s/%d outside the item summary", mdtrt, i + 1);
+      g->item_lines[(size_t)yr * (size_t)g->cat.n + (size_t)it] += l->cnt > 0;
+      g->item_sum[(size_t)yr * (size_t)g->cat.n + (size_t)it] += b->sumamt;
+    }
     int rc = store_gen_fee_put(w, &f, i + 1, e);
     if (!rc && l->fraud) rc = gen_write_label(w, l->fraud - 1, x->p, in, mdtrt, setl, f.feedetl_sn, "injected", st, e);
     if (rc) return rc;

@@ -12,14 +12,24 @@
  * released so that pages are not also copied to a sub-journal (which SQLite keeps as an
  * in-memory list it walks from the start: quadratic on a big job). The whole transaction
  * still commits or rolls back as one: store_gen_bulk_end re-opens the savepoint before the
- * job returns, after rolling the whole transaction back when `failed`. */
-int store_gen_bulk(store_conn *c, yb_err *e);
+ * job returns, after rolling the whole transaction back when `failed`.
+ * The console's trigger console_fee_insert (store_sqlite_console.c: a console_item upsert
+ * and a statement journal for every fee line, a quarter of the generator's time) is dropped
+ * for the transaction: *fee_trigger gets its SQL (NULL: there is none, and the caller adds
+ * nothing to console_item), which store_gen_bulk_end runs again before the commit and frees;
+ * the caller adds what the trigger would have added with store_gen_console_item. */
+int store_gen_bulk(store_conn *c, char **fee_trigger, yb_err *e);
+int store_gen_bulk_end(store_conn *c, int failed, char *fee_trigger, yb_err *e);
+/* Add to console_item(year, med_list_codg) what settled fee lines of the item add through
+ * console_fee_insert: `lines` of them with cnt > 0, `sumamt` fen in all. */
+int store_gen_console_item(store_conn *c, const char *year, const char *med_list_codg, int64_t lines,
+                           int64_t sumamt, yb_err *e);
 /* From inside a job that has written nothing: `bulk` switches the database to an in-memory
- * rollback journal without syncs (pages are written once, into the database file; a failed
- * chunk still rolls back, but a crash of the machine mid-run can leave the file unusable, so
- * the generator's database is a fresh one); !bulk switches back to WAL with full syncs. */
+ * rollback journal without syncs and without foreign-key checks (pages are written once, into
+ * the database file; a failed chunk still rolls back, but a crash of the machine mid-run can
+ * leave the file unusable, so the generator's database is a fresh one); !bulk switches back
+ * to WAL with full syncs and foreign keys. */
 int store_gen_journal(store_conn *c, int bulk, yb_err *e);
-int store_gen_bulk_end(store_conn *c, int failed, yb_err *e);
 /* A fee line with explicit upload order `seq` and settlement f->setl_id ("" = unsettled). */
 int store_gen_fee_put(store_conn *c, const store_fee *f, int seq, yb_err *e);
 int store_gen_label_put(store_conn *c, const char *kind, const char *psn_no, const char *fixmedins_code,

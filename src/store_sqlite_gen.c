@@ -2,6 +2,7 @@
  * statements (fee lines carry their seq and setl_id directly, so a line is one insert),
  * and table gen_run, one row per generator run. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "store_gen.h"
 #include "store_sqlite.h"
@@ -20,7 +21,10 @@ static const char *const gen_migrations[] = {
   X(GEO, "INSERT OR REPLACE INTO institution_geo VALUES(?1,?2,?3,?4)")                               \
   X(CHECKIN, "INSERT OR IGNORE INTO dialysis_checkin VALUES(?1,?2,?3)")                              \
   X(RUN, "INSERT INTO gen_run(at,seed,params,stats) VALUES(strftime('%Y-%m-%d %H:%M:%S','now'),?1,?2,?3)") \
-  X(RUNS, "SELECT count(*) FROM gen_run")
+  X(RUNS, "SELECT count(*) FROM gen_run")                                                             \
+  X(FEE_TRIGGER, "SELECT sql FROM sqlite_master WHERE type='trigger' AND name='console_fee_insert'")   \
+  X(CONSOLE_ITEM, "INSERT INTO console_item VALUES(?1,?2,?3,?4)"                                      \
+                  " ON CONFLICT DO UPDATE SET lines=lines+excluded.lines, sumamt=sumamt+excluded.sumamt")
 
 enum {
 #define GEN_ENUM(name, sql) GS_##name,
@@ -54,13 +58,35 @@ int store_gen_journal(store_conn *c, int bulk, yb_err *e) {
   return rc ? rc : rc2;
 }
 
-int store_gen_bulk(store_conn *c, yb_err *e) {
-  return store_sqlite_exec(c, "PRAGMA cache_size=-131072; RELEASE job;", e);
+int store_gen_bulk(store_conn *c, char **fee_trigger, yb_err *e) {
+  *fee_trigger = NULL;
+  GPREP(s, FEE_TRIGGER);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW && !(*fee_trigger = store_sqlite_cdup(s, 0))) rc = SQLITE_NOMEM;
+  store_sqlite_reset(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_sqlite_err(c, e, "console_fee_insert");
+  rc = store_sqlite_exec(c, "PRAGMA cache_size=-131072; RELEASE job;", e);
+  if (!rc && *fee_trigger) rc = store_sqlite_exec(c, "DROP TRIGGER console_fee_insert;", e);
+  return rc;
 }
 
-int store_gen_bulk_end(store_conn *c, int failed, yb_err *e) {
-  /* on failure the whole transaction goes, and an empty one takes its place for the caller */
+int store_gen_bulk_end(store_conn *c, int failed, char *fee_trigger, yb_err *e) {
+  /* on failure the whole transaction goes (the dropped trigger comes back with it), and an
+   * empty one takes its place for the caller */
+  int rc = failed || !fee_trigger ? 0 : store_sqlite_exec(c, fee_trigger, e);
+  free(fee_trigger);
+  if (rc) return rc;
   return store_sqlite_exec(c, failed ? "ROLLBACK; BEGIN IMMEDIATE; SAVEPOINT job;" : "SAVEPOINT job;", e);
+}
+
+int store_gen_console_item(store_conn *c, const char *year, const char *med_list_codg, int64_t lines,
+                           int64_t sumamt, yb_err *e) {
+  GPREP(s, CONSOLE_ITEM);
+  store_sqlite_bt(s, 1, year);
+  store_sqlite_bt(s, 2, med_list_codg);
+  store_sqlite_bi(s, 3, lines);
+  store_sqlite_bi(s, 4, sumamt);
+  return store_sqlite_done(c, s, e, "console_item");
 }
 
 int store_gen_fee_put(store_conn *c, const store_fee *f, int seq, yb_err *e) {
