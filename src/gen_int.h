@@ -5,6 +5,7 @@
 
 #include "benefit.h"
 #include "gen.h"
+#include "jsonw.h"
 #include "policy.h"
 
 #define GEN_MAX_YEARS 10
@@ -109,6 +110,7 @@ typedef struct gen_hist { /* gen_visit.c working set for one person (g->hist) */
   benefit_line_out *lo;
   int cap_ln;
   benefit_result res;
+  jsonw_buf jb[5]; /* the texts being built: fee body and result; setlinfo, setldetail, accum_delta */
 } gen_hist;
 
 /* A label row (counts it in st). */

@@ -30,8 +30,15 @@ int store_gen_console_item(store_conn *c, const char *year, const char *med_list
  * leave the file unusable, so the generator's database is a fresh one); !bulk switches back
  * to WAL with full syncs and foreign keys. */
 int store_gen_journal(store_conn *c, int bulk, yb_err *e);
+/* A fee line as the generator has it (borrowed strings; "" where store_fee has an empty field). */
+typedef struct store_gen_fee {
+  const char *mdtrt_id, *feedetl_sn, *psn_no, *fixmedins_code, *chrg_bchno, *med_type, *med_list_codg,
+      *medins_list_codg, *fee_ocur_time, *dise_codg, *setl_id, *body, *result;
+  int64_t cnt, pric, sumamt; /* 1e-4 units, micro-yuan, fen */
+  int hosp_appr_flag, state;
+} store_gen_fee;
 /* A fee line with explicit upload order `seq` and settlement f->setl_id ("" = unsettled). */
-int store_gen_fee_put(store_conn *c, const store_fee *f, int seq, yb_err *e);
+int store_gen_fee_put(store_conn *c, const store_gen_fee *f, int seq, yb_err *e);
 int store_gen_label_put(store_conn *c, const char *kind, const char *psn_no, const char *fixmedins_code,
                         const char *mdtrt_id, const char *setl_id, const char *feedetl_sn,
                         const char *note, yb_err *e);

@@ -89,12 +89,12 @@ int store_gen_console_item(store_conn *c, const char *year, const char *med_list
   return store_sqlite_done(c, s, e, "console_item");
 }
 
-int store_gen_fee_put(store_conn *c, const store_fee *f, int seq, yb_err *e) {
+int store_gen_fee_put(store_conn *c, const store_gen_fee *f, int seq, yb_err *e) {
   GPREP(s, FEE);
   store_sqlite_bt(s, 1, f->mdtrt_id);
   store_sqlite_bt(s, 2, f->feedetl_sn);
   store_sqlite_bi(s, 3, seq);
-  store_sqlite_bt(s, 4, f->init_feedetl_sn);
+  store_sqlite_bt(s, 4, "");
   store_sqlite_bt(s, 5, f->psn_no);
   store_sqlite_bt(s, 6, f->fixmedins_code);
   store_sqlite_bt(s, 7, f->chrg_bchno);
