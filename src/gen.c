@@ -433,33 +433,17 @@ typedef struct chunk_arg {
   int64_t upto;
 } chunk_arg;
 
-/* What the chunk's fee lines add to console_item, as the trigger would have added it. */
-static int item_flush(store_conn *w, gen_region *g, yb_err *e) {
-  int rc = 0;
-  for (int y = 0; y < g->item_ny && !rc; y++)
-    for (int i = 0; i < g->cat.n && !rc; i++) {
-      size_t k = (size_t)y * (size_t)g->cat.n + (size_t)i;
-      if (!g->item_lines[k] && !g->item_sum[k]) continue;
-      char year[8];
-      snprintf(year, sizeof year, "%04d", g->item_y0 + y);
-      rc = store_gen_console_item(w, year, g->cat.items[i].code, g->item_lines[k], g->item_sum[k], e);
-    }
-  return rc;
-}
-
 static int chunk_tx(store_conn *w, void *arg, yb_err *e) {
   chunk_arg *a = arg;
   gen_region *g = a->x->g;
-  char *fee_trigger = NULL;
-  int rc = store_gen_bulk(w, &fee_trigger, e);
-  size_t cells = (size_t)g->item_ny * (size_t)g->cat.n;
-  g->item_on = fee_trigger != NULL;
-  if (g->item_on) memset(g->item_lines, 0, cells * sizeof *g->item_lines), memset(g->item_sum, 0, cells * sizeof *g->item_sum);
+  char *triggers = NULL;
+  int rc = store_gen_bulk(w, &triggers, e);
+  gen_console_begin(g, triggers != NULL);
   while (!rc && a->x->next_person < a->upto) rc = household(w, a->x, e);
-  if (!rc && g->item_on) rc = item_flush(w, g, e);
-  g->item_on = 0;
+  if (!rc && g->con_on) rc = gen_console_flush(w, g, e);
+  g->con_on = 0;
   yb_err e2 = {0};
-  int rc2 = store_gen_bulk_end(w, rc != 0, fee_trigger, &e2);
+  int rc2 = store_gen_bulk_end(w, rc != 0, triggers, &e2);
   return rc ? rc : rc2 ? (*e = e2, rc2) : 0;
 }
 
@@ -570,7 +554,7 @@ static void region_free(gen_region *g, policy **owned) {
   gen_hist_close(g);
   free(g->inst), free(g->town_centre), free(g->town_pharm), free(g->town_vill), free(g->town_vill_n);
   free(g->vill), free(g->county), free(g->city), free(g->outside);
-  free(g->item_lines), free(g->item_sum);
+  gen_console_close(g);
 }
 
 static int finish_tx(store_conn *w, void *arg, yb_err *e) {
@@ -612,12 +596,7 @@ int gen_run(store *st, const gen_config *cfg, gen_stats *out, yb_err *e) {
   if (!rc) rc = store_write(st, setup_tx, &sa, e);
   run_ctx x = {&g, cfg, out, 0, 0, calloc(100000, sizeof(uint16_t))};
   if (!rc && !x.cert_seq) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
-  if (!rc) { /* fee years: the generated ones, and one either side to spare */
-    g.item_y0 = g.first_year - 1, g.item_ny = g.years + 2;
-    g.item_lines = calloc((size_t)g.item_ny * (size_t)g.cat.n, sizeof *g.item_lines);
-    g.item_sum = calloc((size_t)g.item_ny * (size_t)g.cat.n, sizeof *g.item_sum);
-    if (!g.item_lines || !g.item_sum) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
-  }
+  if (!rc && gen_console_open(&g)) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
   int per_tx = cfg->persons_per_tx > 0 ? cfg->persons_per_tx : 10000, bulk = 1, wal = 0;
   if (!rc) rc = store_write(st, journal_tx, &bulk, e);
   while (!rc && x.next_person < cfg->persons) {

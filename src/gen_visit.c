@@ -5,7 +5,6 @@
 /* every snprintf below writes into a buffer sized for its field; a cut is the intended result */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #include <math.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -705,14 +704,8 @@ static int write_fees(store_conn *w, vctx *x, const char *mdtrt, const char *set
     if (body->failed || res->failed) return yb_fail(e, YB_ENOMEM, "", "out of memory");
     store_gen_fee f = {mdtrt, sn, x->p->psn_no, in->code, x->ipt ? "" : "B1", med_type, l->it->code, mc, t, dise, setl,
                        body->p, res->p, l->cnt, l->pric, b->sumamt, b->hosp_appr_flag, 1};
-    if (g->item_on && setl[0]) {
-      int yr = l->day / 10000 - g->item_y0;
-      ptrdiff_t it = l->it - g->cat.items;
-      if (yr < 0 || yr >= g->item_ny || it < 0 || it >= g->cat.n)
-        return yb_fail(e, YB_ERANGE, "fee", "line %s/%d outside the item summary", mdtrt, i + 1);
-      g->item_lines[(size_t)yr * (size_t)g->cat.n + (size_t)it] += l->cnt > 0;
-      g->item_sum[(size_t)yr * (size_t)g->cat.n + (size_t)it] += b->sumamt;
-    }
+    if (g->con_on && setl[0] && gen_console_fee(g, l->it, l->day, l->cnt, b->sumamt))
+      return yb_fail(e, YB_ERANGE, "fee", "line %s/%d outside the console's item summary", mdtrt, i + 1);
     int rc = store_gen_fee_put(w, &f, i + 1, e);
     if (!rc && l->fraud) rc = gen_write_label(w, l->fraud - 1, x->p, in, mdtrt, setl, sn, "injected", st, e);
     if (rc) return rc;
@@ -887,6 +880,13 @@ static int run_visit(store_conn *w, gen_region *g, gen_person *p, int yi, const 
   if ((rc = store_visit_put(w, &v, e)) || (rc = write_fees(w, &x, mdtrt, setl, med_type, v.dise_codg, st, e)) ||
       (rc = write_setl(w, &x, pol, res, mdtrt, setl, med_type, setl_time, year, e)))
     return rc;
+  if (g->con_on) { /* what console_setl adds: its main diagnosis is the visit's disease, else its first diagnosis */
+    const int64_t cv[5] = {1, res->medfee_sumamt, res->fund_pay_sumamt, res->pay[PAYER_ACCT] + res->pay[PAYER_ACCT_MULAID],
+                           res->psn_cash_pay};
+    if (gen_console_setl(g, pl->inst, x.ipt, p->emp ? "310" : "390", setl_time, v.dise_codg[0] ? v.dise_codg : v.diag[0],
+                         v.dise_name, cv))
+      return yb_fail(e, YB_ERANGE, "settlement", "%s outside the console's summaries", setl);
+  }
   if (pl->kind == GEN_PL_DIALYSIS) {
     char ck[20];
     stamp(pl->day, pl->sec - 600, ck);

@@ -13,17 +13,24 @@
  * in-memory list it walks from the start: quadratic on a big job). The whole transaction
  * still commits or rolls back as one: store_gen_bulk_end re-opens the savepoint before the
  * job returns, after rolling the whole transaction back when `failed`.
- * The console's trigger console_fee_insert (store_sqlite_console.c: a console_item upsert
- * and a statement journal for every fee line, a quarter of the generator's time) is dropped
- * for the transaction: *fee_trigger gets its SQL (NULL: there is none, and the caller adds
- * nothing to console_item), which store_gen_bulk_end runs again before the commit and frees;
- * the caller adds what the trigger would have added with store_gen_console_item. */
-int store_gen_bulk(store_conn *c, char **fee_trigger, yb_err *e);
-int store_gen_bulk_end(store_conn *c, int failed, char *fee_trigger, yb_err *e);
-/* Add to console_item(year, med_list_codg) what settled fee lines of the item add through
- * console_fee_insert: `lines` of them with cnt > 0, `sumamt` fen in all. */
+ * The console's triggers console_fee_insert and console_setl (store_sqlite_console.c: for every
+ * fee line and settlement an upsert, lookups and a statement journal — 40 % of the generator's
+ * time) are dropped for the transaction: *triggers gets their SQL (NULL: they are not both there,
+ * none is dropped, and the caller adds nothing to the summaries), which store_gen_bulk_end runs
+ * again before the commit and frees; the caller adds what the triggers would have added with
+ * the three functions below (refd_setl_flag is 0 on every generated settlement). */
+int store_gen_bulk(store_conn *c, char **triggers, yb_err *e);
+int store_gen_bulk_end(store_conn *c, int failed, char *triggers, yb_err *e);
+/* console_item(year, med_list_codg) += `lines` settled fee lines with cnt > 0, `sumamt` fen. */
 int store_gen_console_item(store_conn *c, const char *year, const char *med_list_codg, int64_t lines,
                            int64_t sumamt, yb_err *e);
+/* console_month(month, insutype, fixmedins_code, kind) += v: settlements, medfee, fund, acct
+ * (both account parts), cash (fen). */
+int store_gen_console_month(store_conn *c, const char *month, const char *insutype, const char *fixmedins_code,
+                            const char *kind, const int64_t v[5], yb_err *e);
+/* console_dise(year, dise_codg) += n settlements, fund, medfee; dise_name kept once not ''. */
+int store_gen_console_dise(store_conn *c, const char *year, const char *dise_codg, const char *dise_name, int64_t n,
+                           int64_t fund, int64_t medfee, yb_err *e);
 /* From inside a job that has written nothing: `bulk` switches the database to an in-memory
  * rollback journal without syncs and without foreign-key checks (pages are written once, into
  * the database file; a failed chunk still rolls back, but a crash of the machine mid-run can

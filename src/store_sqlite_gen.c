@@ -22,9 +22,16 @@ static const char *const gen_migrations[] = {
   X(CHECKIN, "INSERT OR IGNORE INTO dialysis_checkin VALUES(?1,?2,?3)")                              \
   X(RUN, "INSERT INTO gen_run(at,seed,params,stats) VALUES(strftime('%Y-%m-%d %H:%M:%S','now'),?1,?2,?3)") \
   X(RUNS, "SELECT count(*) FROM gen_run")                                                             \
-  X(FEE_TRIGGER, "SELECT sql FROM sqlite_master WHERE type='trigger' AND name='console_fee_insert'")   \
+  X(TRIGGERS, "SELECT group_concat(sql||';',''), count(*) FROM sqlite_master WHERE type='trigger'"       \
+              " AND name IN ('console_fee_insert','console_setl')")                                   \
   X(CONSOLE_ITEM, "INSERT INTO console_item VALUES(?1,?2,?3,?4)"                                      \
-                  " ON CONFLICT DO UPDATE SET lines=lines+excluded.lines, sumamt=sumamt+excluded.sumamt")
+                  " ON CONFLICT DO UPDATE SET lines=lines+excluded.lines, sumamt=sumamt+excluded.sumamt") \
+  X(CONSOLE_MONTH, "INSERT INTO console_month VALUES(?1,?2,?3,?4,?5,0,?6,?7,?8,?9) ON CONFLICT DO UPDATE"   \
+                   " SET n=n+excluded.n, medfee=medfee+excluded.medfee, fund=fund+excluded.fund,"     \
+                   " acct=acct+excluded.acct, cash=cash+excluded.cash")                                \
+  X(CONSOLE_DISE, "INSERT INTO console_dise VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT DO UPDATE SET"            \
+                  " n=n+excluded.n, fund=fund+excluded.fund, medfee=medfee+excluded.medfee,"          \
+                  " dise_name=CASE WHEN dise_name='' THEN excluded.dise_name ELSE dise_name END")
 
 enum {
 #define GEN_ENUM(name, sql) GS_##name,
@@ -58,25 +65,48 @@ int store_gen_journal(store_conn *c, int bulk, yb_err *e) {
   return rc ? rc : rc2;
 }
 
-int store_gen_bulk(store_conn *c, char **fee_trigger, yb_err *e) {
-  *fee_trigger = NULL;
-  GPREP(s, FEE_TRIGGER);
+int store_gen_bulk(store_conn *c, char **triggers, yb_err *e) {
+  *triggers = NULL;
+  GPREP(s, TRIGGERS);
   int rc = sqlite3_step(s);
-  if (rc == SQLITE_ROW && !(*fee_trigger = store_sqlite_cdup(s, 0))) rc = SQLITE_NOMEM;
+  if (rc == SQLITE_ROW && store_sqlite_ci(s, 1) == 2 && !(*triggers = store_sqlite_cdup(s, 0))) rc = SQLITE_NOMEM;
   store_sqlite_reset(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_sqlite_err(c, e, "console_fee_insert");
+  if (rc != SQLITE_ROW) return store_sqlite_err(c, e, "console triggers");
   rc = store_sqlite_exec(c, "PRAGMA cache_size=-131072; RELEASE job;", e);
-  if (!rc && *fee_trigger) rc = store_sqlite_exec(c, "DROP TRIGGER console_fee_insert;", e);
+  if (!rc && *triggers) rc = store_sqlite_exec(c, "DROP TRIGGER console_fee_insert; DROP TRIGGER console_setl;", e);
   return rc;
 }
 
-int store_gen_bulk_end(store_conn *c, int failed, char *fee_trigger, yb_err *e) {
-  /* on failure the whole transaction goes (the dropped trigger comes back with it), and an
+int store_gen_bulk_end(store_conn *c, int failed, char *triggers, yb_err *e) {
+  /* on failure the whole transaction goes (the dropped triggers come back with it), and an
    * empty one takes its place for the caller */
-  int rc = failed || !fee_trigger ? 0 : store_sqlite_exec(c, fee_trigger, e);
-  free(fee_trigger);
+  int rc = failed || !triggers ? 0 : store_sqlite_exec(c, triggers, e);
+  free(triggers);
   if (rc) return rc;
   return store_sqlite_exec(c, failed ? "ROLLBACK; BEGIN IMMEDIATE; SAVEPOINT job;" : "SAVEPOINT job;", e);
+}
+
+int store_gen_console_month(store_conn *c, const char *month, const char *insutype, const char *fixmedins_code,
+                            const char *kind, const int64_t v[5], yb_err *e) {
+  GPREP(s, CONSOLE_MONTH);
+  store_sqlite_bt(s, 1, month);
+  store_sqlite_bt(s, 2, insutype);
+  store_sqlite_bt(s, 3, fixmedins_code);
+  store_sqlite_bt(s, 4, kind);
+  for (int i = 0; i < 5; i++) store_sqlite_bi(s, 5 + i, v[i]);
+  return store_sqlite_done(c, s, e, "console_month");
+}
+
+int store_gen_console_dise(store_conn *c, const char *year, const char *dise_codg, const char *dise_name, int64_t n,
+                           int64_t fund, int64_t medfee, yb_err *e) {
+  GPREP(s, CONSOLE_DISE);
+  store_sqlite_bt(s, 1, year);
+  store_sqlite_bt(s, 2, dise_codg);
+  store_sqlite_bt(s, 3, dise_name);
+  store_sqlite_bi(s, 4, n);
+  store_sqlite_bi(s, 5, fund);
+  store_sqlite_bi(s, 6, medfee);
+  return store_sqlite_done(c, s, e, "console_dise");
 }
 
 int store_gen_console_item(store_conn *c, const char *year, const char *med_list_codg, int64_t lines,
