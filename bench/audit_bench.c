@@ -1,8 +1,9 @@
 /* audit_bench.c — the post-settlement rule pass on one core against SQLite running five of the
- * same rules as SQL on the same database, in one run. Prints `name: value` lines: load time, the
+ * same rules as SQL on the same database, in one run. Prints `name: value` lines: the extract
+ * brought up to date, then the run (load the period from the extract + every rule) on one core, the
  * pass over every rule, the pass over the five, the SQL time, each side's findings (they must
  * agree) and ratio = ours ÷ SQL in lines per second.
- * usage: audit-bench --db FILE [--rules-dir rules] [--repeat N] */
+ * usage: audit-bench --db FILE [--rules-dir rules] [--repeat N] [--run-only | --live-only] */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,26 +113,44 @@ int main(int argc, char **argv) {
   catalog *cat;
   if (!c || store_catalog_latest(c, &body, &e) || catalog_load_text(body, strlen(body), &cat, &e)) return die(&e);
   free(body);
-  audit_data *d = audit_data_new(cat);
-  double t0 = cmd_now();
-  if (store_audit_load(c, "1900-01-01", "2999-12-31", 0, d, &e) || audit_data_finish(d, &e)) return die(&e);
-  double load = cmd_now() - t0;
-  double n = (double)audit_data_lines(d);
-  double best_all = 1e9, best_five = 1e9, cpu_all = 1e9, cpu_five = 1e9;
+  /* the extract brought up to date: once per line ever (gen and every `audit run` do it) */
+  double t0 = cmd_now(), c0 = cmd_cpu();
+  int64_t x_setls = 0, x_lines = 0;
+  if (store_audit_extract_sync(s, cat, &x_setls, &x_lines, &e)) return die(&e);
+  printf("extract_settlements: %lld\nextract_lines: %lld\nextract_sec: %.3f (cpu %.3f)\n", (long long)x_setls,
+         (long long)x_lines, cmd_now() - t0, cmd_cpu() - c0);
+  /* the run: load the period from the extract, index it, every rule over it; best of `repeat` */
+  audit_data *d = NULL;
+  double load = 1e9, load_cpu = 1e9, best_all = 1e9, cpu_all = 1e9, run = 1e9, run_cpu = 1e9;
+  double best_five = 1e9, cpu_five = 1e9;
   int64_t cnt_all[6] = {0}, cnt_five[6] = {0};
   for (int r = 0; r < repeat; r++) {
+    audit_data_free(d);
+    d = audit_data_new(cat);
     memset(cnt_all, 0, sizeof cnt_all), memset(cnt_five, 0, sizeof cnt_five);
-    t0 = cmd_now();
-    double c0 = cmd_cpu();
-    if (audit_run(&all, d, AUDIT_STAGE_POST, NULL, count_kind, cnt_all, &e)) return die(&e);
-    double a = cmd_now() - t0, ac = cmd_cpu() - c0;
     t0 = cmd_now(), c0 = cmd_cpu();
+    if (store_audit_load(c, "1900-01-01", "2999-12-31", 0, d, &e) || audit_data_finish(d, &e)) return die(&e);
+    double l = cmd_now() - t0, lc = cmd_cpu() - c0;
+    double t1 = cmd_now(), c1 = cmd_cpu();
+    if (audit_run(&all, d, AUDIT_STAGE_POST, NULL, count_kind, cnt_all, &e)) return die(&e);
+    double a = cmd_now() - t1, ac = cmd_cpu() - c1;
+    t1 = cmd_now(), c1 = cmd_cpu();
     if (audit_run(&five, d, AUDIT_STAGE_POST, NULL, count_kind, cnt_five, &e)) return die(&e);
-    double b = cmd_now() - t0, bc = cmd_cpu() - c0;
+    double b = cmd_now() - t1, bc = cmd_cpu() - c1;
+    if (l < load) load = l;
+    if (lc < load_cpu) load_cpu = lc;
     if (a < best_all) best_all = a;
-    if (b < best_five) best_five = b;
     if (ac < cpu_all) cpu_all = ac;
+    if (l + a < run) run = l + a;
+    if (lc + ac < run_cpu) run_cpu = lc + ac;
+    if (b < best_five) best_five = b;
     if (bc < cpu_five) cpu_five = bc;
+  }
+  double n = (double)audit_data_lines(d);
+  if (cmd_flag(argc, argv, "--run-only")) { /* for profiling the run alone */
+    printf("lines: %.0f\nload_sec: %.3f (cpu %.3f)\nrule_pass_all_sec: %.4f (cpu %.4f)\nlines_per_sec: %.0f\n", n, load,
+           load_cpu, best_all, cpu_all, n / run_cpu);
+    return 0;
   }
   if (cmd_flag(argc, argv, "--live-only")) {
     for (int k = 0; k < 5; k++) live_bench(c, cat, &all, d, 2000, &e);
@@ -163,7 +182,7 @@ int main(int argc, char **argv) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(q, SQL[k], -1, &st, NULL)) return fprintf(stderr, "audit-bench: %s\n", sqlite3_errmsg(q)), 1;
     t0 = cmd_now();
-    double c0 = cmd_cpu();
+    c0 = cmd_cpu();
     sqlite3_step(st);
     sql_cnt[k] = sqlite3_column_int64(st, 0);
     double t = cmd_now() - t0;
@@ -182,15 +201,20 @@ int main(int argc, char **argv) {
     printf("findings_%s: ours %lld sql %lld\n", FIVE[k], (long long)cnt_five[k], (long long)sql_cnt[k]);
     if (cnt_five[k] != sql_cnt[k]) agree = 0;
   }
-  printf("lines: %.0f\nvisits: %zu\nload_sec: %.3f\nload_lines_per_sec: %.0f\n", n, audit_data_visits(d), load, n / load);
-  printf("rules_all: %d\nrule_pass_all_sec: %.4f (cpu %.4f)\nlines_per_sec_wall: %.0f\nlines_per_sec: %.0f\n"
-         "findings_all: %lld\n", all.n, best_all, cpu_all, n / best_all, n / cpu_all, (long long)cnt_all[5]);
-  printf("rule_pass_five_sec: %.4f (cpu %.4f)\nlines_per_sec_five: %.0f\n", best_five, cpu_five, n / cpu_five);
+  printf("lines: %.0f\nvisits: %zu\nload_sec: %.3f (cpu %.3f)\nload_lines_per_sec: %.0f\n", n, audit_data_visits(d),
+         load, load_cpu, n / load_cpu);
+  printf("rules_all: %d\nrule_pass_all_sec: %.4f (cpu %.4f)\nrule_pass_lines_per_sec: %.0f\nfindings_all: %lld\n", all.n,
+         best_all, cpu_all, n / cpu_all, (long long)cnt_all[5]);
+  /* the figure the target names: the whole run (load + every rule) on one core */
+  printf("run_sec: %.3f (cpu %.3f)\nlines_per_sec_wall: %.0f\nlines_per_sec: %.0f\n", run, run_cpu, n / run,
+         n / run_cpu);
+  printf("rule_pass_five_sec: %.4f (cpu %.4f)\nlines_per_sec_five: %.0f\n", best_five, cpu_five,
+         n / (load_cpu + cpu_five));
   printf("sql_five_sec: %.3f (cpu %.3f)\nsql_lines_per_sec: %.0f\nfindings_agree: %s\n", sql_s, sql_cpu, n / sql_cpu,
          agree ? "yes" : "no");
-  printf("ratio: %.1f\n", (n / cpu_five) / (n / sql_cpu));
-  printf("ratio_wall: %.1f\n", (n / best_five) / (n / sql_s));
-  printf("ratio_all_rules_vs_sql_five: %.1f\n", (n / cpu_all) / (n / sql_cpu));
+  /* ours = loading the period and the five rules, against SQLite running the five over its tables */
+  printf("ratio: %.1f\n", sql_cpu / (load_cpu + cpu_five));
+  printf("ratio_wall: %.1f\n", sql_s / (load + best_five));
   audit_data_free(d);
   catalog_free(cat);
   audit_rules_free(&all), audit_rules_free(&five);

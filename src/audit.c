@@ -69,6 +69,10 @@ struct audit_ctx {
   audit_peer *peers;
   size_t n_peers;
   int64_t vsum;              /* the current visit's total, fen */
+  /* contraindicated pairs of each such rule as ingredient ids (-2: an ingredient no line has) */
+  const audit_rule *contra[8];
+  int32_t contra_ids[8][AUDIT_MAX_PAIRS][2];
+  int n_contra;
 };
 
 static uint64_t key_item(int32_t group, int32_t item) { return ((uint64_t)(uint32_t)group << 32 | (uint32_t)item) + 1; }
@@ -210,7 +214,7 @@ static bool ln_switch(const audit_ctx *x, const audit_rule *r, const ad_line *l,
   f->vola_amt = money_line_fen(l->cnt, l->pric - mode_pric);
   snprintf(f->evid, sizeof f->evid,
            "institution item %s is billed as %s in %lld of %lld lines at this institution, here as the dearer %s",
-           strchr(ad_s(x->d, x->d->i_medins.offs[l->medins]), '\x1f') + 1, catalog_at(x->d->cat, (size_t)g->mode_item)->code,
+           ad_s(x->d, x->d->mgrp_code[l->medins]), catalog_at(x->d->cat, (size_t)g->mode_item)->code,
            (long long)g->mode_cnt, (long long)g->total, code_of(x, l));
   return true;
 }
@@ -267,18 +271,21 @@ static bool ln_class_c(const audit_ctx *x, const audit_rule *r, const ad_line *l
 static const ad_line *same_day_drug(const audit_ctx *x, const ad_line *l, const audit_rule *r, bool pair) {
   const ad_visit *v = visit_of(x, l);
   const ad_item *it = item_of(x, l);
+  const int32_t(*ids)[2] = NULL;
+  if (pair) { /* the other ingredient of each pair this line's ingredient is in, or none */
+    for (int k = 0; k < x->n_contra && !ids; k++)
+      if (x->contra[k] == r) ids = (const int32_t(*)[2])x->contra_ids[k];
+    bool any = false;
+    for (int k = 0; ids && k < r->n_pairs && !any; k++) any = ids[k][0] == it->ingr || ids[k][1] == it->ingr;
+    if (!any) return NULL;
+  }
   int32_t day = ad_day(l->t);
   for (const ad_line *p = l - 1; p >= &x->d->line[v->l0] && ad_day(p->t) == day; p--) {
     const ad_item *pi = item_of(x, p);
     if (!pi || !pi->drug || pi->ingr < 0 || p->item == l->item) continue;
     if (!pair && pi->ingr == it->ingr) return p;
-    if (pair) {
-      const char *a = ad_s(x->d, x->d->i_ingr.offs[it->ingr]), *b = ad_s(x->d, x->d->i_ingr.offs[pi->ingr]);
-      for (int k = 0; k < r->n_pairs; k++)
-        if ((!strcmp(r->pairs[k][0], a) && !strcmp(r->pairs[k][1], b)) ||
-            (!strcmp(r->pairs[k][0], b) && !strcmp(r->pairs[k][1], a)))
-          return p;
-    }
+    for (int k = 0; pair && k < r->n_pairs; k++)
+      if ((ids[k][0] == it->ingr && ids[k][1] == pi->ingr) || (ids[k][0] == pi->ingr && ids[k][1] == it->ingr)) return p;
   }
   return NULL;
 }
@@ -551,7 +558,7 @@ int audit_type_count(void) { return N_TYPES; }
  * group itself, the others (rare) in a small map — then the most billed code of each group. */
 static int prep_switching(audit_ctx *x, yb_err *e) {
   const audit_data *d = x->d;
-  size_t ng = d->i_medins.n;
+  size_t ng = d->n_mgrp;
   if (!(x->groups = calloc(ng + 1, sizeof *x->groups)) || !(x->multi = calloc(ng / 64 + 1, sizeof *x->multi)))
     return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   for (size_t i = 0; i < d->n_line; i++) {
@@ -653,6 +660,17 @@ int audit_run(const audit_rules *rs, const audit_data *d, unsigned stages, const
     if (r->type->line == ln_switch) need_sw = true;
   }
   audit_ctx x = {.d = d};
+  for (int i = 0; i < s.n_line; i++) {
+    const audit_rule *r = s.line[i];
+    if (r->type->line != ln_contra) continue;
+    if (x.n_contra == 8) return yb_fail(e, YB_ELIMIT, "rules", "more than 8 contraindication rules");
+    for (int k = 0; k < r->n_pairs; k++)
+      for (int j = 0; j < 2; j++) {
+        int id = ad_intern_find(d, &d->i_ingr, r->pairs[k][j]);
+        x.contra_ids[x.n_contra][k][j] = id < 0 ? -2 : id;
+      }
+    x.contra[x.n_contra++] = r;
+  }
   int rc = 0;
   if (need_sw && (rc = prep_switching(&x, e))) goto out;
   if (only_mdtrt) {

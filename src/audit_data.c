@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "audit_extract.h"
 #include "audit_int.h"
 
 /* ---- small helpers ---------------------------------------------------------------------------- */
@@ -22,6 +24,23 @@ static int grow(void **p, size_t *cap, size_t need, size_t size) {
   if (!q) return -1;
   *p = q;
   *cap = n;
+  return 0;
+}
+
+/* Memory for n elements of `size` in *p (contents kept), in huge pages where the kernel offers them
+ * on request: a whole period's lines fault in 2 MiB at a time instead of 4 KiB. */
+static int reserve(void **p, size_t *cap, size_t n, size_t size, size_t used) {
+  if (n <= *cap) return 0;
+  const size_t huge = (size_t)2 << 20, bytes = (n * size + huge - 1) / huge * huge;
+  void *q = NULL;
+  if (posix_memalign(&q, huge, bytes)) return -1;
+#ifdef MADV_HUGEPAGE
+  madvise(q, bytes, MADV_HUGEPAGE);
+#endif
+  if (*p) memcpy(q, *p, used * size);
+  free(*p);
+  *p = q;
+  *cap = bytes / size;
   return 0;
 }
 
@@ -114,6 +133,36 @@ static int set_add(ad_set64 *s, uint64_t k) {
   s->k[j] = k;
   s->n++;
   return 0;
+}
+
+/* The value of k, adding k → next (*added) when absent; UINT32_MAX on memory failure. */
+static uint32_t map_get(ad_map64 *m, uint64_t k, uint32_t next, bool *added) {
+  *added = false;
+  if (2 * (m->n + 1) > m->mask + 1 || !m->k) {
+    size_t cap = m->k ? (m->mask + 1) * 2 : 1024;
+    uint64_t *nk = calloc(cap, sizeof *nk);
+    uint32_t *nv = calloc(cap, sizeof *nv);
+    if (!nk || !nv) {
+      free(nk), free(nv);
+      return UINT32_MAX;
+    }
+    for (size_t i = 0; m->k && i <= m->mask; i++)
+      if (m->k[i]) {
+        size_t j = mix64(m->k[i]) & (cap - 1);
+        while (nk[j]) j = (j + 1) & (cap - 1);
+        nk[j] = m->k[i], nv[j] = m->v[i];
+      }
+    free(m->k), free(m->v);
+    m->k = nk, m->v = nv;
+    m->mask = cap - 1;
+  }
+  size_t j = mix64(k) & m->mask;
+  for (; m->k[j]; j = (j + 1) & m->mask)
+    if (m->k[j] == k) return m->v[j];
+  m->k[j] = k, m->v[j] = next;
+  m->n++;
+  *added = true;
+  return next;
 }
 
 bool ad_set_has(const ad_set64 *s, uint64_t k) {
@@ -244,7 +293,8 @@ fail:
 void audit_data_free(audit_data *d) {
   if (!d) return;
   intern_free(&d->i_psn), intern_free(&d->i_inst), intern_free(&d->i_visit);
-  intern_free(&d->i_doc), intern_free(&d->i_medins), intern_free(&d->i_ingr);
+  intern_free(&d->i_doc), intern_free(&d->i_mcode), intern_free(&d->i_ingr);
+  free(d->mgrp.k), free(d->mgrp.v), free(d->mgrp_code);
   free(d->items), free(d->str), free(d->psn), free(d->inst), free(d->doc), free(d->visit), free(d->line);
   free(d->checkin.k);
   free(d);
@@ -322,6 +372,18 @@ int audit_data_checkin(audit_data *d, const char *psn_no, const char *inst, cons
   return set_add(&d->checkin, ad_checkin_key(p, in, ad_day(t))) ? nomem(e) : 0;
 }
 
+/* The (institution, own code) group of an own code already interned in i_mcode. -1 on memory. */
+static int32_t medins_group(audit_data *d, int32_t inst, int32_t code) {
+  bool added;
+  uint32_t g = map_get(&d->mgrp, ((uint64_t)(uint32_t)inst << 32 | (uint32_t)code) + 1, (uint32_t)d->n_mgrp, &added);
+  if (g == UINT32_MAX) return -1;
+  if (added) {
+    if (grow((void **)&d->mgrp_code, &d->cap_mgrp, d->n_mgrp + 1, sizeof *d->mgrp_code)) return -1;
+    d->mgrp_code[d->n_mgrp++] = d->i_mcode.offs[code];
+  }
+  return (int32_t)g;
+}
+
 static uint32_t pack3(const char *s) {
   uint32_t v = 0;
   for (int i = 0; i < 3 && s && s[i]; i++) v = v << 8 | (unsigned char)s[i];
@@ -385,11 +447,10 @@ int audit_data_line(audit_data *d, const audit_line_in *in, yb_err *e) {
     l->dr = ad_intern_find(d, &d->i_doc, in->bilg_dr_codg);
     if (l->dr < 0) l->dr = -2; /* named but not registered anywhere */
   }
-  l->medins = -1; /* an institution's own code means something only there: interned with the institution */
+  l->medins = -1; /* an institution's own code means something only there: grouped with the institution */
   if (in->medins_list_codg && *in->medins_list_codg) {
-    char key[224];
-    snprintf(key, sizeof key, "%d\x1f%s", d->visit[v].inst, in->medins_list_codg);
-    if ((l->medins = intern(d, &d->i_medins, key, NULL)) < 0) return nomem(e);
+    int code = intern(d, &d->i_mcode, in->medins_list_codg, NULL);
+    if (code < 0 || (l->medins = medins_group(d, d->visit[v].inst, code)) < 0) return nomem(e);
   }
   uint32_t sn = str_add(d, in->feedetl_sn), st = in->setl_id && *in->setl_id ? str_add(d, in->setl_id) : 0;
   if (sn == UINT32_MAX || st == UINT32_MAX) return nomem(e);
@@ -420,8 +481,33 @@ static int cmp_line(const void *a, const void *b) {
   return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-int audit_data_finish(audit_data *d, yb_err *e) {
-  if (d->finished) return 0;
+/* Whether a is already in order (a generated or extracted period mostly is: one pass, no sort). */
+static bool sorted(const void *a, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+  for (size_t i = 1; i < n; i++)
+    if (cmp((const char *)a + (i - 1) * size, (const char *)a + i * size) > 0) return false;
+  return true;
+}
+
+/* Visits already in (person, begin) order with their lines already grouped in that order (what a
+ * generated region's extract gives): index them in place. */
+static bool finish_in_place(audit_data *d) {
+  size_t nv = d->n_visit, nl = d->n_line;
+  sort_d = d;
+  for (size_t i = 1; i < nv; i++)
+    if (cmp_visit(&(uint32_t){(uint32_t)i - 1}, &(uint32_t){(uint32_t)i}) > 0) return false;
+  for (size_t i = 1; i < nl; i++)
+    if (d->line[i].visit < d->line[i - 1].visit) return false;
+  size_t k = 0;
+  for (size_t v = 0; v < nv; v++) {
+    d->visit[v].l0 = (uint32_t)k;
+    while (k < nl && d->line[k].visit == (int32_t)v) k++;
+    d->visit[v].nl = (uint32_t)k - d->visit[v].l0;
+  }
+  return true;
+}
+
+/* The general case: visits sorted through a permutation, lines scattered to their visits. */
+static int finish_sorted(audit_data *d, yb_err *e) {
   size_t nv = d->n_visit, nl = d->n_line;
   uint32_t *ord = malloc((nv + 1) * sizeof *ord), *rank = malloc((nv + 1) * sizeof *rank);
   ad_visit *vs = malloc((nv + 1) * sizeof *vs);
@@ -452,25 +538,216 @@ int audit_data_finish(audit_data *d, yb_err *e) {
     ls[pos[v]].visit = (int32_t)v;
     pos[v]++;
   }
-  for (size_t i = 0; i < nv; i++) qsort(ls + vs[i].l0, vs[i].nl, sizeof *ls, cmp_line);
-  /* the visit intern now maps to sorted positions */
+  /* the visit intern (when visits were added by code) now maps to sorted positions */
   for (size_t i = 0; i <= d->i_visit.mask && d->i_visit.slots; i++)
     if (d->i_visit.slots[i]) d->i_visit.slots[i] = rank[d->i_visit.slots[i] - 1] + 1;
-  for (size_t i = 0; i < nv; i++) d->i_visit.offs[i] = vs[i].mdtrt;
-  for (size_t i = 0; i < d->n_psn; i++) d->psn[i].v0 = d->psn[i].nv = 0;
-  for (size_t i = 0; i < nv; i++) {
-    ad_person *p = &d->psn[vs[i].psn];
-    if (!p->nv) p->v0 = (uint32_t)i;
-    p->nv++;
-  }
+  if (d->i_visit.n == nv)
+    for (size_t i = 0; i < nv; i++) d->i_visit.offs[i] = vs[i].mdtrt;
   free(d->visit), free(d->line), free(ord), free(rank), free(pos);
   d->visit = vs;
   d->line = ls;
   d->cap_visit = nv + 1;
   d->cap_line = nl + 1;
+  return 0;
+}
+
+int audit_data_finish(audit_data *d, yb_err *e) {
+  if (d->finished) return 0;
+  int rc;
+  if (!finish_in_place(d) && (rc = finish_sorted(d, e))) return rc;
+  for (size_t i = 0; i < d->n_visit; i++) {
+    ad_line *ls = d->line + d->visit[i].l0;
+    if (!sorted(ls, d->visit[i].nl, sizeof *ls, cmp_line)) qsort(ls, d->visit[i].nl, sizeof *ls, cmp_line);
+  }
+  for (size_t i = 0; i < d->n_psn; i++) d->psn[i].v0 = d->psn[i].nv = 0;
+  for (size_t i = 0; i < d->n_visit; i++) {
+    ad_person *p = &d->psn[d->visit[i].psn];
+    if (!p->nv) p->v0 = (uint32_t)i;
+    p->nv++;
+  }
   d->finished = true;
   return 0;
 }
 
 size_t audit_data_lines(const audit_data *d) { return d->n_line; }
 size_t audit_data_visits(const audit_data *d) { return d->n_visit; }
+
+/* ---- the extract's segments (audit_extract.h) ------------------------------------------------------ */
+typedef struct idmap { /* store row id or dictionary id → audit_data id; -3 absent */
+  int32_t *v;
+  size_t n;
+} idmap;
+
+struct ax_load {
+  audit_data *d;
+  int32_t since, from, until;
+  idmap psn, inst, dict[AX_DICT_N];
+  uint32_t *visit; /* by visit row id: audit visit id + 1 */
+  size_t n_visit;
+  ad_intern voids;
+};
+
+static int map_put(idmap *m, int64_t key, int32_t v) {
+  if (key < 0 || key > INT32_MAX) return -1;
+  size_t k = (size_t)key, old = m->n;
+  if (grow((void **)&m->v, &m->n, k + 1, sizeof *m->v)) return -1;
+  for (size_t i = old; i < m->n; i++) m->v[i] = -3;
+  m->v[k] = v;
+  return 0;
+}
+
+static int32_t map_at(const idmap *m, int64_t key) {
+  return key >= 0 && (uint64_t)key < m->n ? m->v[key] : -3;
+}
+
+ax_load *ax_load_new(audit_data *d, int32_t since, int32_t from, int32_t until) {
+  ax_load *l = calloc(1, sizeof *l);
+  if (!l) return NULL;
+  l->d = d;
+  l->since = since, l->from = from, l->until = until;
+  return l;
+}
+
+audit_data *ax_load_data(ax_load *l) { return l->d; }
+
+int ax_load_reserve(ax_load *l, int64_t setls, int64_t lines, int64_t text_bytes, yb_err *e) {
+  audit_data *d = l->d;
+  if (setls < 0 || lines < 0 || text_bytes < 0) return 0;
+  return reserve((void **)&d->visit, &d->cap_visit, d->n_visit + (size_t)setls, sizeof *d->visit, d->n_visit) ||
+                 reserve((void **)&d->line, &d->cap_line, d->n_line + (size_t)lines, sizeof *d->line, d->n_line) ||
+                 reserve((void **)&d->str, &d->str_cap, d->str_n + (size_t)text_bytes, 1, d->str_n)
+             ? nomem(e)
+             : 0;
+}
+
+void ax_load_free(ax_load *l) {
+  if (!l) return;
+  free(l->psn.v), free(l->inst.v), free(l->visit);
+  for (int k = 0; k < AX_DICT_N; k++) free(l->dict[k].v);
+  intern_free(&l->voids);
+  free(l);
+}
+
+int ax_load_person(ax_load *l, int64_t rowid, const char *psn_no, const char *gend, const char *brdy,
+                   const char *death_date, yb_err *e) {
+  int rc = audit_data_person(l->d, psn_no, gend, brdy, death_date, e);
+  if (rc) return rc;
+  return map_put(&l->psn, rowid, ad_intern_find(l->d, &l->d->i_psn, psn_no)) ? nomem(e) : 0;
+}
+
+int ax_load_inst(ax_load *l, int64_t rowid, const char *code, int hosp_lv, bool has_geo, int64_t lat_e6,
+                 int64_t lon_e6, yb_err *e) {
+  int rc = audit_data_inst(l->d, code, hosp_lv, has_geo, lat_e6, lon_e6, e);
+  if (rc) return rc;
+  return map_put(&l->inst, rowid, ad_intern_find(l->d, &l->d->i_inst, code)) ? nomem(e) : 0;
+}
+
+int ax_load_dict(ax_load *l, int kind, int64_t id, const char *text, yb_err *e) {
+  audit_data *d = l->d;
+  int32_t v = -1;
+  if (kind == AX_DICT_ITEM) {
+    const catalog_item *it = d->cat ? catalog_find(d->cat, text) : NULL;
+    if (it && !d->items[v = (int32_t)(it - catalog_at(d->cat, 0))].ready) item_fill(d, (size_t)v);
+  } else if (kind == AX_DICT_DOCTOR) {
+    v = ad_intern_find(d, &d->i_doc, text);
+    if (v < 0) v = -2; /* named but not registered anywhere */
+  } else if (kind == AX_DICT_MGROUP) { /* fixmedins_code \x1f own code: a group of its own */
+    const char *own = strchr(text, '\x1f');
+    uint32_t off = str_add(d, own ? own + 1 : text);
+    if (off == UINT32_MAX || grow((void **)&d->mgrp_code, &d->cap_mgrp, d->n_mgrp + 1, sizeof *d->mgrp_code))
+      return nomem(e);
+    d->mgrp_code[d->n_mgrp] = off;
+    v = (int32_t)d->n_mgrp++;
+  } else {
+    return yb_fail(e, YB_EINVAL, "audit_extract_dict.kind", "%d is not a dictionary kind", kind);
+  }
+  return map_put(&l->dict[kind], id, v) ? nomem(e) : 0;
+}
+
+int ax_load_void(ax_load *l, const char *setl_id, yb_err *e) {
+  return intern(l->d, &l->voids, setl_id, NULL) < 0 ? nomem(e) : 0;
+}
+
+static int bad_seg(yb_err *e, const char *why) { return yb_fail(e, YB_ESTORE, "audit_extract", "segment %s", why); }
+
+typedef struct seg_view {
+  ax_head h;
+  const char *lines, *setls, *str;
+} seg_view;
+
+static const char *seg_text(const seg_view *v, uint32_t off) { return off < v->h.str_bytes ? v->str + off : NULL; }
+
+/* A dictionary id of a line as audit_data's id: -1 for none, -4 when the dictionary lacks it. */
+static int32_t dict_at(const ax_load *l, int kind, uint32_t id) {
+  if (!id) return -1;
+  int32_t v = map_at(&l->dict[kind], id);
+  return v == -3 ? -4 : v;
+}
+
+static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) {
+  audit_data *d = l->d;
+  const char *mdtrt = seg_text(v, s->mdtrt), *setl_id = seg_text(v, s->setl);
+  if (!mdtrt || !setl_id) return bad_seg(e, "names a text out of range");
+  if (l->voids.n && ad_intern_find(d, &l->voids, setl_id) >= 0) return 0;
+  int32_t p = map_at(&l->psn, s->psn), in = map_at(&l->inst, s->inst);
+  if (p < 0) return yb_fail(e, YB_ENOT_FOUND, "settlement.psn_no", "person row %lld of %s is missing", (long long)s->psn, setl_id);
+  if (in < 0) return yb_fail(e, YB_ENOT_FOUND, "settlement.fixmedins_code", "institution row %lld of %s is missing", (long long)s->inst, setl_id);
+  if (s->visit < 0 || s->visit > INT32_MAX) return bad_seg(e, "names a bad visit row");
+  size_t vr = (size_t)s->visit, old = l->n_visit;
+  if (grow((void **)&l->visit, &l->n_visit, vr + 1, sizeof *l->visit)) return nomem(e);
+  if (l->n_visit > old) memset(l->visit + old, 0, (l->n_visit - old) * sizeof *l->visit);
+  uint32_t id = l->visit[vr];
+  uint32_t setl = str_add(d, setl_id);
+  if (setl == UINT32_MAX) return nomem(e);
+  if (!id) {
+    uint32_t mo = str_add(d, mdtrt);
+    if (mo == UINT32_MAX || grow((void **)&d->visit, &d->cap_visit, d->n_visit + 1, sizeof *d->visit)) return nomem(e);
+    d->visit[d->n_visit] = (ad_visit){.psn = p, .inst = in, .ipt = s->ipt, .in_scope = s->beg >= l->from, .beg = s->beg,
+                                      .end = s->end, .diag3 = s->diag3, .mdtrt = mo, .setl = setl};
+    id = (uint32_t)++d->n_visit;
+    l->visit[vr] = id;
+  } else { /* a later settlement of the stay: its newer view of the visit */
+    d->visit[id - 1].end = s->end;
+    d->visit[id - 1].diag3 = s->diag3;
+  }
+  if (s->l0 > v->h.n_line || s->nl > v->h.n_line - s->l0) return bad_seg(e, "names lines out of range");
+  if (grow((void **)&d->line, &d->cap_line, d->n_line + s->nl, sizeof *d->line)) return nomem(e);
+  for (uint32_t k = 0; k < s->nl; k++) {
+    ax_line x;
+    memcpy(&x, v->lines + (size_t)(s->l0 + k) * sizeof x, sizeof x);
+    if (x.t < l->from) continue;
+    int32_t item = dict_at(l, AX_DICT_ITEM, x.item), dr = dict_at(l, AX_DICT_DOCTOR, x.dr),
+            mg = dict_at(l, AX_DICT_MGROUP, x.mgroup);
+    const char *sn = seg_text(v, x.sn);
+    if (item == -4 || dr == -4 || mg == -4) return bad_seg(e, "names a code its dictionary lacks");
+    if (!sn) return bad_seg(e, "names a text out of range");
+    uint32_t so = str_add(d, sn);
+    if (so == UINT32_MAX) return nomem(e);
+    d->line[d->n_line++] = (ad_line){.visit = (int32_t)id - 1, .item = item, .t = x.t, .dr = dr, .medins = mg, .sn = so,
+                                     .setl = setl, .seq = x.seq, .prd_days = x.prd_days, .appr = x.appr, .cnt = x.cnt,
+                                     .pric = x.pric, .sumamt = x.sumamt};
+  }
+  return 0;
+}
+
+int ax_load_segment(ax_load *l, const void *blob, size_t len, yb_err *e) {
+  if (l->d->finished) return yb_fail(e, YB_EINVAL, "audit", "data already finished");
+  seg_view v;
+  if (len < sizeof v.h) return bad_seg(e, "too short");
+  memcpy(&v.h, blob, sizeof v.h);
+  if (v.h.magic != AX_MAGIC) return bad_seg(e, "of an unknown format");
+  uint64_t need = sizeof v.h + (uint64_t)v.h.n_line * sizeof(ax_line) + (uint64_t)v.h.n_setl * sizeof(ax_setl) + v.h.str_bytes;
+  if (need != len || !v.h.str_bytes) return bad_seg(e, "of a wrong size");
+  v.lines = (const char *)blob + sizeof v.h;
+  v.setls = v.lines + (size_t)v.h.n_line * sizeof(ax_line);
+  v.str = v.setls + (size_t)v.h.n_setl * sizeof(ax_setl);
+  if (v.str[v.h.str_bytes - 1]) return bad_seg(e, "with an unterminated text");
+  if (v.h.beg_max < l->since || v.h.beg_min > l->until) return 0;
+  int rc = 0;
+  for (uint32_t i = 0; !rc && i < v.h.n_setl; i++) {
+    ax_setl s;
+    memcpy(&s, v.setls + (size_t)i * sizeof s, sizeof s);
+    if (s.beg >= l->since && s.beg <= l->until) rc = seg_setl(l, &v, &s, e);
+  }
+  return rc;
+}

@@ -64,13 +64,22 @@ typedef struct ad_set64 {  /* open-addressing set of non-zero uint64 keys */
   size_t n, mask;
 } ad_set64;
 
+typedef struct ad_map64 {  /* open-addressing map of non-zero uint64 keys to uint32 values */
+  uint64_t *k;
+  uint32_t *v;
+  size_t n, mask;
+} ad_map64;
+
 struct audit_data {
   const catalog *cat;
   ad_item *items;
   size_t n_items;
   char *str;               /* string arena; offset 0 is "" */
   size_t str_n, str_cap;
-  ad_intern i_psn, i_inst, i_visit, i_doc, i_medins, i_ingr;
+  ad_intern i_psn, i_inst, i_visit, i_doc, i_mcode, i_ingr; /* i_mcode: institutions' own item codes */
+  ad_map64 mgrp;           /* (institution, own code) → group: ad_line.medins */
+  uint32_t *mgrp_code;     /* group → its own code (string offset) */
+  size_t n_mgrp, cap_mgrp;
   ad_person *psn;
   ad_inst *inst;
   ad_doc *doc;

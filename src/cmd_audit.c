@@ -67,6 +67,7 @@ static int ctx_open(ctx *x, int argc, char **argv, const char *from, const char 
   if (rc) return rc;
   if (!(x->d = audit_data_new(x->cat))) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   double t0 = cmd_now();
+  if ((rc = store_audit_extract_sync(x->s, x->cat, NULL, NULL, e))) return rc;
   if ((rc = store_audit_load(x->c, from, to, lookback(&x->rules), x->d, e)) || (rc = audit_data_finish(x->d, e)))
     return rc;
   x->load_s = cmd_now() - t0;

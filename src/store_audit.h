@@ -11,12 +11,21 @@
 #include "store.h"
 
 /* ---- loading ------------------------------------------------------------------------------- */
-/* Fill d with persons, institutions (and their geo), doctors, dialysis check-ins, the visits
- * beginning in [from - lookback_days, to] (those from `from` on are in scope, the earlier ones
- * history) with their settlements, and the valid fee lines of the in-scope visits. Dates are
- * yyyy-MM-dd. Does not call audit_data_finish. */
+/* Fill d with persons, institutions (and their geo), doctors, dialysis check-ins, and from the
+ * audit extract the settled visits beginning in [from - lookback_days, to] (those from `from` on
+ * are in scope, the earlier ones history) with their settlements and the settled lines from
+ * `from` on; settlements cancelled since are left out. Dates are yyyy-MM-dd. Reads the extract
+ * as it stands: call store_audit_extract_sync first. Does not call audit_data_finish. */
 int store_audit_load(store_conn *c, const char *from, const char *to, int lookback_days, audit_data *d,
                      yb_err *e);
+/* Bring the audit extract up to date: pack the settlements added since the last sync, with their
+ * visits and settled fee lines, into segments, and record the settlements cancelled since. Runs
+ * in transactions of 5 000 settlements (a running server's writes wait for one at a time, not
+ * for the whole). A mark that no longer names the same settlement row (a copy whose row ids
+ * changed) rebuilds the extract. Each settlement's lines are stored in the order the loader
+ * indexes them by with catalog cat (NULL: as read). *setls and *lines (NULL ok) get how many were
+ * packed. */
+int store_audit_extract_sync(store *s, const catalog *cat, int64_t *setls, int64_t *lines, yb_err *e);
 /* One person for pre/during checks: the person, institution `inst` (the institutions of history
  * visits are added bare: no live rule reads them), and the visits beginning in [since, until] as history, plus visit
  * mdtrt_id in scope (with_current) or left out (the caller adds it, from a request). The current

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_extract.h"
+#include "audit_int.h"
 #include "store_audit.h"
 #include "store_sqlite.h"
 
@@ -36,6 +38,18 @@ static const char *const audit_migrations[] = {
     "CREATE TABLE IF NOT EXISTS audit_recovery(recovery_id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES audit_case,"
     " fixmedins_code TEXT NOT NULL, year INTEGER NOT NULL, amount INTEGER NOT NULL CHECK(amount > 0),"
     " at TEXT NOT NULL, who TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');",
+    /* 2: the audit extract (derived from settlement, visit and fee; rebuilt from them when lost):
+     * segments of packed settled lines, the settlements cancelled since they were packed, the
+     * dictionaries of the codes the segments name by id, and how far the settlement table has been
+     * packed (its rowid, and that row's setl_id as a check). */
+    "CREATE TABLE audit_extract(seg_id INTEGER PRIMARY KEY, beg_min INTEGER NOT NULL, beg_max INTEGER NOT NULL,"
+    " n_setl INTEGER NOT NULL, n_line INTEGER NOT NULL, n_text INTEGER NOT NULL, data BLOB NOT NULL);"
+    "CREATE TABLE audit_extract_void(setl_id TEXT PRIMARY KEY, psn_no TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE audit_extract_dict(kind INTEGER NOT NULL, id INTEGER NOT NULL, text TEXT NOT NULL,"
+    " PRIMARY KEY(kind, id)) WITHOUT ROWID;"
+    "CREATE TABLE audit_extract_mark(id INTEGER PRIMARY KEY CHECK(id = 1), setl_rowid INTEGER NOT NULL,"
+    " setl_id TEXT NOT NULL);"
+    "INSERT INTO audit_extract_mark VALUES(1, 0, '');",
 };
 
 #define FCOLS "finding_id,run_id,case_id,rule_id,kind,fixmedins_code,psn_no,mdtrt_id,setl_id,feedetl_sn,occur_date," \
@@ -66,7 +80,7 @@ static const char *const audit_sql[Q_N] = {
     [Q_LINES_ALL] = "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1",
 };
 
-const store_area store_area_audit = {STORE_AREA_AUDIT, "audit", audit_migrations, 1, audit_sql, Q_N};
+const store_area store_area_audit = {STORE_AREA_AUDIT, "audit", audit_migrations, 2, audit_sql, Q_N};
 
 /* ---- helpers ------------------------------------------------------------------------------------ */
 #define bt store_sqlite_bt
@@ -180,13 +194,6 @@ static int row_visit(sqlite3_stmt *s, void *arg, yb_err *e) {
   }
   return audit_data_visit(a->d, cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), cs(s, 4), cs(s, 5), main, scope, e);
 }
-static int row_setl(sqlite3_stmt *s, void *d, yb_err *e) {
-  yb_err tmp;
-  int rc = audit_data_setl(d, cs(s, 1), cs(s, 0), &tmp);
-  if (rc == YB_ENOT_FOUND) return 0; /* a settlement of a visit outside the period */
-  if (rc && e) *e = tmp;
-  return rc;
-}
 static int row_line(sqlite3_stmt *s, void *d, yb_err *e) {
   const char *body = cs(s, 11);
   char days[16], dr[40];
@@ -201,15 +208,28 @@ static int row_line(sqlite3_stmt *s, void *d, yb_err *e) {
   return rc;
 }
 
-static int load_common(store_conn *c, audit_data *d, yb_err *e) {
-  sqlite3_stmt *s;
-  int rc;
-  if (!(s = prep(c, "SELECT psn_no,gend,brdy,death_date FROM person", e))) return YB_ESTORE;
-  if ((rc = each_row(c, s, row_person, d, e))) return rc;
-  if (!(s = prep(c, "SELECT i.fixmedins_code,i.hosp_lv,g.lat_e6,g.lon_e6 FROM institution i"
-                    " LEFT JOIN institution_geo g USING(fixmedins_code)", e)))
-    return YB_ESTORE;
-  return each_row(c, s, row_inst, d, e);
+/* A period bound as the engine's time, years beyond its range (1932-2068) clamped to its ends. */
+static int period_time(const char *d, int32_t *t) {
+  int y = atoi(d);
+  if (y > 0 && y < 1933) return *t = INT32_MIN + 1, 0;
+  if (y > 2067) return *t = INT32_MAX - 1, 0;
+  return ad_time(d, t) || *t == AD_NONE ? -1 : 0;
+}
+static int row_xperson(sqlite3_stmt *s, void *l, yb_err *e) {
+  return ax_load_person(l, ci(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), cs(s, 4), e);
+}
+static int row_xinst(sqlite3_stmt *s, void *l, yb_err *e) {
+  return ax_load_inst(l, ci(s, 0), cs(s, 1), (int)ci(s, 2), sqlite3_column_type(s, 3) != SQLITE_NULL, ci(s, 3), ci(s, 4), e);
+}
+static int row_xdoctor(sqlite3_stmt *s, void *l, yb_err *e) { return row_doctor(s, ax_load_data(l), e); }
+static int row_xcheckin(sqlite3_stmt *s, void *l, yb_err *e) { return row_checkin(s, ax_load_data(l), e); }
+static int row_xdict(sqlite3_stmt *s, void *l, yb_err *e) { return ax_load_dict(l, (int)ci(s, 0), ci(s, 1), cs(s, 2), e); }
+static int row_xvoid(sqlite3_stmt *s, void *l, yb_err *e) { return ax_load_void(l, cs(s, 0), e); }
+static int row_xsize(sqlite3_stmt *s, void *l, yb_err *e) {
+  return ax_load_reserve(l, ci(s, 0), ci(s, 1), ci(s, 2), e);
+}
+static int row_seg(sqlite3_stmt *s, void *l, yb_err *e) {
+  return ax_load_segment(l, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), e);
 }
 
 int store_audit_load(store_conn *c, const char *from, const char *to, int lookback_days, audit_data *d, yb_err *e) {
@@ -218,26 +238,200 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
   snprintf(until, sizeof until, "%.10s 23:59:59", to);
   sqlite3_stmt *s;
   int rc;
-  if ((rc = load_common(c, d, e))) return rc;
-  if (!(s = prep(c, "SELECT dr_code,fixmedins_code,begndate,enddate FROM doctor", e))) return YB_ESTORE;
-  if ((rc = each_row(c, s, row_doctor, d, e))) return rc;
-  if (!(s = prep(c, "SELECT psn_no,fixmedins_code,checkin_time FROM dialysis_checkin WHERE checkin_time BETWEEN ?1 AND ?2", e)))
+  int32_t t_since, t_from, t_until;
+  char from_t[24];
+  snprintf(from_t, sizeof from_t, "%.10s", from);
+  if (period_time(since, &t_since) || period_time(from_t, &t_from) || period_time(until, &t_until))
+    return yb_fail(e, YB_EINVAL, "from", "'%s' or '%s' is not a date yyyy-MM-dd", from, to);
+  /* the segments are read through a memory map of the file: no read call per overflow page */
+  if ((rc = store_sqlite_exec(c, "PRAGMA mmap_size=1099511627776", e))) return rc;
+  ax_load *l = ax_load_new(d, t_since, t_from, t_until);
+  if (!l) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+  static const struct {
+    const char *sql;
+    int (*row)(sqlite3_stmt *, void *, yb_err *);
+  } steps[] = {
+      {"SELECT rowid,psn_no,gend,brdy,death_date FROM person", row_xperson},
+      {"SELECT i.rowid,i.fixmedins_code,i.hosp_lv,g.lat_e6,g.lon_e6 FROM institution i"
+       " LEFT JOIN institution_geo g USING(fixmedins_code)", row_xinst},
+      {"SELECT dr_code,fixmedins_code,begndate,enddate FROM doctor", row_xdoctor},
+      {"SELECT kind,id,text FROM audit_extract_dict ORDER BY kind,id", row_xdict},
+      {"SELECT setl_id FROM audit_extract_void", row_xvoid},
+      {"SELECT psn_no,fixmedins_code,checkin_time FROM dialysis_checkin WHERE checkin_time BETWEEN ?1 AND ?2", row_xcheckin},
+      {"SELECT sum(n_setl), sum(n_line), sum(n_text) FROM audit_extract WHERE beg_max >= ?3 AND beg_min <= ?4",
+       row_xsize},
+      {"SELECT data FROM audit_extract WHERE beg_max >= ?3 AND beg_min <= ?4 ORDER BY seg_id", row_seg},
+  };
+  rc = 0;
+  for (size_t k = 0; !rc && k < sizeof steps / sizeof steps[0]; k++) {
+    if (!(s = prep(c, steps[k].sql, e))) {
+      rc = YB_ESTORE;
+      break;
+    }
+    int np = sqlite3_bind_parameter_count(s);
+    if (np >= 2) bt(s, 1, since), bt(s, 2, until);
+    if (np >= 4) sqlite3_bind_int64(s, 3, t_since), sqlite3_bind_int64(s, 4, t_until);
+    rc = each_row(c, s, steps[k].row, l, e);
+  }
+  ax_load_free(l);
+  return rc;
+}
+
+/* ---- the audit extract: packing settled lines ---------------------------------------------------- */
+enum { AX_SEG_LINES = 8192, AX_CHUNK_SETL = 5000 }; /* a chunk holds the write lock ~0.1 s */
+
+typedef struct sync_arg {
+  ax_writer *ax;
+  const catalog *cat;
+  int64_t setls, lines;
+  bool more, dict_read;
+} sync_arg;
+
+typedef struct dict_arg {
+  store_conn *w;
+  sqlite3_stmt *s;
+  yb_err *e;
+} dict_arg;
+static int put_dict(int kind, int64_t id, const char *text, void *arg) {
+  dict_arg *a = arg;
+  bi(a->s, 1, kind), bi(a->s, 2, id), bt(a->s, 3, text);
+  return store_sqlite_done(a->w, a->s, a->e, "audit_extract_dict");
+}
+
+static int flush_seg(store_conn *w, ax_writer *ax, yb_err *e) {
+  if (!ax_setls(ax)) return 0;
+  sqlite3_stmt *d = prep(w, "INSERT INTO audit_extract_dict(kind,id,text) VALUES(?1,?2,?3)", e);
+  if (!d) return YB_ESTORE;
+  dict_arg da = {w, d, e};
+  int drc = ax_new_dict(ax, put_dict, &da);
+  sqlite3_finalize(d);
+  if (drc) return drc;
+  const void *blob;
+  size_t len;
+  int32_t lo, hi;
+  int64_t ns = (int64_t)ax_setls(ax), nl = (int64_t)ax_lines(ax), nt = (int64_t)ax_text_bytes(ax);
+  int rc = ax_finish(ax, &blob, &len, &lo, &hi, e);
+  if (rc) return rc;
+  sqlite3_stmt *s =
+      prep(w, "INSERT INTO audit_extract(beg_min,beg_max,n_setl,n_line,n_text,data) VALUES(?1,?2,?3,?4,?5,?6)", e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, lo), bi(s, 2, hi), bi(s, 3, ns), bi(s, 4, nl), bi(s, 5, nt);
+  sqlite3_bind_blob(s, 6, blob, (int)len, SQLITE_STATIC);
+  return each_row(w, s, NULL, NULL, e);
+}
+
+typedef struct xline_arg {
+  ax_writer *ax;
+  const char *inst;
+} xline_arg;
+static int row_xline(sqlite3_stmt *s, void *arg, yb_err *e) {
+  xline_arg *a = arg;
+  const char *body = cs(s, 9);
+  char days[16], dr[40];
+  json_field(body, "prd_days", days, sizeof days);
+  json_field(body, "bilg_dr_codg", dr, sizeof dr);
+  audit_line_in in = {NULL, cs(s, 0), cs(s, 2), cs(s, 3), cs(s, 4), dr, NULL, ci(s, 1), ci(s, 5), ci(s, 6), ci(s, 7),
+                      atoi(days), (int)ci(s, 8)};
+  return ax_add_line(a->ax, &in, a->inst, e);
+}
+static int row_wdict(sqlite3_stmt *s, void *ax, yb_err *e) { return ax_writer_dict(ax, (int)ci(s, 0), ci(s, 1), cs(s, 2), e); }
+
+/* One chunk of settlements after the mark, in one transaction. */
+static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
+  sync_arg *a = arg;
+  sqlite3_stmt *s = prep(w, "SELECT m.setl_rowid, m.setl_id, coalesce(s.setl_id,'') FROM audit_extract_mark m"
+                            " LEFT JOIN settlement s ON s.rowid = m.setl_rowid", e);
+  if (!s || sqlite3_step(s) != SQLITE_ROW) {
+    sqlite3_finalize(s);
+    return s ? yb_fail(e, YB_ESTORE, "audit_extract_mark", "the mark row is missing") : YB_ESTORE;
+  }
+  int64_t mark = ci(s, 0);
+  bool lost = mark && strcmp(cs(s, 1), cs(s, 2)); /* the settlement table's row ids changed (a VACUUM'd copy) */
+  sqlite3_finalize(s);
+  int rc;
+  if (!lost) { /* nothing new: done, without reading the dictionaries */
+    if (!(s = prep(w, "SELECT 1 FROM settlement WHERE rowid > ?1 LIMIT 1", e))) return YB_ESTORE;
+    bi(s, 1, mark);
+    int st = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (st == SQLITE_DONE) return a->more = false, 0;
+    if (st != SQLITE_ROW) return store_sqlite_err(w, e, "audit extract");
+  }
+  if (lost) {
+    if ((rc = store_sqlite_exec(w, "DELETE FROM audit_extract; DELETE FROM audit_extract_void;"
+                                   " DELETE FROM audit_extract_dict;", e)))
+      return rc;
+    ax_writer_free(a->ax);
+    if (!(a->ax = ax_writer_new(a->cat))) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+    a->dict_read = false;
+    mark = 0;
+  }
+  if (!a->dict_read) { /* the dictionaries so far, once per sync */
+    if (!(s = prep(w, "SELECT kind,id,text FROM audit_extract_dict ORDER BY kind,id", e))) return YB_ESTORE;
+    if ((rc = each_row(w, s, row_wdict, a->ax, e))) return rc;
+    a->dict_read = true;
+  }
+  sqlite3_stmt *q = prep(w, "SELECT s.rowid, s.setl_id, s.mdtrt_id, s.refd_setl_flag, s.orig_setl_id, s.state, v.psn_no,"
+                            " v.fixmedins_code, v.kind, v.begntime, v.endtime, v.diag, p.rowid, i.rowid, v.rowid"
+                            " FROM settlement s JOIN visit v ON v.mdtrt_id = s.mdtrt_id JOIN person p ON p.psn_no = v.psn_no"
+                            " JOIN institution i ON i.fixmedins_code = v.fixmedins_code"
+                            " WHERE s.rowid > ?1 ORDER BY s.rowid LIMIT ?2", e);
+  sqlite3_stmt *fl = prep(w, "SELECT feedetl_sn,seq,med_list_codg,medins_list_codg,fee_ocur_time,cnt,pric,sumamt,"
+                             "hosp_appr_flag,body FROM fee WHERE setl_id = ?1 AND state = 1", e);
+  sqlite3_stmt *vd = prep(w, "INSERT OR IGNORE INTO audit_extract_void(setl_id, psn_no) VALUES(?1, ?2)", e);
+  if (!q || !fl || !vd) {
+    sqlite3_finalize(q), sqlite3_finalize(fl), sqlite3_finalize(vd);
     return YB_ESTORE;
-  bt(s, 1, since), bt(s, 2, until);
-  if ((rc = each_row(c, s, row_checkin, d, e))) return rc;
-  if (!(s = prep(c, "SELECT mdtrt_id,psn_no,fixmedins_code,kind,begntime,endtime,diag FROM visit"
-                    " WHERE state<>0 AND begntime BETWEEN ?1 AND ?2", e)))
-    return YB_ESTORE;
-  bt(s, 1, since), bt(s, 2, until);
-  vis_arg va = {d, from, NULL, false, false};
-  if ((rc = each_row(c, s, row_visit, &va, e))) return rc;
-  if (!(s = prep(c, "SELECT setl_id,mdtrt_id FROM settlement WHERE state=1 AND refd_setl_flag=0 ORDER BY setl_time", e)))
-    return YB_ESTORE;
-  if ((rc = each_row(c, s, row_setl, d, e))) return rc;
-  /* lines: one scan; those of history visits (before `from`) are not needed by any rule */
-  if (!(s = prep(c, "SELECT " LINE_COLS " FROM fee WHERE state=1 AND fee_ocur_time >= ?1", e))) return YB_ESTORE;
-  bt(s, 1, from);
-  return each_row(c, s, row_line, d, e);
+  }
+  bi(q, 1, mark), bi(q, 2, AX_CHUNK_SETL);
+  int64_t n = 0, last = mark;
+  char last_id[40] = "";
+  int st;
+  rc = 0;
+  while (!rc && (st = sqlite3_step(q)) == SQLITE_ROW) {
+    n++;
+    last = ci(q, 0);
+    ct(q, 1, last_id, sizeof last_id);
+    if (ci(q, 3)) { /* a reversal: the settlement it cancels no longer counts */
+      bt(vd, 1, cs(q, 4)), bt(vd, 2, cs(q, 6));
+      rc = store_sqlite_done(w, vd, e, "audit_extract_void");
+      continue;
+    }
+    if (ci(q, 5) != 1) continue; /* cancelled before it was packed */
+    const char *diag = cs(q, 11), *comma = strchr(diag, ',');
+    char main[24];
+    snprintf(main, sizeof main, "%.*s", comma ? (int)(comma - diag) : (int)strlen(diag), diag);
+    ax_setl_in in = {ci(q, 12), ci(q, 13), ci(q, 14), cs(q, 1), cs(q, 2), cs(q, 7), cs(q, 8), cs(q, 9), cs(q, 10), main};
+    if ((rc = ax_add_setl(a->ax, &in, e))) break;
+    size_t before = ax_lines(a->ax);
+    bt(fl, 1, cs(q, 1));
+    xline_arg xa = {a->ax, cs(q, 7)};
+    rc = each_cached(w, fl, row_xline, &xa, e);
+    a->setls++;
+    a->lines += (int64_t)(ax_lines(a->ax) - before);
+    if (!rc && ax_lines(a->ax) >= AX_SEG_LINES) rc = flush_seg(w, a->ax, e);
+  }
+  if (!rc && st != SQLITE_ROW && st != SQLITE_DONE) rc = store_sqlite_err(w, e, "audit extract");
+  sqlite3_finalize(q), sqlite3_finalize(fl), sqlite3_finalize(vd);
+  if (!rc) rc = flush_seg(w, a->ax, e);
+  if (!rc && (last != mark || lost)) {
+    if (!(s = prep(w, "UPDATE audit_extract_mark SET setl_rowid = ?1, setl_id = ?2 WHERE id = 1", e))) return YB_ESTORE;
+    bi(s, 1, last), bt(s, 2, last_id);
+    rc = each_row(w, s, NULL, NULL, e);
+  }
+  a->more = !rc && n == AX_CHUNK_SETL;
+  return rc;
+}
+
+int store_audit_extract_sync(store *st, const catalog *cat, int64_t *setls, int64_t *lines, yb_err *e) {
+  sync_arg a = {ax_writer_new(cat), cat, 0, 0, true, false};
+  if (!a.ax) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+  int rc = 0;
+  while (!rc && a.more) rc = store_write(st, sync_chunk, &a, e);
+  ax_writer_free(a.ax);
+  if (setls) *setls = a.setls;
+  if (lines) *lines = a.lines;
+  return rc;
 }
 
 int store_audit_load_person(store_conn *c, const char *psn_no, const char *inst, const char *since,

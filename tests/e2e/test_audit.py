@@ -2,6 +2,7 @@
 judges a visit in the national result shape, and the case workflow runs from a post-settlement
 run's findings to the deduction year-end clearing takes."""
 import os
+import sqlite3
 import subprocess
 
 from conftest import ROOT, YIBAO
@@ -133,3 +134,37 @@ def test_case_workflow(server):
     assert names == ["audit.case.open", "audit.case.review", "audit.case.confirm", "audit.case.recover"]
     assert other.post("/api/v1/audit/cases/%d/dismiss" % cid, {"reason": "x"}).status_code == 403
 
+
+
+def audit_run(server):
+    out = subprocess.run([YIBAO, "audit", "run", "--db", server.db, "--from", "2024-01-01", "--to", "2024-12-31",
+                          "--rules-dir", os.path.join(ROOT, "rules")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return {k: v for k, _, v in (l.partition(": ") for l in out.stdout.splitlines()) if v}
+
+
+def test_extract_follows_settlements_and_cancellations(server):
+    # a run packs what was settled since the last one; a settlement cancelled afterwards drops out
+    before = audit_run(server)
+    c = server.client(2)
+    c.sign_in()
+    m, pre, rep, d = outpatient(c, 6, lines=[(VISIT_FEE, 1, 15), (DRUG, 2, 18.5)])
+    assert rep["infcode"] == 0, rep
+    setl = rep["output"]["setlinfo"]["setl_id"]
+    after = audit_run(server)
+    assert int(after["lines"]) == int(before["lines"]) + 2
+    assert int(after["visits"]) == int(before["visits"]) + 1
+    assert server.sql("SELECT count(*) FROM audit_finding WHERE mdtrt_id=? AND rule_id=?", m, PRICE_SERVICE)[0][0] == 1
+    n = server.sql("SELECT sum(n_line) FROM audit_extract")[0][0]
+    c.ok("2208", {"data": {"setl_id": setl, "mdtrt_id": m, "psn_no": d["psn_no"]}})
+    again = audit_run(server)
+    assert int(again["lines"]) == int(before["lines"]) and int(again["visits"]) == int(before["visits"])
+    assert server.sql("SELECT setl_id FROM audit_extract_void") == [(setl,)]
+    assert server.sql("SELECT sum(n_line) FROM audit_extract")[0][0] == n  # nothing repacked
+    # a copy whose settlement row ids changed (VACUUM) no longer matches the mark: rebuilt, same result
+    con = sqlite3.connect(server.db, timeout=30)
+    with con:
+        con.execute("UPDATE audit_extract_mark SET setl_id='gone'")
+    con.close()
+    assert audit_run(server)["lines"] == again["lines"]
+    assert server.sql("SELECT count(*) FROM audit_extract_void")[0][0] == 1
