@@ -10,52 +10,38 @@
 
 _Static_assert(sizeof(ax_head) % 8 == 0 && sizeof(ax_line) % 8 == 0, "records keep 8-byte alignment");
 
-/* ---- a string table with dedup (also the void set) ------------------------------------------- */
+/* ---- a dictionary: text → dense id ------------------------------------------------------------ */
 typedef struct strtab {
   char *s;
   size_t n, cap;           /* bytes */
   uint32_t *offs;          /* id → offset */
   size_t n_id, cap_id;
-  uint32_t *slots;         /* id + 1, 0 empty */
+  uint64_t *slots;         /* hash << 32 | id + 1, 0 empty: a text is compared only on equal hashes */
   size_t mask;
 } strtab;
 
-static uint64_t hash(const char *s) {
-  uint64_t h = UINT64_C(14695981039346656037);
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-  return h ^ (h >> 29);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap) return 0;
-  size_t n = *cap ? *cap : 256;
-  while (n < need) n *= 2;
-  void *q = realloc(*p, n * size);
-  if (!q) return -1;
-  *p = q;
-  *cap = n;
-  return 0;
-}
 
 static void st_free(strtab *t) { free(t->s), free(t->offs), free(t->slots); }
 
-/* Slot of s: its id + 1 when present, else where it would go (*slot). */
-static uint32_t st_find(const strtab *t, const char *s, size_t *slot) {
-  size_t i = hash(s) & t->mask;
+/* Slot of s (hash h): its id + 1 when present, else 0 and where it would go (*slot). */
+static uint32_t st_find(const strtab *t, const char *s, uint64_t h, size_t *slot) {
+  size_t i = h & t->mask;
+  uint64_t tag = h >> 32 << 32;
   for (; t->slots[i]; i = (i + 1) & t->mask)
-    if (!strcmp(t->s + t->offs[t->slots[i] - 1], s)) break;
+    if ((t->slots[i] & ~UINT64_C(0xffffffff)) == tag && !strcmp(t->s + t->offs[(uint32_t)t->slots[i] - 1], s)) break;
   *slot = i;
-  return t->slots[i];
+  return (uint32_t)t->slots[i];
 }
 
 static int st_rehash(strtab *t) {
   size_t cap = t->slots ? (t->mask + 1) * 2 : 1024;
-  uint32_t *sl = calloc(cap, sizeof *sl);
+  uint64_t *sl = calloc(cap, sizeof *sl);
   if (!sl) return -1;
   for (size_t k = 0; k < t->n_id; k++) {
-    size_t i = hash(t->s + t->offs[k]) & (cap - 1);
+    uint64_t h = ad_hash(t->s + t->offs[k]);
+    size_t i = h & (cap - 1);
     while (sl[i]) i = (i + 1) & (cap - 1);
-    sl[i] = (uint32_t)k + 1;
+    sl[i] = h >> 32 << 32 | ((uint64_t)k + 1);
   }
   free(t->slots);
   t->slots = sl;
@@ -69,15 +55,16 @@ static uint32_t st_id(strtab *t, const char *s) {
   if (!s) s = "";
   if ((!t->slots || 2 * (t->n_id + 1) > t->mask + 1) && st_rehash(t)) return UINT32_MAX;
   size_t slot;
-  uint32_t v = st_find(t, s, &slot);
+  uint64_t h = ad_hash(s);
+  uint32_t v = st_find(t, s, h, &slot);
   if (v) return v - 1;
   size_t len = strlen(s) + 1;
-  if (grow((void **)&t->s, &t->cap, t->n + len, 1) || grow((void **)&t->offs, &t->cap_id, t->n_id + 1, sizeof *t->offs))
+  if (ad_grow((void **)&t->s, &t->cap, t->n + len, 1) || ad_grow((void **)&t->offs, &t->cap_id, t->n_id + 1, sizeof *t->offs))
     return UINT32_MAX;
   memcpy(t->s + t->n, s, len);
   t->offs[t->n_id] = (uint32_t)t->n;
   t->n += len;
-  t->slots[slot] = (uint32_t)++t->n_id;
+  t->slots[slot] = h >> 32 << 32 | ++t->n_id;
   return (uint32_t)(t->n_id - 1);
 }
 
@@ -151,22 +138,16 @@ int ax_new_dict(ax_writer *w, int (*fn)(int kind, int64_t id, const char *text, 
 /* Offset of a copy of s in the segment's texts (0 for ""); UINT32_MAX on memory failure. */
 static uint32_t text(ax_writer *w, const char *s) {
   if (!w->n_str) {
-    if (grow((void **)&w->str, &w->cap_str, 1, 1)) return UINT32_MAX;
+    if (ad_grow((void **)&w->str, &w->cap_str, 1, 1)) return UINT32_MAX;
     w->str[w->n_str++] = 0;
   }
   if (!s || !*s) return 0;
   size_t len = strlen(s) + 1;
-  if (w->n_str + len > UINT32_MAX || grow((void **)&w->str, &w->cap_str, w->n_str + len, 1)) return UINT32_MAX;
+  if (w->n_str + len > UINT32_MAX || ad_grow((void **)&w->str, &w->cap_str, w->n_str + len, 1)) return UINT32_MAX;
   memcpy(w->str + w->n_str, s, len);
   uint32_t off = (uint32_t)w->n_str;
   w->n_str += len;
   return off;
-}
-
-static uint32_t pack3(const char *s) {
-  uint32_t v = 0;
-  for (int i = 0; i < 3 && s && s[i]; i++) v = v << 8 | (unsigned char)s[i];
-  return v;
 }
 
 /* The catalog index of an item dictionary id (-1: not in the catalog). */
@@ -174,7 +155,7 @@ static int32_t item_index(ax_writer *w, uint32_t id) {
   if (!id) return -1;
   if (id >= w->n_item_at) {
     size_t old = w->n_item_at;
-    if (grow((void **)&w->item_at, &w->n_item_at, (size_t)id + 1, sizeof *w->item_at)) return -1;
+    if (ad_grow((void **)&w->item_at, &w->n_item_at, (size_t)id + 1, sizeof *w->item_at)) return -1;
     for (size_t i = old; i < w->n_item_at; i++) w->item_at[i] = -3;
   }
   if (w->item_at[id] == -3) {
@@ -208,13 +189,13 @@ int ax_add_setl(ax_writer *w, const ax_setl_in *in, yb_err *e) {
   int32_t b, en;
   if (ad_time(in->begntime, &b) || b == AD_NONE) return bad_time(e, "visit.begntime", in->begntime);
   if (ad_time(in->endtime, &en)) return bad_time(e, "visit.endtime", in->endtime);
-  if (grow((void **)&w->setl, &w->cap_setl, w->n_setl + 1, sizeof *w->setl)) return nomem(e);
+  if (ad_grow((void **)&w->setl, &w->cap_setl, w->n_setl + 1, sizeof *w->setl)) return nomem(e);
   ax_setl *s = &w->setl[w->n_setl];
   memset(s, 0, sizeof *s);
   s->psn = in->psn_rowid, s->inst = in->inst_rowid, s->visit = in->visit_rowid;
   if ((s->setl = text(w, in->setl_id)) == UINT32_MAX || (s->mdtrt = text(w, in->mdtrt_id)) == UINT32_MAX)
     return nomem(e);
-  s->diag3 = pack3(in->main_diag);
+  s->diag3 = ad_pack3(in->main_diag);
   s->beg = b;
   s->end = en;
   s->ipt = in->kind && !strcmp(in->kind, "ipt");
@@ -233,7 +214,7 @@ int ax_add_line(ax_writer *w, const audit_line_in *in, const char *fixmedins_cod
   if (!w->n_setl) return yb_fail(e, YB_EINVAL, "audit extract", "a line before its settlement");
   int32_t t;
   if (ad_time(in->fee_ocur_time, &t) || t == AD_NONE) return bad_time(e, "fee.fee_ocur_time", in->fee_ocur_time);
-  if (grow((void **)&w->line, &w->cap_line, w->n_line + 1, sizeof *w->line)) return nomem(e);
+  if (ad_grow((void **)&w->line, &w->cap_line, w->n_line + 1, sizeof *w->line)) return nomem(e);
   ax_line *l = &w->line[w->n_line];
   memset(l, 0, sizeof *l);
   int rc;
@@ -242,7 +223,9 @@ int ax_add_line(ax_writer *w, const audit_line_in *in, const char *fixmedins_cod
     return rc;
   if (in->medins_list_codg && *in->medins_list_codg) { /* an own code means something only at its institution */
     char key[224];
-    snprintf(key, sizeof key, "%s\x1f%s", fixmedins_code, in->medins_list_codg);
+    size_t a = strlen(fixmedins_code), b = strlen(in->medins_list_codg);
+    if (a + b + 2 > sizeof key) return yb_fail(e, YB_ERANGE, "fee.medins_list_codg", "'%s' is too long", in->medins_list_codg);
+    memcpy(key, fixmedins_code, a), key[a] = '\x1f', memcpy(key + a + 1, in->medins_list_codg, b + 1);
     if ((rc = code_id(w, AX_DICT_MGROUP, key, &l->mgroup, e))) return rc;
   }
   if ((l->sn = text(w, in->feedetl_sn)) == UINT32_MAX) return nomem(e);
@@ -271,7 +254,7 @@ int ax_finish(ax_writer *w, const void **blob, size_t *len, int32_t *beg_min, in
     if (w->setl[i].beg > h.beg_max) h.beg_max = w->setl[i].beg;
   }
   size_t n = sizeof h + w->n_line * sizeof *w->line + w->n_setl * sizeof *w->setl + w->n_str;
-  if (grow((void **)&w->blob, &w->cap_blob, n, 1)) return nomem(e);
+  if (ad_grow((void **)&w->blob, &w->cap_blob, n, 1)) return nomem(e);
   char *p = w->blob;
   memcpy(p, &h, sizeof h), p += sizeof h;
   memcpy(p, w->line, w->n_line * sizeof *w->line), p += w->n_line * sizeof *w->line;

@@ -1,9 +1,15 @@
 /* store_sqlite_audit.c — area AUDIT of the SQLite store: its tables (runs, findings, cases, case
  * events, recoveries), the loaders that read a period or one person into the engine's compact
  * records in a few sequential scans, and the year-end deductions (store_audit.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "audit_extract.h"
 #include "audit_int.h"
@@ -39,11 +45,13 @@ static const char *const audit_migrations[] = {
     " fixmedins_code TEXT NOT NULL, year INTEGER NOT NULL, amount INTEGER NOT NULL CHECK(amount > 0),"
     " at TEXT NOT NULL, who TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');",
     /* 2: the audit extract (derived from settlement, visit and fee; rebuilt from them when lost):
-     * segments of packed settled lines, the settlements cancelled since they were packed, the
-     * dictionaries of the codes the segments name by id, and how far the settlement table has been
-     * packed (its rowid, and that row's setl_id as a check). */
+     * the index of the segments of packed settled lines (their bytes are in the file beside the
+     * database, FILE.audit), the settlements cancelled since they were packed, the dictionaries
+     * of the codes the segments name by id, and how far the settlement table has been packed (its
+     * rowid, and that row's setl_id as a check). */
     "CREATE TABLE audit_extract(seg_id INTEGER PRIMARY KEY, beg_min INTEGER NOT NULL, beg_max INTEGER NOT NULL,"
-    " n_setl INTEGER NOT NULL, n_line INTEGER NOT NULL, n_text INTEGER NOT NULL, data BLOB NOT NULL);"
+    " n_setl INTEGER NOT NULL, n_line INTEGER NOT NULL, n_text INTEGER NOT NULL, off INTEGER NOT NULL,"
+    " len INTEGER NOT NULL);"
     "CREATE TABLE audit_extract_void(setl_id TEXT PRIMARY KEY, psn_no TEXT NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE audit_extract_dict(kind INTEGER NOT NULL, id INTEGER NOT NULL, text TEXT NOT NULL,"
     " PRIMARY KEY(kind, id)) WITHOUT ROWID;"
@@ -228,8 +236,62 @@ static int row_xvoid(sqlite3_stmt *s, void *l, yb_err *e) { return ax_load_void(
 static int row_xsize(sqlite3_stmt *s, void *l, yb_err *e) {
   return ax_load_reserve(l, ci(s, 0), ci(s, 1), ci(s, 2), e);
 }
-static int row_seg(sqlite3_stmt *s, void *l, yb_err *e) {
-  return ax_load_segment(l, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), e);
+/* ---- the extract's segment file: FILE.audit beside the database ------------------------------------ */
+static int seg_path(store_conn *c, char *out, size_t cap, yb_err *e) {
+  const char *db = sqlite3_db_filename(store_sqlite_db(c), "main");
+  if (!db || !*db) return yb_fail(e, YB_ESTORE, "audit_extract", "the audit extract needs a database file");
+  if ((size_t)snprintf(out, cap, "%s.audit", db) >= cap) return yb_fail(e, YB_ESTORE, "audit_extract", "path too long");
+  return 0;
+}
+
+/* The file's lock: a sync holds it exclusively (syncs append one at a time, and a rebuild rewrites
+ * the file), a load shared (what it mapped stays as its index says). */
+static int seg_lock(int fd, int how, const char *path, yb_err *e) {
+  while (flock(fd, how))
+    if (errno != EINTR) return yb_fail(e, YB_ESTORE, "audit_extract", "locking %s: %s", path, strerror(errno));
+  return 0;
+}
+
+typedef struct seg_map {
+  ax_load *l;
+  const char *base;
+  size_t size;
+  int fd;
+} seg_map;
+
+static void seg_map_close(seg_map *m) {
+  if (m->base) munmap((void *)m->base, m->size);
+  if (m->fd >= 0) close(m->fd); /* and its lock */
+  m->base = NULL, m->fd = -1;
+}
+
+/* The whole segment file mapped for reading (absent or empty: nothing mapped). */
+static int seg_map_open(store_conn *c, seg_map *m, yb_err *e) {
+  char path[4200];
+  int rc = seg_path(c, path, sizeof path, e);
+  if (rc) return rc;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? 0 : yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
+  m->fd = fd;
+  if ((rc = seg_lock(fd, LOCK_SH, path, e))) return rc;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 0) {
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) return yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
+    madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+    m->base = p;
+    m->size = (size_t)st.st_size;
+  }
+  return 0;
+}
+
+static int row_seg(sqlite3_stmt *s, void *arg, yb_err *e) {
+  seg_map *m = arg;
+  int64_t off = ci(s, 0), len = ci(s, 1);
+  if (off < 0 || len <= 0 || (uint64_t)off + (uint64_t)len > m->size)
+    return yb_fail(e, YB_ESTORE, "audit_extract", "segment at %lld (%lld bytes) is outside the segment file",
+                   (long long)off, (long long)len);
+  return ax_load_segment(m->l, m->base + off, (size_t)len, e);
 }
 
 int store_audit_load(store_conn *c, const char *from, const char *to, int lookback_days, audit_data *d, yb_err *e) {
@@ -243,10 +305,11 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
   snprintf(from_t, sizeof from_t, "%.10s", from);
   if (period_time(since, &t_since) || period_time(from_t, &t_from) || period_time(until, &t_until))
     return yb_fail(e, YB_EINVAL, "from", "'%s' or '%s' is not a date yyyy-MM-dd", from, to);
-  /* the segments are read through a memory map of the file: no read call per overflow page */
-  if ((rc = store_sqlite_exec(c, "PRAGMA mmap_size=1099511627776", e))) return rc;
+  seg_map m = {.fd = -1};
+  if ((rc = seg_map_open(c, &m, e))) return seg_map_close(&m), rc;
   ax_load *l = ax_load_new(d, t_since, t_from, t_until);
-  if (!l) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+  if (!l) return seg_map_close(&m), yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+  m.l = l;
   static const struct {
     const char *sql;
     int (*row)(sqlite3_stmt *, void *, yb_err *);
@@ -260,7 +323,9 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
       {"SELECT psn_no,fixmedins_code,checkin_time FROM dialysis_checkin WHERE checkin_time BETWEEN ?1 AND ?2", row_xcheckin},
       {"SELECT sum(n_setl), sum(n_line), sum(n_text) FROM audit_extract WHERE beg_max >= ?3 AND beg_min <= ?4",
        row_xsize},
-      {"SELECT data FROM audit_extract WHERE beg_max >= ?3 AND beg_min <= ?4 ORDER BY seg_id", row_seg},
+      /* segments another sync appends after the file was mapped are newer than this load: left out */
+      {"SELECT off, len FROM audit_extract WHERE beg_max >= ?3 AND beg_min <= ?4 AND off + len <= ?5 ORDER BY seg_id",
+       row_seg},
   };
   rc = 0;
   for (size_t k = 0; !rc && k < sizeof steps / sizeof steps[0]; k++) {
@@ -271,9 +336,11 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
     int np = sqlite3_bind_parameter_count(s);
     if (np >= 2) bt(s, 1, since), bt(s, 2, until);
     if (np >= 4) sqlite3_bind_int64(s, 3, t_since), sqlite3_bind_int64(s, 4, t_until);
-    rc = each_row(c, s, steps[k].row, l, e);
+    if (np >= 5) sqlite3_bind_int64(s, 5, (int64_t)m.size);
+    rc = each_row(c, s, steps[k].row, steps[k].row == row_seg ? (void *)&m : l, e);
   }
   ax_load_free(l);
+  seg_map_close(&m);
   return rc;
 }
 
@@ -285,6 +352,8 @@ typedef struct sync_arg {
   const catalog *cat;
   int64_t setls, lines;
   bool more, dict_read;
+  int fd;      /* the segment file */
+  int64_t end; /* its committed end: segments are appended there */
 } sync_arg;
 
 typedef struct dict_arg {
@@ -298,7 +367,8 @@ static int put_dict(int kind, int64_t id, const char *text, void *arg) {
   return store_sqlite_done(a->w, a->s, a->e, "audit_extract_dict");
 }
 
-static int flush_seg(store_conn *w, ax_writer *ax, yb_err *e) {
+static int flush_seg(store_conn *w, sync_arg *a, yb_err *e) {
+  ax_writer *ax = a->ax;
   if (!ax_setls(ax)) return 0;
   sqlite3_stmt *d = prep(w, "INSERT INTO audit_extract_dict(kind,id,text) VALUES(?1,?2,?3)", e);
   if (!d) return YB_ESTORE;
@@ -312,11 +382,21 @@ static int flush_seg(store_conn *w, ax_writer *ax, yb_err *e) {
   int64_t ns = (int64_t)ax_setls(ax), nl = (int64_t)ax_lines(ax), nt = (int64_t)ax_text_bytes(ax);
   int rc = ax_finish(ax, &blob, &len, &lo, &hi, e);
   if (rc) return rc;
-  sqlite3_stmt *s =
-      prep(w, "INSERT INTO audit_extract(beg_min,beg_max,n_setl,n_line,n_text,data) VALUES(?1,?2,?3,?4,?5,?6)", e);
+  size_t padded = (len + 7) & ~(size_t)7; /* segments start 8-byte aligned */
+  for (size_t done = 0; done < padded;) {
+    static const char zero[8];
+    const char *p = done < len ? (const char *)blob + done : zero;
+    size_t n = done < len ? len - done : padded - done;
+    ssize_t k = pwrite(a->fd, p, n, (off_t)(a->end + (int64_t)done));
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return yb_fail(e, YB_ESTORE, "audit_extract", "writing the segment file: %s", strerror(errno));
+    done += (size_t)k;
+  }
+  sqlite3_stmt *s = prep(w, "INSERT INTO audit_extract(beg_min,beg_max,n_setl,n_line,n_text,off,len)"
+                            " VALUES(?1,?2,?3,?4,?5,?6,?7)", e);
   if (!s) return YB_ESTORE;
-  bi(s, 1, lo), bi(s, 2, hi), bi(s, 3, ns), bi(s, 4, nl), bi(s, 5, nt);
-  sqlite3_bind_blob(s, 6, blob, (int)len, SQLITE_STATIC);
+  bi(s, 1, lo), bi(s, 2, hi), bi(s, 3, ns), bi(s, 4, nl), bi(s, 5, nt), bi(s, 6, a->end), bi(s, 7, (int64_t)len);
+  a->end += (int64_t)padded;
   return each_row(w, s, NULL, NULL, e);
 }
 
@@ -336,6 +416,30 @@ static int row_xline(sqlite3_stmt *s, void *arg, yb_err *e) {
 }
 static int row_wdict(sqlite3_stmt *s, void *ax, yb_err *e) { return ax_writer_dict(ax, (int)ci(s, 0), ci(s, 1), cs(s, 2), e); }
 
+/* Open the segment file (once per sync) and find where its committed segments end: bytes after
+ * that are a rolled-back chunk's and are cut off; a file shorter than its index (lost, or copied
+ * without it) makes the whole extract `lost`, to be rebuilt. */
+static int seg_file(store_conn *w, sync_arg *a, bool *lost, yb_err *e) {
+  char path[4200];
+  int rc = seg_path(w, path, sizeof path, e);
+  if (rc) return rc;
+  if (a->fd < 0) {
+    if ((a->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+      return yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
+    if ((rc = seg_lock(a->fd, LOCK_EX, path, e))) return rc;
+  }
+  sqlite3_stmt *s = prep(w, "SELECT coalesce(max((off + len + 7) / 8 * 8), 0) FROM audit_extract", e);
+  if (!s) return YB_ESTORE;
+  a->end = sqlite3_step(s) == SQLITE_ROW ? ci(s, 0) : 0;
+  sqlite3_finalize(s);
+  struct stat st;
+  if (fstat(a->fd, &st)) return yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
+  if (st.st_size < a->end) *lost = true;
+  else if (st.st_size > a->end && ftruncate(a->fd, (off_t)a->end))
+    return yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
+  return 0;
+}
+
 /* One chunk of settlements after the mark, in one transaction. */
 static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
   sync_arg *a = arg;
@@ -349,6 +453,7 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
   bool lost = mark && strcmp(cs(s, 1), cs(s, 2)); /* the settlement table's row ids changed (a VACUUM'd copy) */
   sqlite3_finalize(s);
   int rc;
+  if ((rc = seg_file(w, a, &lost, e))) return rc;
   if (!lost) { /* nothing new: done, without reading the dictionaries */
     if (!(s = prep(w, "SELECT 1 FROM settlement WHERE rowid > ?1 LIMIT 1", e))) return YB_ESTORE;
     bi(s, 1, mark);
@@ -365,6 +470,8 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
     if (!(a->ax = ax_writer_new(a->cat))) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
     a->dict_read = false;
     mark = 0;
+    if (ftruncate(a->fd, 0)) return yb_fail(e, YB_ESTORE, "audit_extract", "emptying the segment file: %s", strerror(errno));
+    a->end = 0;
   }
   if (!a->dict_read) { /* the dictionaries so far, once per sync */
     if (!(s = prep(w, "SELECT kind,id,text FROM audit_extract_dict ORDER BY kind,id", e))) return YB_ESTORE;
@@ -376,8 +483,9 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
                             " FROM settlement s JOIN visit v ON v.mdtrt_id = s.mdtrt_id JOIN person p ON p.psn_no = v.psn_no"
                             " JOIN institution i ON i.fixmedins_code = v.fixmedins_code"
                             " WHERE s.rowid > ?1 ORDER BY s.rowid LIMIT ?2", e);
+  /* a visit's lines are adjacent in fee's key: read them by it, not through the setl_id index */
   sqlite3_stmt *fl = prep(w, "SELECT feedetl_sn,seq,med_list_codg,medins_list_codg,fee_ocur_time,cnt,pric,sumamt,"
-                             "hosp_appr_flag,body FROM fee WHERE setl_id = ?1 AND state = 1", e);
+                             "hosp_appr_flag,body FROM fee WHERE mdtrt_id = ?1 AND +setl_id = ?2 AND state = 1", e);
   sqlite3_stmt *vd = prep(w, "INSERT OR IGNORE INTO audit_extract_void(setl_id, psn_no) VALUES(?1, ?2)", e);
   if (!q || !fl || !vd) {
     sqlite3_finalize(q), sqlite3_finalize(fl), sqlite3_finalize(vd);
@@ -404,16 +512,18 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
     ax_setl_in in = {ci(q, 12), ci(q, 13), ci(q, 14), cs(q, 1), cs(q, 2), cs(q, 7), cs(q, 8), cs(q, 9), cs(q, 10), main};
     if ((rc = ax_add_setl(a->ax, &in, e))) break;
     size_t before = ax_lines(a->ax);
-    bt(fl, 1, cs(q, 1));
+    bt(fl, 1, cs(q, 2)), bt(fl, 2, cs(q, 1));
     xline_arg xa = {a->ax, cs(q, 7)};
     rc = each_cached(w, fl, row_xline, &xa, e);
     a->setls++;
     a->lines += (int64_t)(ax_lines(a->ax) - before);
-    if (!rc && ax_lines(a->ax) >= AX_SEG_LINES) rc = flush_seg(w, a->ax, e);
+    if (!rc && ax_lines(a->ax) >= AX_SEG_LINES) rc = flush_seg(w, a, e);
   }
   if (!rc && st != SQLITE_ROW && st != SQLITE_DONE) rc = store_sqlite_err(w, e, "audit extract");
   sqlite3_finalize(q), sqlite3_finalize(fl), sqlite3_finalize(vd);
-  if (!rc) rc = flush_seg(w, a->ax, e);
+  if (!rc) rc = flush_seg(w, a, e);
+  if (!rc && fdatasync(a->fd)) /* the segments are on disk before the index naming them commits */
+    rc = yb_fail(e, YB_ESTORE, "audit_extract", "syncing the segment file: %s", strerror(errno));
   if (!rc && (last != mark || lost)) {
     if (!(s = prep(w, "UPDATE audit_extract_mark SET setl_rowid = ?1, setl_id = ?2 WHERE id = 1", e))) return YB_ESTORE;
     bi(s, 1, last), bt(s, 2, last_id);
@@ -424,11 +534,16 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
 }
 
 int store_audit_extract_sync(store *st, const catalog *cat, int64_t *setls, int64_t *lines, yb_err *e) {
-  sync_arg a = {ax_writer_new(cat), cat, 0, 0, true, false};
+  sync_arg a = {ax_writer_new(cat), cat, 0, 0, true, false, -1, 0};
   if (!a.ax) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   int rc = 0;
   while (!rc && a.more) rc = store_write(st, sync_chunk, &a, e);
   ax_writer_free(a.ax);
+  if (a.fd >= 0) close(a.fd);
+  if (!rc && a.setls) { /* the new segments into the database file, where a reader maps them (best effort) */
+    store_conn *c = store_reader(st, NULL);
+    if (c) sqlite3_wal_checkpoint_v2(store_sqlite_db(c), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  }
   if (setls) *setls = a.setls;
   if (lines) *lines = a.lines;
   return rc;

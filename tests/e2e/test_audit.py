@@ -168,3 +168,7 @@ def test_extract_follows_settlements_and_cancellations(server):
     con.close()
     assert audit_run(server)["lines"] == again["lines"]
     assert server.sql("SELECT count(*) FROM audit_extract_void")[0][0] == 1
+    # the segment file is derived: lost, it is rebuilt from the tables
+    os.remove(server.db + ".audit")
+    assert audit_run(server)["lines"] == again["lines"]
+    assert os.path.getsize(server.db + ".audit") > 0
