@@ -10,13 +10,13 @@
 #include "audit_int.h"
 
 /* ---- small helpers ---------------------------------------------------------------------------- */
-static uint64_t ad_hash(const char *s) {
+uint64_t ad_hash(const char *s) {
   uint64_t h = UINT64_C(14695981039346656037);
   for (; *s; s++) h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
   return h ^ (h >> 29);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size) {
+int ad_grow(void **p, size_t *cap, size_t need, size_t size) {
   if (need <= *cap) return 0;
   size_t n = *cap ? *cap : 64;
   while (n < need) n *= 2;
@@ -47,7 +47,7 @@ static int reserve(void **p, size_t *cap, size_t n, size_t size, size_t used) {
 static uint32_t str_add(audit_data *d, const char *s) {
   if (!s || !*s) return 0;
   size_t len = strlen(s) + 1;
-  if (grow((void **)&d->str, &d->str_cap, d->str_n + len, 1)) return UINT32_MAX;
+  if (ad_grow((void **)&d->str, &d->str_cap, d->str_n + len, 1)) return UINT32_MAX;
   memcpy(d->str + d->str_n, s, len);
   uint32_t off = (uint32_t)d->str_n;
   d->str_n += len;
@@ -279,7 +279,7 @@ audit_data *audit_data_new(const catalog *cat) {
   audit_data *d = calloc(1, sizeof *d);
   if (!d) return NULL;
   d->cat = cat;
-  if (grow((void **)&d->str, &d->str_cap, 1 << 12, 1)) goto fail;
+  if (ad_grow((void **)&d->str, &d->str_cap, 1 << 12, 1)) goto fail;
   d->str[0] = 0;
   d->str_n = 1;
   d->n_items = cat ? catalog_count(cat) : 0;
@@ -309,7 +309,7 @@ int audit_data_person(audit_data *d, const char *psn_no, const char *gend, const
   if (ad_date(death_date, &dd)) return bad_time(e, "person.death_date", death_date);
   bool added;
   int id = intern(d, &d->i_psn, psn_no, &added);
-  if (id < 0 || grow((void **)&d->psn, &d->cap_psn, (size_t)id + 1, sizeof *d->psn)) return nomem(e);
+  if (id < 0 || ad_grow((void **)&d->psn, &d->cap_psn, (size_t)id + 1, sizeof *d->psn)) return nomem(e);
   if (added) d->n_psn = (size_t)id + 1;
   ad_person *p = &d->psn[id];
   memset(p, 0, sizeof *p);
@@ -330,7 +330,7 @@ int audit_data_inst(audit_data *d, const char *code, int hosp_lv, bool has_geo, 
                     int64_t lon_e6, yb_err *e) {
   bool added;
   int id = intern(d, &d->i_inst, code, &added);
-  if (id < 0 || grow((void **)&d->inst, &d->cap_inst, (size_t)id + 1, sizeof *d->inst)) return nomem(e);
+  if (id < 0 || ad_grow((void **)&d->inst, &d->cap_inst, (size_t)id + 1, sizeof *d->inst)) return nomem(e);
   if (added) d->n_inst = (size_t)id + 1;
   ad_inst *s = &d->inst[id];
   s->hosp_lv = (uint8_t)(hosp_lv >= 0 && hosp_lv <= 3 ? hosp_lv : 0);
@@ -356,7 +356,7 @@ int audit_data_doctor(audit_data *d, const char *dr_code, const char *inst, cons
   if (ad_date(enddate, &en)) return bad_time(e, "doctor.enddate", enddate);
   bool added;
   int id = intern(d, &d->i_doc, dr_code, &added);
-  if (id < 0 || grow((void **)&d->doc, &d->cap_doc, (size_t)id + 1, sizeof *d->doc)) return nomem(e);
+  if (id < 0 || ad_grow((void **)&d->doc, &d->cap_doc, (size_t)id + 1, sizeof *d->doc)) return nomem(e);
   if (added) d->n_doc = (size_t)id + 1;
   d->doc[id] = (ad_doc){in, b == AD_NONE ? INT32_MIN : b, en};
   return 0;
@@ -378,13 +378,13 @@ static int32_t medins_group(audit_data *d, int32_t inst, int32_t code) {
   uint32_t g = map_get(&d->mgrp, ((uint64_t)(uint32_t)inst << 32 | (uint32_t)code) + 1, (uint32_t)d->n_mgrp, &added);
   if (g == UINT32_MAX) return -1;
   if (added) {
-    if (grow((void **)&d->mgrp_code, &d->cap_mgrp, d->n_mgrp + 1, sizeof *d->mgrp_code)) return -1;
+    if (ad_grow((void **)&d->mgrp_code, &d->cap_mgrp, d->n_mgrp + 1, sizeof *d->mgrp_code)) return -1;
     d->mgrp_code[d->n_mgrp++] = d->i_mcode.offs[code];
   }
   return (int32_t)g;
 }
 
-static uint32_t pack3(const char *s) {
+uint32_t ad_pack3(const char *s) {
   uint32_t v = 0;
   for (int i = 0; i < 3 && s && s[i]; i++) v = v << 8 | (unsigned char)s[i];
   return v;
@@ -402,7 +402,7 @@ int audit_data_visit(audit_data *d, const char *mdtrt_id, const char *psn_no, co
   if (ad_time(endtime, &en)) return bad_time(e, "visit.endtime", endtime);
   bool added;
   int id = intern(d, &d->i_visit, mdtrt_id, &added);
-  if (id < 0 || grow((void **)&d->visit, &d->cap_visit, (size_t)id + 1, sizeof *d->visit)) return nomem(e);
+  if (id < 0 || ad_grow((void **)&d->visit, &d->cap_visit, (size_t)id + 1, sizeof *d->visit)) return nomem(e);
   if (!added) return yb_fail(e, YB_ECONFLICT, "visit.mdtrt_id", "'%s' added twice", mdtrt_id);
   d->n_visit = (size_t)id + 1;
   ad_visit *v = &d->visit[id];
@@ -413,7 +413,7 @@ int audit_data_visit(audit_data *d, const char *mdtrt_id, const char *psn_no, co
   v->in_scope = in_scope;
   v->beg = b;
   v->end = en;
-  v->diag3 = pack3(main_diag);
+  v->diag3 = ad_pack3(main_diag);
   v->mdtrt = d->i_visit.offs[id];
   return 0;
 }
@@ -434,7 +434,7 @@ int audit_data_line(audit_data *d, const audit_line_in *in, yb_err *e) {
   int32_t t;
   if ((rc = need(d, &d->i_visit, in->mdtrt_id, "fee.mdtrt_id", &v, e))) return rc;
   if (ad_time(in->fee_ocur_time, &t) || t == AD_NONE) return bad_time(e, "fee.fee_ocur_time", in->fee_ocur_time);
-  if (grow((void **)&d->line, &d->cap_line, d->n_line + 1, sizeof *d->line)) return nomem(e);
+  if (ad_grow((void **)&d->line, &d->cap_line, d->n_line + 1, sizeof *d->line)) return nomem(e);
   ad_line *l = &d->line[d->n_line];
   memset(l, 0, sizeof *l);
   l->visit = v;
@@ -590,7 +590,7 @@ struct ax_load {
 static int map_put(idmap *m, int64_t key, int32_t v) {
   if (key < 0 || key > INT32_MAX) return -1;
   size_t k = (size_t)key, old = m->n;
-  if (grow((void **)&m->v, &m->n, k + 1, sizeof *m->v)) return -1;
+  if (ad_grow((void **)&m->v, &m->n, k + 1, sizeof *m->v)) return -1;
   for (size_t i = old; i < m->n; i++) m->v[i] = -3;
   m->v[k] = v;
   return 0;
@@ -654,7 +654,7 @@ int ax_load_dict(ax_load *l, int kind, int64_t id, const char *text, yb_err *e) 
   } else if (kind == AX_DICT_MGROUP) { /* fixmedins_code \x1f own code: a group of its own */
     const char *own = strchr(text, '\x1f');
     uint32_t off = str_add(d, own ? own + 1 : text);
-    if (off == UINT32_MAX || grow((void **)&d->mgrp_code, &d->cap_mgrp, d->n_mgrp + 1, sizeof *d->mgrp_code))
+    if (off == UINT32_MAX || ad_grow((void **)&d->mgrp_code, &d->cap_mgrp, d->n_mgrp + 1, sizeof *d->mgrp_code))
       return nomem(e);
     d->mgrp_code[d->n_mgrp] = off;
     v = (int32_t)d->n_mgrp++;
@@ -694,14 +694,14 @@ static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) 
   if (in < 0) return yb_fail(e, YB_ENOT_FOUND, "settlement.fixmedins_code", "institution row %lld of %s is missing", (long long)s->inst, setl_id);
   if (s->visit < 0 || s->visit > INT32_MAX) return bad_seg(e, "names a bad visit row");
   size_t vr = (size_t)s->visit, old = l->n_visit;
-  if (grow((void **)&l->visit, &l->n_visit, vr + 1, sizeof *l->visit)) return nomem(e);
+  if (ad_grow((void **)&l->visit, &l->n_visit, vr + 1, sizeof *l->visit)) return nomem(e);
   if (l->n_visit > old) memset(l->visit + old, 0, (l->n_visit - old) * sizeof *l->visit);
   uint32_t id = l->visit[vr];
   uint32_t setl = str_add(d, setl_id);
   if (setl == UINT32_MAX) return nomem(e);
   if (!id) {
     uint32_t mo = str_add(d, mdtrt);
-    if (mo == UINT32_MAX || grow((void **)&d->visit, &d->cap_visit, d->n_visit + 1, sizeof *d->visit)) return nomem(e);
+    if (mo == UINT32_MAX || ad_grow((void **)&d->visit, &d->cap_visit, d->n_visit + 1, sizeof *d->visit)) return nomem(e);
     d->visit[d->n_visit] = (ad_visit){.psn = p, .inst = in, .ipt = s->ipt, .in_scope = s->beg >= l->from, .beg = s->beg,
                                       .end = s->end, .diag3 = s->diag3, .mdtrt = mo, .setl = setl};
     id = (uint32_t)++d->n_visit;
@@ -711,7 +711,7 @@ static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) 
     d->visit[id - 1].diag3 = s->diag3;
   }
   if (s->l0 > v->h.n_line || s->nl > v->h.n_line - s->l0) return bad_seg(e, "names lines out of range");
-  if (grow((void **)&d->line, &d->cap_line, d->n_line + s->nl, sizeof *d->line)) return nomem(e);
+  if (ad_grow((void **)&d->line, &d->cap_line, d->n_line + s->nl, sizeof *d->line)) return nomem(e);
   for (uint32_t k = 0; k < s->nl; k++) {
     ax_line x;
     memcpy(&x, v->lines + (size_t)(s->l0 + k) * sizeof x, sizeof x);

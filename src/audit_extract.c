@@ -20,22 +20,6 @@ typedef struct strtab {
   size_t mask;
 } strtab;
 
-static uint64_t hash(const char *s) {
-  uint64_t h = UINT64_C(14695981039346656037);
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-  return h ^ (h >> 29);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap) return 0;
-  size_t n = *cap ? *cap : 256;
-  while (n < need) n *= 2;
-  void *q = realloc(*p, n * size);
-  if (!q) return -1;
-  *p = q;
-  *cap = n;
-  return 0;
-}
 
 static void st_free(strtab *t) { free(t->s), free(t->offs), free(t->slots); }
 
@@ -54,7 +38,7 @@ static int st_rehash(strtab *t) {
   uint64_t *sl = calloc(cap, sizeof *sl);
   if (!sl) return -1;
   for (size_t k = 0; k < t->n_id; k++) {
-    uint64_t h = hash(t->s + t->offs[k]);
+    uint64_t h = ad_hash(t->s + t->offs[k]);
     size_t i = h & (cap - 1);
     while (sl[i]) i = (i + 1) & (cap - 1);
     sl[i] = h >> 32 << 32 | ((uint64_t)k + 1);
@@ -71,11 +55,11 @@ static uint32_t st_id(strtab *t, const char *s) {
   if (!s) s = "";
   if ((!t->slots || 2 * (t->n_id + 1) > t->mask + 1) && st_rehash(t)) return UINT32_MAX;
   size_t slot;
-  uint64_t h = hash(s);
+  uint64_t h = ad_hash(s);
   uint32_t v = st_find(t, s, h, &slot);
   if (v) return v - 1;
   size_t len = strlen(s) + 1;
-  if (grow((void **)&t->s, &t->cap, t->n + len, 1) || grow((void **)&t->offs, &t->cap_id, t->n_id + 1, sizeof *t->offs))
+  if (ad_grow((void **)&t->s, &t->cap, t->n + len, 1) || ad_grow((void **)&t->offs, &t->cap_id, t->n_id + 1, sizeof *t->offs))
     return UINT32_MAX;
   memcpy(t->s + t->n, s, len);
   t->offs[t->n_id] = (uint32_t)t->n;
@@ -154,22 +138,16 @@ int ax_new_dict(ax_writer *w, int (*fn)(int kind, int64_t id, const char *text, 
 /* Offset of a copy of s in the segment's texts (0 for ""); UINT32_MAX on memory failure. */
 static uint32_t text(ax_writer *w, const char *s) {
   if (!w->n_str) {
-    if (grow((void **)&w->str, &w->cap_str, 1, 1)) return UINT32_MAX;
+    if (ad_grow((void **)&w->str, &w->cap_str, 1, 1)) return UINT32_MAX;
     w->str[w->n_str++] = 0;
   }
   if (!s || !*s) return 0;
   size_t len = strlen(s) + 1;
-  if (w->n_str + len > UINT32_MAX || grow((void **)&w->str, &w->cap_str, w->n_str + len, 1)) return UINT32_MAX;
+  if (w->n_str + len > UINT32_MAX || ad_grow((void **)&w->str, &w->cap_str, w->n_str + len, 1)) return UINT32_MAX;
   memcpy(w->str + w->n_str, s, len);
   uint32_t off = (uint32_t)w->n_str;
   w->n_str += len;
   return off;
-}
-
-static uint32_t pack3(const char *s) {
-  uint32_t v = 0;
-  for (int i = 0; i < 3 && s && s[i]; i++) v = v << 8 | (unsigned char)s[i];
-  return v;
 }
 
 /* The catalog index of an item dictionary id (-1: not in the catalog). */
@@ -177,7 +155,7 @@ static int32_t item_index(ax_writer *w, uint32_t id) {
   if (!id) return -1;
   if (id >= w->n_item_at) {
     size_t old = w->n_item_at;
-    if (grow((void **)&w->item_at, &w->n_item_at, (size_t)id + 1, sizeof *w->item_at)) return -1;
+    if (ad_grow((void **)&w->item_at, &w->n_item_at, (size_t)id + 1, sizeof *w->item_at)) return -1;
     for (size_t i = old; i < w->n_item_at; i++) w->item_at[i] = -3;
   }
   if (w->item_at[id] == -3) {
@@ -211,13 +189,13 @@ int ax_add_setl(ax_writer *w, const ax_setl_in *in, yb_err *e) {
   int32_t b, en;
   if (ad_time(in->begntime, &b) || b == AD_NONE) return bad_time(e, "visit.begntime", in->begntime);
   if (ad_time(in->endtime, &en)) return bad_time(e, "visit.endtime", in->endtime);
-  if (grow((void **)&w->setl, &w->cap_setl, w->n_setl + 1, sizeof *w->setl)) return nomem(e);
+  if (ad_grow((void **)&w->setl, &w->cap_setl, w->n_setl + 1, sizeof *w->setl)) return nomem(e);
   ax_setl *s = &w->setl[w->n_setl];
   memset(s, 0, sizeof *s);
   s->psn = in->psn_rowid, s->inst = in->inst_rowid, s->visit = in->visit_rowid;
   if ((s->setl = text(w, in->setl_id)) == UINT32_MAX || (s->mdtrt = text(w, in->mdtrt_id)) == UINT32_MAX)
     return nomem(e);
-  s->diag3 = pack3(in->main_diag);
+  s->diag3 = ad_pack3(in->main_diag);
   s->beg = b;
   s->end = en;
   s->ipt = in->kind && !strcmp(in->kind, "ipt");
@@ -236,7 +214,7 @@ int ax_add_line(ax_writer *w, const audit_line_in *in, const char *fixmedins_cod
   if (!w->n_setl) return yb_fail(e, YB_EINVAL, "audit extract", "a line before its settlement");
   int32_t t;
   if (ad_time(in->fee_ocur_time, &t) || t == AD_NONE) return bad_time(e, "fee.fee_ocur_time", in->fee_ocur_time);
-  if (grow((void **)&w->line, &w->cap_line, w->n_line + 1, sizeof *w->line)) return nomem(e);
+  if (ad_grow((void **)&w->line, &w->cap_line, w->n_line + 1, sizeof *w->line)) return nomem(e);
   ax_line *l = &w->line[w->n_line];
   memset(l, 0, sizeof *l);
   int rc;
@@ -276,7 +254,7 @@ int ax_finish(ax_writer *w, const void **blob, size_t *len, int32_t *beg_min, in
     if (w->setl[i].beg > h.beg_max) h.beg_max = w->setl[i].beg;
   }
   size_t n = sizeof h + w->n_line * sizeof *w->line + w->n_setl * sizeof *w->setl + w->n_str;
-  if (grow((void **)&w->blob, &w->cap_blob, n, 1)) return nomem(e);
+  if (ad_grow((void **)&w->blob, &w->cap_blob, n, 1)) return nomem(e);
   char *p = w->blob;
   memcpy(p, &h, sizeof h), p += sizeof h;
   memcpy(p, w->line, w->n_line * sizeof *w->line), p += w->n_line * sizeof *w->line;

@@ -91,6 +91,12 @@ struct audit_data {
   bool finished;
 };
 
+/* FNV-1a of a text, mixed: the engine's and the extract's string hash. */
+uint64_t ad_hash(const char *s);
+/* Room for `need` elements of `size` in *p (capacity *cap, doubling); -1 on memory failure. */
+int ad_grow(void **p, size_t *cap, size_t need, size_t size);
+/* The first three characters of a diagnosis code packed into an integer (the 3-character category). */
+uint32_t ad_pack3(const char *s);
 static inline const char *ad_s(const audit_data *d, uint32_t off) { return d->str + off; }
 static inline int32_t ad_day(int32_t t) { return t == AD_NONE ? AD_NONE : (t >= 0 ? t / 86400 : -((-t + 86399) / 86400)); }
 /* Seconds since 2000 of yyyy-MM-dd[ HH:mm:ss]; AD_NONE for "" ; -1 return on a bad text. */

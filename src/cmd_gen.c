@@ -110,6 +110,7 @@ int cmd_gen(int argc, char **argv) {
     if (cmd_init(4, iargv)) return 1;
   }
   bar b = {cmd_now(), isatty(2)};
+  double cpu0 = cmd_cpu();
   c.progress = progress, c.progress_arg = &b;
   yb_err e = {0};
   store *st = NULL;
@@ -126,7 +127,9 @@ int cmd_gen(int argc, char **argv) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   print_stats(&s, 0);
-  printf("seconds: %.1f\nfee_lines_per_sec: %.0f\npeak_rss_mb: %.1f\n", el, el > 0 ? (double)s.fee_lines / el : 0.0,
+  double cpu = cmd_cpu() - cpu0; /* user + system: what the run cost apart from the machine's other load */
+  printf("seconds: %.1f\nfee_lines_per_sec: %.0f\ncpu_seconds: %.1f\nfee_lines_per_cpu_sec: %.0f\npeak_rss_mb: %.1f\n", el,
+         el > 0 ? (double)s.fee_lines / el : 0.0, cpu, cpu > 0 ? (double)s.fee_lines / cpu : 0.0,
          (double)ru.ru_maxrss / 1024.0);
   return 0;
 }

@@ -435,10 +435,15 @@ typedef struct chunk_arg {
 
 static int chunk_tx(store_conn *w, void *arg, yb_err *e) {
   chunk_arg *a = arg;
-  int rc = store_gen_bulk(w, e);
+  gen_region *g = a->x->g;
+  char *triggers = NULL;
+  int rc = store_gen_bulk(w, &triggers, e);
+  gen_console_begin(g, triggers != NULL);
   while (!rc && a->x->next_person < a->upto) rc = household(w, a->x, e);
+  if (!rc && g->con_on) rc = gen_console_flush(w, g, e);
+  g->con_on = 0;
   yb_err e2 = {0};
-  int rc2 = store_gen_bulk_end(w, rc != 0, &e2);
+  int rc2 = store_gen_bulk_end(w, rc != 0, triggers, &e2);
   return rc ? rc : rc2 ? (*e = e2, rc2) : 0;
 }
 
@@ -549,6 +554,7 @@ static void region_free(gen_region *g, policy **owned) {
   gen_hist_close(g);
   free(g->inst), free(g->town_centre), free(g->town_pharm), free(g->town_vill), free(g->town_vill_n);
   free(g->vill), free(g->county), free(g->city), free(g->outside);
+  gen_console_close(g);
 }
 
 static int finish_tx(store_conn *w, void *arg, yb_err *e) {
@@ -570,6 +576,8 @@ static int finish_tx(store_conn *w, void *arg, yb_err *e) {
   return rc;
 }
 
+static int journal_tx(store_conn *w, void *arg, yb_err *e) { return store_gen_journal(w, *(int *)arg, e); }
+
 int gen_run(store *st, const gen_config *cfg, gen_stats *out, yb_err *e) {
   memset(out, 0, sizeof *out);
   if (cfg->persons < 1 || cfg->persons > 100000000)
@@ -588,7 +596,9 @@ int gen_run(store *st, const gen_config *cfg, gen_stats *out, yb_err *e) {
   if (!rc) rc = store_write(st, setup_tx, &sa, e);
   run_ctx x = {&g, cfg, out, 0, 0, calloc(100000, sizeof(uint16_t))};
   if (!rc && !x.cert_seq) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
-  int per_tx = cfg->persons_per_tx > 0 ? cfg->persons_per_tx : 10000;
+  if (!rc && gen_console_open(&g)) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
+  int per_tx = cfg->persons_per_tx > 0 ? cfg->persons_per_tx : 10000, bulk = 1, wal = 0;
+  if (!rc) rc = store_write(st, journal_tx, &bulk, e);
   while (!rc && x.next_person < cfg->persons) {
     chunk_arg ca = {&x, x.next_person + per_tx < cfg->persons ? x.next_person + per_tx : cfg->persons};
     rc = store_write(st, chunk_tx, &ca, e);
@@ -598,6 +608,9 @@ int gen_run(store *st, const gen_config *cfg, gen_stats *out, yb_err *e) {
     void *fa[3] = {(void *)cfg, out, &g.first_year};
     rc = store_write(st, finish_tx, fa, e);
   }
+  yb_err e2 = {0}; /* back to WAL, also after a failure (the failed chunk was rolled back) */
+  int rc2 = store_write(st, journal_tx, &wal, &e2);
+  if (!rc && rc2) rc = rc2, *e = e2;
   free(x.cert_seq);
   region_free(&g, owned);
   return rc;

@@ -5,6 +5,7 @@
 
 #include "benefit.h"
 #include "gen.h"
+#include "jsonw.h"
 #include "policy.h"
 
 #define GEN_MAX_YEARS 10
@@ -38,7 +39,20 @@ typedef struct gen_region {
   uint64_t seed;
   int64_t next_visit, next_setl;     /* id sequences */
   void *hist;                        /* gen_visit.c's per-person working set */
+  struct gen_console *con;            /* gen_console.c: the chunk's console summaries */
+  int con_on;                        /* the console's triggers are off: add to con */
 } gen_region;
+
+/* gen_console.c: what the chunk adds to the console's summary tables while its triggers are
+ * off (store_gen.h). -1: out of memory, or a value outside what the summaries hold. */
+typedef struct gen_console gen_console;
+int gen_console_open(gen_region *g); /* after the catalog is built */
+void gen_console_close(gen_region *g);
+void gen_console_begin(gen_region *g, int on); /* a chunk begins: empty, and on or off */
+int gen_console_fee(gen_region *g, const catalog_item *it, int32_t day, int64_t cnt, int64_t sumamt);
+int gen_console_setl(gen_region *g, int inst, int ipt, const char *insutype, const char *setl_time,
+                     const char *main_dise, const char *dise_name, const int64_t v[5]);
+int gen_console_flush(store_conn *w, gen_region *g, yb_err *e);
 
 typedef struct gen_person {
   char psn_no[24], family[24];
@@ -105,6 +119,7 @@ typedef struct gen_hist { /* gen_visit.c working set for one person (g->hist) */
   benefit_line_out *lo;
   int cap_ln;
   benefit_result res;
+  jsonw_buf jb[5]; /* the texts being built: fee body and result; setlinfo, setldetail, accum_delta */
 } gen_hist;
 
 /* A label row (counts it in st). */

@@ -11,6 +11,7 @@
 
 #include "benefit_json.h"
 #include "gen_int.h"
+#include "jsonw.h"
 #include "jsonx.h"
 #include "money.h"
 #include "store_gen.h"
@@ -97,6 +98,7 @@ void gen_hist_close(gen_region *g) {
   gen_hist *h = H(g);
   if (!h) return;
   free(h->v), free(h->pl), free(h->ln), free(h->bl), free(h->lo);
+  for (int i = 0; i < (int)(sizeof h->jb / sizeof h->jb[0]); i++) free(h->jb[i].p);
   free(h);
   g->hist = NULL;
 }
@@ -577,14 +579,36 @@ static void inject_lines(vctx *x) {
 }
 
 /* ---- settlement and writing --------------------------------------------------------------------- */
-static char *money(int64_t fen, char *b) {
-  money_format(fen, MONEY_SCALE_FEN, 0, b);
-  return b;
+/* Zero-padded decimal digits of v (>= 0) into out[0..w-1], no terminator. */
+static void digits(char *out, int w, uint32_t v) {
+  for (int i = w - 1; i >= 0; i--) out[i] = (char)('0' + v % 10), v /= 10;
 }
 
+/* yyyy-mm-dd hh:mm:ss (what "%04d-%02d-%02d %02d:%02d:%02d" prints for these ranges) */
 static void stamp(int32_t day, int32_t sec, char *out) {
-  snprintf(out, 20, "%04d-%02d-%02d %02d:%02d:%02d", day / 10000, day / 100 % 100, day % 100, sec / 3600 % 24,
-           sec / 60 % 60, sec % 60);
+  digits(out, 4, (uint32_t)(day / 10000)), out[4] = '-', digits(out + 5, 2, (uint32_t)(day / 100 % 100)), out[7] = '-';
+  digits(out + 8, 2, (uint32_t)(day % 100)), out[10] = ' ', digits(out + 11, 2, (uint32_t)(sec / 3600 % 24));
+  out[13] = ':', digits(out + 14, 2, (uint32_t)(sec / 60 % 60)), out[16] = ':', digits(out + 17, 2, (uint32_t)(sec % 60));
+  out[19] = 0;
+}
+
+/* The stored texts are built with jsonw's appenders into buffers kept across visits: a literal,
+ * a string written as is (codes, times and names with nothing to escape, like the "%s" before),
+ * an amount as money_format prints it, an integer. */
+#define JL(b, lit) jsonw_raw(b, lit, sizeof lit - 1)
+static void jq(jsonw_buf *b, const char *s) {
+  JL(b, "\"");
+  jsonw_raw(b, s, strlen(s));
+  JL(b, "\"");
+}
+static void jm(jsonw_buf *b, int64_t v, int scale) {
+  char t[32];
+  jsonw_raw(b, t, (size_t)money_format(v, scale, 0, t));
+}
+static void jfen(jsonw_buf *b, int64_t fen) { jm(b, fen, MONEY_SCALE_FEN); }
+static void jreset(jsonw_buf *b) {
+  b->n = 0;
+  if (b->p) b->p[0] = 0;
 }
 
 static const char *psn_type_of(const gen_person *p, int age) {
@@ -648,49 +672,42 @@ static int hist_add(gen_hist *h, const gen_vsum *v) {
 
 static int write_fees(store_conn *w, vctx *x, const char *mdtrt, const char *setl, const char *med_type,
                       const char *dise, gen_stats *st, yb_err *e) {
-  const gen_region *g = x->g;
+  gen_region *g = x->g;
   const gen_inst *in = &g->inst[x->pl->inst];
-  char body[512], res[320], t[20], c1[32], c2[32], c3[32], m[4][32], dr[16];
+  jsonw_buf *body = &x->h->jb[0], *res = &x->h->jb[1];
+  char t[20], dr[9] = "D", sn[12], mc[9] = "L";
   for (int i = 0; i < x->n; i++) {
     const gen_line *l = &x->h->ln[i];
     const benefit_line_out *o = &x->h->lo[i];
     const benefit_line *b = &x->h->bl[i];
     stamp(l->day, l->sec, t);
     int di = l->dr_foreign ? g->inst[(x->pl->inst + 1) % g->n_inst].dr_first : l->dr;
-    snprintf(dr, sizeof dr, "D%07d", di);
-    money_format(l->cnt, MONEY_SCALE_CNT, 0, c1);
-    money_format(l->pric, MONEY_SCALE_PRICE, 0, c2);
+    digits(dr + 1, 7, (uint32_t)di), dr[8] = 0;
     uint32_t mcode = (uint32_t)(((uint64_t)l->medins_item * in->map_mul + 7u) % GEN_MAP_MOD);
-    int nb = snprintf(body, sizeof body,
-                      "{\"feedetl_sn\":\"%d\",\"med_list_codg\":\"%s\",\"medins_list_codg\":\"L%07u\","
-                      "\"fee_ocur_time\":\"%s\",\"cnt\":%s,\"pric\":%s,\"det_item_fee_sumamt\":%s,\"bilg_dr_codg\":\"%s\"",
-                      i + 1, l->it->code, mcode, t, c1, c2, money(b->sumamt, c3), dr);
-    if (l->prd_days) snprintf(body + nb, sizeof body - (size_t)nb, ",\"prd_days\":%d}", l->prd_days);
-    else snprintf(body + nb, sizeof body - (size_t)nb, "}");
-    int nr = snprintf(res, sizeof res,
-                      "{\"fulamt_ownpay_amt\":%s,\"overlmt_amt\":%s,\"preselfpay_amt\":%s,\"inscp_scp_amt\":%s,"
-                      "\"chrgitm_lv\":\"%02u\"",
-                      money(o->fulamt_ownpay_amt, m[0]), money(o->overlmt_amt, m[1]), money(o->preselfpay_amt, m[2]),
-                      money(o->inscp_scp_amt, m[3]), (unsigned)l->it->lv % 100u);
-    if (o->reason) snprintf(res + nr, sizeof res - (size_t)nr, ",\"memo\":\"%s\"}", benefit_line_reason_text(o->reason));
-    else snprintf(res + nr, sizeof res - (size_t)nr, "}");
-    store_fee f;
-    memset(&f, 0, sizeof f);
-    snprintf(f.mdtrt_id, sizeof f.mdtrt_id, "%s", mdtrt);
-    snprintf(f.feedetl_sn, sizeof f.feedetl_sn, "%d", i + 1);
-    snprintf(f.psn_no, sizeof f.psn_no, "%s", x->p->psn_no);
-    snprintf(f.fixmedins_code, sizeof f.fixmedins_code, "%s", in->code);
-    if (!x->ipt) snprintf(f.chrg_bchno, sizeof f.chrg_bchno, "B1");
-    snprintf(f.med_type, sizeof f.med_type, "%s", med_type);
-    snprintf(f.med_list_codg, sizeof f.med_list_codg, "%s", l->it->code);
-    snprintf(f.medins_list_codg, sizeof f.medins_list_codg, "L%07u", mcode);
-    snprintf(f.fee_ocur_time, sizeof f.fee_ocur_time, "%s", t);
-    snprintf(f.dise_codg, sizeof f.dise_codg, "%s", dise);
-    snprintf(f.setl_id, sizeof f.setl_id, "%s", setl);
-    f.cnt = l->cnt, f.pric = l->pric, f.sumamt = b->sumamt, f.hosp_appr_flag = b->hosp_appr_flag, f.state = 1;
-    f.body = body, f.result = res;
+    digits(mc + 1, 7, mcode), mc[8] = 0;
+    snprintf(sn, sizeof sn, "%d", i + 1);
+    jreset(body);
+    JL(body, "{\"feedetl_sn\":"), jq(body, sn), JL(body, ",\"med_list_codg\":"), jq(body, l->it->code);
+    JL(body, ",\"medins_list_codg\":"), jq(body, mc), JL(body, ",\"fee_ocur_time\":"), jq(body, t);
+    JL(body, ",\"cnt\":"), jm(body, l->cnt, MONEY_SCALE_CNT), JL(body, ",\"pric\":"), jm(body, l->pric, MONEY_SCALE_PRICE);
+    JL(body, ",\"det_item_fee_sumamt\":"), jfen(body, b->sumamt), JL(body, ",\"bilg_dr_codg\":"), jq(body, dr);
+    if (l->prd_days) JL(body, ",\"prd_days\":"), jsonw_int(body, l->prd_days);
+    JL(body, "}");
+    char lv[3];
+    digits(lv, 2, (unsigned)l->it->lv % 100u), lv[2] = 0;
+    jreset(res);
+    JL(res, "{\"fulamt_ownpay_amt\":"), jfen(res, o->fulamt_ownpay_amt), JL(res, ",\"overlmt_amt\":"), jfen(res, o->overlmt_amt);
+    JL(res, ",\"preselfpay_amt\":"), jfen(res, o->preselfpay_amt), JL(res, ",\"inscp_scp_amt\":"), jfen(res, o->inscp_scp_amt);
+    JL(res, ",\"chrgitm_lv\":"), jq(res, lv);
+    if (o->reason) JL(res, ",\"memo\":"), jq(res, benefit_line_reason_text(o->reason));
+    JL(res, "}");
+    if (body->failed || res->failed) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+    store_gen_fee f = {mdtrt, sn, x->p->psn_no, in->code, x->ipt ? "" : "B1", med_type, l->it->code, mc, t, dise, setl,
+                       body->p, res->p, l->cnt, l->pric, b->sumamt, b->hosp_appr_flag, 1};
+    if (g->con_on && setl[0] && gen_console_fee(g, l->it, l->day, l->cnt, b->sumamt))
+      return yb_fail(e, YB_ERANGE, "fee", "line %s/%d outside the console's item summary", mdtrt, i + 1);
     int rc = store_gen_fee_put(w, &f, i + 1, e);
-    if (!rc && l->fraud) rc = gen_write_label(w, l->fraud - 1, x->p, in, mdtrt, setl, f.feedetl_sn, "injected", st, e);
+    if (!rc && l->fraud) rc = gen_write_label(w, l->fraud - 1, x->p, in, mdtrt, setl, sn, "injected", st, e);
     if (rc) return rc;
   }
   st->fee_lines += x->n;
@@ -700,52 +717,53 @@ static int write_fees(store_conn *w, vctx *x, const char *mdtrt, const char *set
 static int write_setl(store_conn *w, vctx *x, const policy *pol, const benefit_result *res, const char *mdtrt,
                       const char *setl, const char *med_type, const char *setl_time, int year, yb_err *e) {
   const gen_person *p = x->p;
-  char si[1600], sd[1024], ad[1024], a[24][32];
   const char *ins = p->emp ? "310" : "390";
-  char brdy[12];
-  snprintf(brdy, sizeof brdy, "%04d-%02d-%02d", p->brdy / 10000, p->brdy / 100 % 100, p->brdy % 100);
-  snprintf(si, sizeof si,
-           "{\"mdtrt_id\":\"%s\",\"setl_id\":\"%s\",\"psn_no\":\"%s\",\"gend\":\"%u\",\"brdy\":\"%s\",\"age\":%d,"
-           "\"insutype\":\"%s\",\"psn_type\":\"%s\",\"med_type\":\"%s\",\"setl_time\":\"%s\",\"clr_type\":\"%s\","
-           "\"clr_way\":\"1\",\"medfee_sumamt\":%s,\"fulamt_ownpay_amt\":%s,\"overlmt_selfpay\":%s,"
-           "\"preselfpay_amt\":%s,\"inscp_scp_amt\":%s,\"act_pay_dedc\":%s,\"hifp_pay\":%s,\"pool_prop_selfpay\":%d.%04d,"
-           "\"cvlserv_pay\":%s,\"hifes_pay\":%s,\"hifmi_pay\":%s,\"hifob_pay\":%s,\"maf_pay\":%s,\"oth_pay\":%s,"
-           "\"fund_pay_sumamt\":%s,\"psn_part_amt\":%s,\"acct_pay\":%s,\"psn_cash_pay\":%s,\"hosp_part_amt\":%s,"
-           "\"balc\":%s,\"acct_mulaid_pay\":%s}",
-           mdtrt, setl, p->psn_no, (unsigned)p->gend, brdy, x->age, ins, psn_type_of(p, x->age), med_type, setl_time,
-           res->clr_type, money(res->medfee_sumamt, a[0]), money(res->fulamt_ownpay_amt, a[1]),
-           money(res->overlmt_selfpay, a[2]), money(res->preselfpay_amt, a[3]), money(res->inscp_scp_amt, a[4]),
-           money(res->act_pay_dedc, a[5]), money(res->pay[PAYER_HIFP], a[6]), res->pool_prop_selfpay / 10000,
-           res->pool_prop_selfpay % 10000, money(res->pay[PAYER_CVLSERV], a[7]), money(res->pay[PAYER_HIFES], a[8]),
-           money(res->pay[PAYER_HIFMI], a[9]), money(res->pay[PAYER_HIFOB], a[10]), money(res->pay[PAYER_MAF], a[11]),
-           money(res->pay[PAYER_OTH], a[12]), money(res->fund_pay_sumamt, a[13]), money(res->psn_part_amt, a[14]),
-           money(res->pay[PAYER_ACCT], a[15]), money(res->psn_cash_pay, a[16]), money(res->hosp_part_amt, a[17]),
-           money(res->balc, a[18]), money(res->pay[PAYER_ACCT_MULAID], a[19]));
-  size_t n = 0;
-  sd[n++] = '[';
-  for (int i = 0; i < res->n_detail && n < sizeof sd - 300; i++) {
+  char brdy[11], gend[2] = {(char)('0' + p->gend % 10), 0}, prop[8];
+  digits(brdy, 4, (uint32_t)(p->brdy / 10000)), brdy[4] = '-', digits(brdy + 5, 2, (uint32_t)(p->brdy / 100 % 100));
+  brdy[7] = '-', digits(brdy + 8, 2, (uint32_t)(p->brdy % 100)), brdy[10] = 0;
+  digits(prop + 2, 4, (uint32_t)(res->pool_prop_selfpay % 10000)), prop[0] = (char)('0' + res->pool_prop_selfpay / 10000 % 10);
+  prop[1] = '.', prop[6] = 0; /* "%d.%04d" of a ratio in [0, 1] */
+  jsonw_buf *si = &x->h->jb[2], *sd = &x->h->jb[3], *ad = &x->h->jb[4];
+  jreset(si);
+  JL(si, "{\"mdtrt_id\":"), jq(si, mdtrt), JL(si, ",\"setl_id\":"), jq(si, setl), JL(si, ",\"psn_no\":"), jq(si, p->psn_no);
+  JL(si, ",\"gend\":"), jq(si, gend), JL(si, ",\"brdy\":"), jq(si, brdy), JL(si, ",\"age\":"), jsonw_int(si, x->age);
+  JL(si, ",\"insutype\":"), jq(si, ins), JL(si, ",\"psn_type\":"), jq(si, psn_type_of(p, x->age));
+  JL(si, ",\"med_type\":"), jq(si, med_type), JL(si, ",\"setl_time\":"), jq(si, setl_time);
+  JL(si, ",\"clr_type\":"), jq(si, res->clr_type), JL(si, ",\"clr_way\":\"1\"");
+  JL(si, ",\"medfee_sumamt\":"), jfen(si, res->medfee_sumamt), JL(si, ",\"fulamt_ownpay_amt\":"), jfen(si, res->fulamt_ownpay_amt);
+  JL(si, ",\"overlmt_selfpay\":"), jfen(si, res->overlmt_selfpay), JL(si, ",\"preselfpay_amt\":"), jfen(si, res->preselfpay_amt);
+  JL(si, ",\"inscp_scp_amt\":"), jfen(si, res->inscp_scp_amt), JL(si, ",\"act_pay_dedc\":"), jfen(si, res->act_pay_dedc);
+  JL(si, ",\"hifp_pay\":"), jfen(si, res->pay[PAYER_HIFP]), JL(si, ",\"pool_prop_selfpay\":"), jsonw_raw(si, prop, 6);
+  JL(si, ",\"cvlserv_pay\":"), jfen(si, res->pay[PAYER_CVLSERV]), JL(si, ",\"hifes_pay\":"), jfen(si, res->pay[PAYER_HIFES]);
+  JL(si, ",\"hifmi_pay\":"), jfen(si, res->pay[PAYER_HIFMI]), JL(si, ",\"hifob_pay\":"), jfen(si, res->pay[PAYER_HIFOB]);
+  JL(si, ",\"maf_pay\":"), jfen(si, res->pay[PAYER_MAF]), JL(si, ",\"oth_pay\":"), jfen(si, res->pay[PAYER_OTH]);
+  JL(si, ",\"fund_pay_sumamt\":"), jfen(si, res->fund_pay_sumamt), JL(si, ",\"psn_part_amt\":"), jfen(si, res->psn_part_amt);
+  JL(si, ",\"acct_pay\":"), jfen(si, res->pay[PAYER_ACCT]), JL(si, ",\"psn_cash_pay\":"), jfen(si, res->psn_cash_pay);
+  JL(si, ",\"hosp_part_amt\":"), jfen(si, res->hosp_part_amt), JL(si, ",\"balc\":"), jfen(si, res->balc);
+  JL(si, ",\"acct_mulaid_pay\":"), jfen(si, res->pay[PAYER_ACCT_MULAID]), JL(si, "}");
+  jreset(sd);
+  JL(sd, "[");
+  for (int i = 0; i < res->n_detail; i++) {
     const benefit_detail *d = &res->detail[i];
-    n += (size_t)snprintf(sd + n, sizeof sd - n,
-                          "%s{\"fund_pay_type\":\"%s\",\"inscp_scp_amt\":%s,\"crt_payb_lmt_amt\":%s,\"fund_payamt\":%s,"
-                          "\"fund_pay_type_name\":\"%s\"}",
-                          i ? "," : "", d->fund_pay_type, money(d->inscp_scp_amt, a[0]), money(d->crt_payb_lmt_amt, a[1]),
-                          money(d->fund_payamt, a[2]), d->name ? d->name : "");
+    if (i) JL(sd, ",");
+    JL(sd, "{\"fund_pay_type\":"), jq(sd, d->fund_pay_type), JL(sd, ",\"inscp_scp_amt\":"), jfen(sd, d->inscp_scp_amt);
+    JL(sd, ",\"crt_payb_lmt_amt\":"), jfen(sd, d->crt_payb_lmt_amt), JL(sd, ",\"fund_payamt\":"), jfen(sd, d->fund_payamt);
+    JL(sd, ",\"fund_pay_type_name\":"), jq(sd, d->name ? d->name : ""), JL(sd, "}");
   }
-  snprintf(sd + n, sizeof sd - n, "]");
-  n = 0;
-  ad[n++] = '{';
-  for (int i = 0; i < res->delta.n && n < sizeof ad - 80; i++) {
+  JL(sd, "]");
+  jreset(ad);
+  JL(ad, "{");
+  for (int i = 0; i < res->delta.n; i++) {
     const accum_entry *d = &res->delta.e[i];
-    char per[8] = "";
-    if (d->period) snprintf(per, sizeof per, "@%u", (unsigned)d->period);
-    if (d->bucket == 0)
-      n += (size_t)snprintf(ad + n, sizeof ad - n, "%s\"%s%s\":%lld", i ? "," : "",
-                            pol->buckets[d->bucket], per, (long long)d->value);
-    else
-      n += (size_t)snprintf(ad + n, sizeof ad - n, "%s\"%s%s\":%s", i ? "," : "", pol->buckets[d->bucket], per,
-                            money(d->value, a[0]));
+    if (i) JL(ad, ",");
+    JL(ad, "\""), jsonw_raw(ad, pol->buckets[d->bucket], strlen(pol->buckets[d->bucket]));
+    if (d->period) JL(ad, "@"), jsonw_int(ad, (long long)d->period);
+    JL(ad, "\":");
+    if (d->bucket == 0) jsonw_int(ad, (long long)d->value);
+    else jfen(ad, d->value);
   }
-  snprintf(ad + n, sizeof ad - n, "}");
+  JL(ad, "}");
+  if (si->failed || sd->failed || ad->failed) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   char *trace = NULL;
   if (x->ipt) { /* inpatient settlements keep their explanation; the rest store none (docs/generator.md) */
     json_t *tj = benefit_json_trace(res);
@@ -773,7 +791,7 @@ static int write_setl(store_conn *w, vctx *x, const policy *pol, const benefit_r
   row.acct_pay = res->pay[PAYER_ACCT];
   row.acct_mulaid_pay = res->pay[PAYER_ACCT_MULAID];
   row.psn_cash_pay = res->psn_cash_pay;
-  row.setlinfo = si, row.setldetail = sd, row.trace = trace ? trace : (char *)"[]", row.accum_delta = ad;
+  row.setlinfo = si->p, row.setldetail = sd->p, row.trace = trace ? trace : (char *)"[]", row.accum_delta = ad->p;
   int rc = store_setl_put(w, &row, e);
   free(trace);
   for (int i = 0; !rc && i < res->n_detail; i++) {
@@ -862,6 +880,13 @@ static int run_visit(store_conn *w, gen_region *g, gen_person *p, int yi, const 
   if ((rc = store_visit_put(w, &v, e)) || (rc = write_fees(w, &x, mdtrt, setl, med_type, v.dise_codg, st, e)) ||
       (rc = write_setl(w, &x, pol, res, mdtrt, setl, med_type, setl_time, year, e)))
     return rc;
+  if (g->con_on) { /* what console_setl adds: its main diagnosis is the visit's disease, else its first diagnosis */
+    const int64_t cv[5] = {1, res->medfee_sumamt, res->fund_pay_sumamt, res->pay[PAYER_ACCT] + res->pay[PAYER_ACCT_MULAID],
+                           res->psn_cash_pay};
+    if (gen_console_setl(g, pl->inst, x.ipt, p->emp ? "310" : "390", setl_time, v.dise_codg[0] ? v.dise_codg : v.diag[0],
+                         v.dise_name, cv))
+      return yb_fail(e, YB_ERANGE, "settlement", "%s outside the console's summaries", setl);
+  }
   if (pl->kind == GEN_PL_DIALYSIS) {
     char ck[20];
     stamp(pl->day, pl->sec - 600, ck);

@@ -12,11 +12,40 @@
  * released so that pages are not also copied to a sub-journal (which SQLite keeps as an
  * in-memory list it walks from the start: quadratic on a big job). The whole transaction
  * still commits or rolls back as one: store_gen_bulk_end re-opens the savepoint before the
- * job returns, after rolling the whole transaction back when `failed`. */
-int store_gen_bulk(store_conn *c, yb_err *e);
-int store_gen_bulk_end(store_conn *c, int failed, yb_err *e);
+ * job returns, after rolling the whole transaction back when `failed`.
+ * The console's triggers console_fee_insert and console_setl (store_sqlite_console.c: for every
+ * fee line and settlement an upsert, lookups and a statement journal — 40 % of the generator's
+ * time) are dropped for the transaction: *triggers gets their SQL (NULL: they are not both there,
+ * none is dropped, and the caller adds nothing to the summaries), which store_gen_bulk_end runs
+ * again before the commit and frees; the caller adds what the triggers would have added with
+ * the three functions below (refd_setl_flag is 0 on every generated settlement). */
+int store_gen_bulk(store_conn *c, char **triggers, yb_err *e);
+int store_gen_bulk_end(store_conn *c, int failed, char *triggers, yb_err *e);
+/* console_item(year, med_list_codg) += `lines` settled fee lines with cnt > 0, `sumamt` fen. */
+int store_gen_console_item(store_conn *c, const char *year, const char *med_list_codg, int64_t lines,
+                           int64_t sumamt, yb_err *e);
+/* console_month(month, insutype, fixmedins_code, kind) += v: settlements, medfee, fund, acct
+ * (both account parts), cash (fen). */
+int store_gen_console_month(store_conn *c, const char *month, const char *insutype, const char *fixmedins_code,
+                            const char *kind, const int64_t v[5], yb_err *e);
+/* console_dise(year, dise_codg) += n settlements, fund, medfee; dise_name kept once not ''. */
+int store_gen_console_dise(store_conn *c, const char *year, const char *dise_codg, const char *dise_name, int64_t n,
+                           int64_t fund, int64_t medfee, yb_err *e);
+/* From inside a job that has written nothing: `bulk` switches the database to an in-memory
+ * rollback journal without syncs and without foreign-key checks (pages are written once, into
+ * the database file; a failed chunk still rolls back, but a crash of the machine mid-run can
+ * leave the file unusable, so the generator's database is a fresh one); !bulk switches back
+ * to WAL with full syncs and foreign keys. */
+int store_gen_journal(store_conn *c, int bulk, yb_err *e);
+/* A fee line as the generator has it (borrowed strings; "" where store_fee has an empty field). */
+typedef struct store_gen_fee {
+  const char *mdtrt_id, *feedetl_sn, *psn_no, *fixmedins_code, *chrg_bchno, *med_type, *med_list_codg,
+      *medins_list_codg, *fee_ocur_time, *dise_codg, *setl_id, *body, *result;
+  int64_t cnt, pric, sumamt; /* 1e-4 units, micro-yuan, fen */
+  int hosp_appr_flag, state;
+} store_gen_fee;
 /* A fee line with explicit upload order `seq` and settlement f->setl_id ("" = unsettled). */
-int store_gen_fee_put(store_conn *c, const store_fee *f, int seq, yb_err *e);
+int store_gen_fee_put(store_conn *c, const store_gen_fee *f, int seq, yb_err *e);
 int store_gen_label_put(store_conn *c, const char *kind, const char *psn_no, const char *fixmedins_code,
                         const char *mdtrt_id, const char *setl_id, const char *feedetl_sn,
                         const char *note, yb_err *e);

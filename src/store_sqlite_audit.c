@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -243,15 +244,25 @@ static int seg_path(store_conn *c, char *out, size_t cap, yb_err *e) {
   return 0;
 }
 
+/* The file's lock: a sync holds it exclusively (syncs append one at a time, and a rebuild rewrites
+ * the file), a load shared (what it mapped stays as its index says). */
+static int seg_lock(int fd, int how, const char *path, yb_err *e) {
+  while (flock(fd, how))
+    if (errno != EINTR) return yb_fail(e, YB_ESTORE, "audit_extract", "locking %s: %s", path, strerror(errno));
+  return 0;
+}
+
 typedef struct seg_map {
   ax_load *l;
   const char *base;
   size_t size;
+  int fd;
 } seg_map;
 
 static void seg_map_close(seg_map *m) {
   if (m->base) munmap((void *)m->base, m->size);
-  m->base = NULL;
+  if (m->fd >= 0) close(m->fd); /* and its lock */
+  m->base = NULL, m->fd = -1;
 }
 
 /* The whole segment file mapped for reading (absent or empty: nothing mapped). */
@@ -261,18 +272,17 @@ static int seg_map_open(store_conn *c, seg_map *m, yb_err *e) {
   if (rc) return rc;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno == ENOENT ? 0 : yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
+  m->fd = fd;
+  if ((rc = seg_lock(fd, LOCK_SH, path, e))) return rc;
   struct stat st;
   if (fstat(fd, &st) == 0 && st.st_size > 0) {
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) rc = yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
-    else {
-      madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
-      m->base = p;
-      m->size = (size_t)st.st_size;
-    }
+    if (p == MAP_FAILED) return yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
+    madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+    m->base = p;
+    m->size = (size_t)st.st_size;
   }
-  close(fd);
-  return rc;
+  return 0;
 }
 
 static int row_seg(sqlite3_stmt *s, void *arg, yb_err *e) {
@@ -295,8 +305,8 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
   snprintf(from_t, sizeof from_t, "%.10s", from);
   if (period_time(since, &t_since) || period_time(from_t, &t_from) || period_time(until, &t_until))
     return yb_fail(e, YB_EINVAL, "from", "'%s' or '%s' is not a date yyyy-MM-dd", from, to);
-  seg_map m = {0};
-  if ((rc = seg_map_open(c, &m, e))) return rc;
+  seg_map m = {.fd = -1};
+  if ((rc = seg_map_open(c, &m, e))) return seg_map_close(&m), rc;
   ax_load *l = ax_load_new(d, t_since, t_from, t_until);
   if (!l) return seg_map_close(&m), yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   m.l = l;
@@ -413,8 +423,11 @@ static int seg_file(store_conn *w, sync_arg *a, bool *lost, yb_err *e) {
   char path[4200];
   int rc = seg_path(w, path, sizeof path, e);
   if (rc) return rc;
-  if (a->fd < 0 && (a->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-    return yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
+  if (a->fd < 0) {
+    if ((a->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+      return yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
+    if ((rc = seg_lock(a->fd, LOCK_EX, path, e))) return rc;
+  }
   sqlite3_stmt *s = prep(w, "SELECT coalesce(max((off + len + 7) / 8 * 8), 0) FROM audit_extract", e);
   if (!s) return YB_ESTORE;
   a->end = sqlite3_step(s) == SQLITE_ROW ? ci(s, 0) : 0;

@@ -2,6 +2,7 @@
  * statements (fee lines carry their seq and setl_id directly, so a line is one insert),
  * and table gen_run, one row per generator run. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "store_gen.h"
 #include "store_sqlite.h"
@@ -20,7 +21,17 @@ static const char *const gen_migrations[] = {
   X(GEO, "INSERT OR REPLACE INTO institution_geo VALUES(?1,?2,?3,?4)")                               \
   X(CHECKIN, "INSERT OR IGNORE INTO dialysis_checkin VALUES(?1,?2,?3)")                              \
   X(RUN, "INSERT INTO gen_run(at,seed,params,stats) VALUES(strftime('%Y-%m-%d %H:%M:%S','now'),?1,?2,?3)") \
-  X(RUNS, "SELECT count(*) FROM gen_run")
+  X(RUNS, "SELECT count(*) FROM gen_run")                                                             \
+  X(TRIGGERS, "SELECT group_concat(sql||';',''), count(*) FROM sqlite_master WHERE type='trigger'"       \
+              " AND name IN ('console_fee_insert','console_setl')")                                   \
+  X(CONSOLE_ITEM, "INSERT INTO console_item VALUES(?1,?2,?3,?4)"                                      \
+                  " ON CONFLICT DO UPDATE SET lines=lines+excluded.lines, sumamt=sumamt+excluded.sumamt") \
+  X(CONSOLE_MONTH, "INSERT INTO console_month VALUES(?1,?2,?3,?4,?5,0,?6,?7,?8,?9) ON CONFLICT DO UPDATE"   \
+                   " SET n=n+excluded.n, medfee=medfee+excluded.medfee, fund=fund+excluded.fund,"     \
+                   " acct=acct+excluded.acct, cash=cash+excluded.cash")                                \
+  X(CONSOLE_DISE, "INSERT INTO console_dise VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT DO UPDATE SET"            \
+                  " n=n+excluded.n, fund=fund+excluded.fund, medfee=medfee+excluded.medfee,"          \
+                  " dise_name=CASE WHEN dise_name='' THEN excluded.dise_name ELSE dise_name END")
 
 enum {
 #define GEN_ENUM(name, sql) GS_##name,
@@ -41,21 +52,79 @@ const store_area store_area_gen = {STORE_AREA_GEN, "gen", gen_migrations,
   sqlite3_stmt *var = store_sqlite_stmt(c, &store_area_gen, GS_##id, e); \
   if (!var) return YB_ESTORE
 
-int store_gen_bulk(store_conn *c, yb_err *e) {
-  return store_sqlite_exec(c, "PRAGMA cache_size=-131072; RELEASE job;", e);
+/* The job's (empty) transaction is ended for the switch and opened again: journal_mode can only
+ * change outside a transaction, and leaving WAL needs this to be the database's only connection
+ * (otherwise SQLite keeps WAL and so does the generator, only slower). */
+int store_gen_journal(store_conn *c, int bulk, yb_err *e) {
+  int rc = store_sqlite_exec(c, "RELEASE job; COMMIT;", e);
+  if (!rc) /* refused while another connection has the database open: stay in WAL */
+    store_sqlite_exec(c, bulk ? "PRAGMA journal_mode=MEMORY;" : "PRAGMA journal_mode=WAL;", NULL);
+  if (!rc) rc = store_sqlite_exec(c, bulk ? "PRAGMA foreign_keys=OFF;" : "PRAGMA foreign_keys=ON;", e);
+  if (!rc) rc = store_sqlite_exec(c, bulk ? "PRAGMA synchronous=OFF;" : "PRAGMA synchronous=FULL;", e);
+  int rc2 = store_sqlite_exec(c, "BEGIN IMMEDIATE; SAVEPOINT job;", rc ? NULL : e);
+  return rc ? rc : rc2;
 }
 
-int store_gen_bulk_end(store_conn *c, int failed, yb_err *e) {
-  /* on failure the whole transaction goes, and an empty one takes its place for the caller */
+int store_gen_bulk(store_conn *c, char **triggers, yb_err *e) {
+  *triggers = NULL;
+  GPREP(s, TRIGGERS);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW && store_sqlite_ci(s, 1) == 2 && !(*triggers = store_sqlite_cdup(s, 0))) rc = SQLITE_NOMEM;
+  store_sqlite_reset(s);
+  if (rc != SQLITE_ROW) return store_sqlite_err(c, e, "console triggers");
+  rc = store_sqlite_exec(c, "PRAGMA cache_size=-131072; RELEASE job;", e);
+  if (!rc && *triggers) rc = store_sqlite_exec(c, "DROP TRIGGER console_fee_insert; DROP TRIGGER console_setl;", e);
+  return rc;
+}
+
+int store_gen_bulk_end(store_conn *c, int failed, char *triggers, yb_err *e) {
+  /* on failure the whole transaction goes (the dropped triggers come back with it), and an
+   * empty one takes its place for the caller */
+  int rc = failed || !triggers ? 0 : store_sqlite_exec(c, triggers, e);
+  free(triggers);
+  if (rc) return rc;
   return store_sqlite_exec(c, failed ? "ROLLBACK; BEGIN IMMEDIATE; SAVEPOINT job;" : "SAVEPOINT job;", e);
 }
 
-int store_gen_fee_put(store_conn *c, const store_fee *f, int seq, yb_err *e) {
+int store_gen_console_month(store_conn *c, const char *month, const char *insutype, const char *fixmedins_code,
+                            const char *kind, const int64_t v[5], yb_err *e) {
+  GPREP(s, CONSOLE_MONTH);
+  store_sqlite_bt(s, 1, month);
+  store_sqlite_bt(s, 2, insutype);
+  store_sqlite_bt(s, 3, fixmedins_code);
+  store_sqlite_bt(s, 4, kind);
+  for (int i = 0; i < 5; i++) store_sqlite_bi(s, 5 + i, v[i]);
+  return store_sqlite_done(c, s, e, "console_month");
+}
+
+int store_gen_console_dise(store_conn *c, const char *year, const char *dise_codg, const char *dise_name, int64_t n,
+                           int64_t fund, int64_t medfee, yb_err *e) {
+  GPREP(s, CONSOLE_DISE);
+  store_sqlite_bt(s, 1, year);
+  store_sqlite_bt(s, 2, dise_codg);
+  store_sqlite_bt(s, 3, dise_name);
+  store_sqlite_bi(s, 4, n);
+  store_sqlite_bi(s, 5, fund);
+  store_sqlite_bi(s, 6, medfee);
+  return store_sqlite_done(c, s, e, "console_dise");
+}
+
+int store_gen_console_item(store_conn *c, const char *year, const char *med_list_codg, int64_t lines,
+                           int64_t sumamt, yb_err *e) {
+  GPREP(s, CONSOLE_ITEM);
+  store_sqlite_bt(s, 1, year);
+  store_sqlite_bt(s, 2, med_list_codg);
+  store_sqlite_bi(s, 3, lines);
+  store_sqlite_bi(s, 4, sumamt);
+  return store_sqlite_done(c, s, e, "console_item");
+}
+
+int store_gen_fee_put(store_conn *c, const store_gen_fee *f, int seq, yb_err *e) {
   GPREP(s, FEE);
   store_sqlite_bt(s, 1, f->mdtrt_id);
   store_sqlite_bt(s, 2, f->feedetl_sn);
   store_sqlite_bi(s, 3, seq);
-  store_sqlite_bt(s, 4, f->init_feedetl_sn);
+  store_sqlite_bt(s, 4, "");
   store_sqlite_bt(s, 5, f->psn_no);
   store_sqlite_bt(s, 6, f->fixmedins_code);
   store_sqlite_bt(s, 7, f->chrg_bchno);

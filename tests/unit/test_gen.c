@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "gen.h"
 #include "store.h"
+#include "store_console.h"
 
 static char db_a[64], db_b[64], db_c[64];
 
@@ -29,6 +30,7 @@ static void make_region(const char *path, uint64_t seed, int64_t persons) {
   gen_config c;
   gen_config_default(&c);
   c.persons = persons, c.institutions = 40, c.years = 2, c.seed = seed;
+  c.persons_per_tx = 1000; /* several chunks, each with the console's fee trigger off and back */
   for (int k = 0; k < GEN_FRAUD_COUNT; k++) c.rate_ppm[k] = c.rate_ppm[k] * 4 > 900000 ? 900000 : c.rate_ppm[k] * 4;
   store *st = NULL;
   yb_err e = {0};
@@ -235,6 +237,96 @@ static uint64_t checksum(const char *path) {
   return h;
 }
 
+static uint64_t console_hash(const char *path) {
+  sqlite3 *d = opendb(path);
+  static const char *const sql[] = {"SELECT * FROM console_item ORDER BY 1,2", "SELECT * FROM console_month ORDER BY 1,2,3,4",
+                                    "SELECT * FROM console_dise ORDER BY 1,2"};
+  uint64_t h = UINT64_C(14695981039346656037);
+  for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(d, sql[i], -1, &s, NULL), SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW)
+      for (int c = 0; c < sqlite3_column_count(s); c++)
+        for (const unsigned char *t = sqlite3_column_text(s, c); t && *t; t++) h = (h ^ *t) * UINT64_C(1099511628211);
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(d);
+  return h;
+}
+
+static int rebuild_tx(store_conn *w, void *arg, yb_err *e) {
+  (void)arg;
+  return store_console_rebuild(w, e);
+}
+
+/* gen adds the fee lines' item totals itself while the console's trigger is off: the summary
+ * tables are what a full rebuild gives, and the trigger is back afterwards */
+static void test_console_summary(void **state) {
+  (void)state;
+  sqlite3 *d = opendb(db_a);
+  assert_true(q1(d, "SELECT count(*) FROM console_item") > 100);
+  assert_int_equal(q1(d, "SELECT sum(lines) FROM console_item"), q1(d, "SELECT count(*) FROM fee WHERE setl_id IS NOT NULL AND cnt>0"));
+  assert_int_equal(q1(d, "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name='console_fee_insert'"), 1);
+  sqlite3_close(d);
+  uint64_t before = console_hash(db_a);
+  store *st = NULL;
+  yb_err e = {0};
+  assert_int_equal(store_open(db_a, &st, &e), 0);
+  assert_int_equal(store_write(st, rebuild_tx, NULL, &e), 0);
+  store_close(st);
+  assert_true(console_hash(db_a) == before);
+}
+
+static void exec1(const char *path, const char *sql) {
+  sqlite3 *d = NULL;
+  assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
+  char *msg = NULL;
+  if (sqlite3_exec(d, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", sql, msg);
+  sqlite3_close(d);
+}
+
+/* A chunk that fails (a fee line the generator will write already there) rolls back as a
+ * whole; the chunks before it stay, with their console summaries; the database is back in WAL
+ * with the console's triggers, and holds no run record. */
+static void test_failed_chunk(void **state) {
+  (void)state;
+  char path[64];
+  testdb_path(path, sizeof path, "gen-fail");
+  char *argv[] = {"--db", path, "--policies", "policies"};
+  assert_int_equal(cmd_init(4, argv), 0);
+  exec1(path, "INSERT INTO fee(mdtrt_id,feedetl_sn,seq,psn_no,fixmedins_code,med_list_codg,fee_ocur_time,cnt,pric,"
+              "sumamt,body,result) VALUES('411500GV0000007000','1',1,'x','y','z','t',1,1,1,'{}','{}')");
+  gen_config c;
+  gen_config_default(&c);
+  c.persons = 3000, c.institutions = 20, c.persons_per_tx = 500;
+  store *st = NULL;
+  yb_err e = {0};
+  gen_stats s;
+  assert_int_equal(store_open(path, &st, &e), 0);
+  assert_int_equal(gen_run(st, &c, &s, &e), YB_ECONFLICT);
+  assert_non_null(strstr(e.msg, "fee")); /* the table that refused, in SQLite's words */
+  store_close(st);
+  sqlite3 *d = opendb(path);
+  sqlite3_stmt *q = NULL;
+  assert_int_equal(sqlite3_prepare_v2(d, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+  sqlite3_finalize(q);
+  double persons = q1(d, "SELECT count(*) FROM person");
+  assert_true(persons >= 500 && persons < 3000);
+  assert_int_equal(q1(d, "SELECT count(*) FROM visit WHERE mdtrt_id >= '411500GV0000007000'"), 0);
+  assert_int_equal(q1(d, "SELECT count(*) FROM gen_run"), 0);
+  assert_int_equal(q1(d, "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name IN ('console_fee_insert','console_setl')"), 2);
+  assert_int_equal(q1(d, "SELECT sum(n) FROM console_month"), q1(d, "SELECT count(*) FROM settlement"));
+  sqlite3_close(d);
+  uint64_t before = console_hash(path);
+  assert_int_equal(store_open(path, &st, &e), 0);
+  assert_int_equal(store_write(st, rebuild_tx, NULL, &e), 0);
+  store_close(st);
+  assert_true(console_hash(path) == before);
+  testdb_remove(path);
+}
+
 static void test_determinism(void **state) {
   (void)state;
   make_region(db_b, 4, 3000);
@@ -249,6 +341,8 @@ int main(void) {
       cmocka_unit_test(test_rates),
       cmocka_unit_test(test_shape),
       cmocka_unit_test(test_consistency),
+      cmocka_unit_test(test_console_summary),
+      cmocka_unit_test(test_failed_chunk),
       cmocka_unit_test(test_determinism),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
