@@ -582,6 +582,7 @@ struct ax_load {
   audit_data *d;
   int32_t since, from, until;
   idmap psn, inst, dict[AX_DICT_N];
+  bool mg_dense; /* own-code group dictionary id k is group k - 1 (ids met 1, 2, 3 …): no map read per line */
   uint32_t *visit; /* by visit row id: audit visit id + 1 */
   size_t n_visit;
   ad_intern voids;
@@ -605,6 +606,7 @@ ax_load *ax_load_new(audit_data *d, int32_t since, int32_t from, int32_t until) 
   if (!l) return NULL;
   l->d = d;
   l->since = since, l->from = from, l->until = until;
+  l->mg_dense = d->n_mgrp == 0;
   return l;
 }
 
@@ -657,6 +659,7 @@ int ax_load_dict(ax_load *l, int kind, int64_t id, const char *text, yb_err *e) 
     if (off == UINT32_MAX || ad_grow((void **)&d->mgrp_code, &d->cap_mgrp, d->n_mgrp + 1, sizeof *d->mgrp_code))
       return nomem(e);
     d->mgrp_code[d->n_mgrp] = off;
+    if ((int64_t)d->n_mgrp + 1 != id) l->mg_dense = false;
     v = (int32_t)d->n_mgrp++;
   } else {
     return yb_fail(e, YB_EINVAL, "audit_extract_dict.kind", "%d is not a dictionary kind", kind);
@@ -716,8 +719,8 @@ static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) 
     ax_line x;
     memcpy(&x, v->lines + (size_t)(s->l0 + k) * sizeof x, sizeof x);
     if (x.t < l->from) continue;
-    int32_t item = dict_at(l, AX_DICT_ITEM, x.item), dr = dict_at(l, AX_DICT_DOCTOR, x.dr),
-            mg = dict_at(l, AX_DICT_MGROUP, x.mgroup);
+    int32_t item = dict_at(l, AX_DICT_ITEM, x.item), dr = dict_at(l, AX_DICT_DOCTOR, x.dr);
+    int32_t mg = l->mg_dense && x.mgroup <= d->n_mgrp ? (int32_t)x.mgroup - 1 : dict_at(l, AX_DICT_MGROUP, x.mgroup);
     const char *sn = seg_text(v, x.sn);
     if (item == -4 || dr == -4 || mg == -4) return bad_seg(e, "names a code its dictionary lacks");
     if (!sn) return bad_seg(e, "names a text out of range");

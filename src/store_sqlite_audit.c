@@ -276,7 +276,7 @@ static int seg_map_open(store_conn *c, seg_map *m, yb_err *e) {
   if ((rc = seg_lock(fd, LOCK_SH, path, e))) return rc;
   struct stat st;
   if (fstat(fd, &st) == 0 && st.st_size > 0) {
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (p == MAP_FAILED) return yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
     madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
     m->base = p;
