@@ -211,10 +211,11 @@ static bool ln_switch(const audit_ctx *x, const audit_rule *r, const ad_line *l,
   if (cnt * 10000 > r->p[1] * g->total) return false;
   int64_t mode_pric = g->mode_pric_sum / g->mode_cnt;
   if (l->pric <= mode_pric) return false;
+  char own[160];
   f->vola_amt = money_line_fen(l->cnt, l->pric - mode_pric);
   snprintf(f->evid, sizeof f->evid,
            "institution item %s is billed as %s in %lld of %lld lines at this institution, here as the dearer %s",
-           ad_s(x->d, x->d->mgrp_code[l->medins]), catalog_at(x->d->cat, (size_t)g->mode_item)->code,
+           ad_mgroup_code(x->d, l->medins, own, sizeof own), catalog_at(x->d->cat, (size_t)g->mode_item)->code,
            (long long)g->mode_cnt, (long long)g->total, code_of(x, l));
   return true;
 }

@@ -380,6 +380,7 @@ static int32_t medins_group(audit_data *d, int32_t inst, int32_t code) {
   if (added) {
     if (ad_grow((void **)&d->mgrp_code, &d->cap_mgrp, d->n_mgrp + 1, sizeof *d->mgrp_code)) return -1;
     d->mgrp_code[d->n_mgrp++] = d->i_mcode.offs[code];
+    d->n_mgrp_text = d->n_mgrp;
   }
   return (int32_t)g;
 }
@@ -661,10 +662,28 @@ int ax_load_dict(ax_load *l, int kind, int64_t id, const char *text, yb_err *e) 
     d->mgrp_code[d->n_mgrp] = off;
     if ((int64_t)d->n_mgrp + 1 != id) l->mg_dense = false;
     v = (int32_t)d->n_mgrp++;
+    d->n_mgrp_text = d->n_mgrp;
   } else {
     return yb_fail(e, YB_EINVAL, "audit_extract_dict.kind", "%d is not a dictionary kind", kind);
   }
   return map_put(&l->dict[kind], id, v) ? nomem(e) : 0;
+}
+
+int ax_load_groups(ax_load *l, int64_t n, int (*lookup)(void *, int32_t, char *, size_t), void *ctx, yb_err *e) {
+  audit_data *d = l->d;
+  if (d->n_mgrp || n < 0 || n > INT32_MAX)
+    return yb_fail(e, YB_EINVAL, "audit_extract_dict", "own-code groups given twice or %lld of them", (long long)n);
+  d->n_mgrp = (size_t)n; /* dictionary id k is group k - 1 */
+  d->mgrp_lookup = lookup;
+  d->mgrp_ctx = ctx;
+  return 0;
+}
+
+const char *ad_mgroup_code(const audit_data *d, int32_t g, char *buf, size_t cap) {
+  if (g >= 0 && (size_t)g < d->n_mgrp_text) return ad_s(d, d->mgrp_code[g]);
+  buf[0] = 0;
+  if (g >= 0 && d->mgrp_lookup && !d->mgrp_lookup(d->mgrp_ctx, g, buf, cap)) return buf;
+  return "?";
 }
 
 int ax_load_void(ax_load *l, const char *setl_id, yb_err *e) {

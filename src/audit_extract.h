@@ -88,6 +88,11 @@ int ax_load_inst(ax_load *l, int64_t rowid, const char *code, int hosp_lv, bool 
                  int64_t lon_e6, yb_err *e);
 /* A dictionary entry (after the doctors are added: a doctor code names a registered one or not). */
 int ax_load_dict(ax_load *l, int kind, int64_t id, const char *text, yb_err *e);
+/* Instead of the own-code group entries (AX_DICT_MGROUP) one by one: there are n, dictionary id k
+ * is group k - 1, and their codes are looked up (lookup, with ctx) only for the evidence that
+ * names one. */
+int ax_load_groups(ax_load *l, int64_t n, int (*lookup)(void *ctx, int32_t group, char *out, size_t cap), void *ctx,
+                   yb_err *e);
 /* A settlement cancelled after it was packed: its records are skipped. */
 int ax_load_void(ax_load *l, const char *setl_id, yb_err *e);
 /* One segment's settlements and lines into d. A visit met again (a later settlement of the same

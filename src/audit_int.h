@@ -78,8 +78,12 @@ struct audit_data {
   size_t str_n, str_cap;
   ad_intern i_psn, i_inst, i_visit, i_doc, i_mcode, i_ingr; /* i_mcode: institutions' own item codes */
   ad_map64 mgrp;           /* (institution, own code) → group: ad_line.medins */
-  uint32_t *mgrp_code;     /* group → its own code (string offset) */
-  size_t n_mgrp, cap_mgrp;
+  uint32_t *mgrp_code;     /* group → its own code (string offset), for the first n_mgrp_text groups */
+  size_t n_mgrp, cap_mgrp, n_mgrp_text;
+  /* the own code of a group without a text here (an extract's groups are millions, their codes are
+   * wanted only in evidence): fills out, returns 0 */
+  int (*mgrp_lookup)(void *ctx, int32_t group, char *out, size_t cap);
+  void *mgrp_ctx;
   ad_person *psn;
   ad_inst *inst;
   ad_doc *doc;
@@ -97,6 +101,8 @@ uint64_t ad_hash(const char *s);
 int ad_grow(void **p, size_t *cap, size_t need, size_t size);
 /* The first three characters of a diagnosis code packed into an integer (the 3-character category). */
 uint32_t ad_pack3(const char *s);
+/* The own code of group g (medins_list_codg), through buf when it must be looked up. */
+const char *ad_mgroup_code(const audit_data *d, int32_t g, char *buf, size_t cap);
 static inline const char *ad_s(const audit_data *d, uint32_t off) { return d->str + off; }
 static inline int32_t ad_day(int32_t t) { return t == AD_NONE ? AD_NONE : (t >= 0 ? t / 86400 : -((-t + 86399) / 86400)); }
 /* Seconds since 2000 of yyyy-MM-dd[ HH:mm:ss]; AD_NONE for "" ; -1 return on a bad text. */

@@ -66,7 +66,7 @@ static const char *const audit_migrations[] = {
               "amt_confirmed,amt_recovered"
 
 enum { Q_RUN_NEW, Q_RUN_DONE, Q_F_PUT, Q_F_GET, Q_C_GET, Q_EV_PUT, Q_LP_PERSON, Q_LP_INST, Q_LP_VISIT,
-       Q_LINES_UNSET, Q_LINES_ALL, Q_N };
+       Q_LINES_UNSET, Q_LINES_ALL, Q_GROUP, Q_N };
 #define LINE_COLS "mdtrt_id,feedetl_sn,seq,med_list_codg,medins_list_codg,fee_ocur_time,cnt,pric,sumamt," \
                   "hosp_appr_flag,coalesce(setl_id,''),body"
 static const char *const audit_sql[Q_N] = {
@@ -86,6 +86,7 @@ static const char *const audit_sql[Q_N] = {
                    " WHERE psn_no=?1 AND state<>0 AND ((begntime BETWEEN ?2 AND ?3) OR mdtrt_id=?4)",
     [Q_LINES_UNSET] = "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1 AND setl_id IS NULL",
     [Q_LINES_ALL] = "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1",
+    [Q_GROUP] = "SELECT text FROM audit_extract_dict WHERE kind=3 AND id=?1",
 };
 
 const store_area store_area_audit = {STORE_AREA_AUDIT, "audit", audit_migrations, 2, audit_sql, Q_N};
@@ -223,19 +224,42 @@ static int period_time(const char *d, int32_t *t) {
   if (y > 2067) return *t = INT32_MAX - 1, 0;
   return ad_time(d, t) || *t == AD_NONE ? -1 : 0;
 }
-static int row_xperson(sqlite3_stmt *s, void *l, yb_err *e) {
-  return ax_load_person(l, ci(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), cs(s, 4), e);
+/* What the load's row callbacks share: the loader, the connection, the mapped segment file. */
+typedef struct load_arg {
+  ax_load *l;
+  store_conn *c;
+  struct seg_map *m;
+} load_arg;
+#define LA ((load_arg *)a)
+static int row_xperson(sqlite3_stmt *s, void *a, yb_err *e) {
+  return ax_load_person(LA->l, ci(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), cs(s, 4), e);
 }
-static int row_xinst(sqlite3_stmt *s, void *l, yb_err *e) {
-  return ax_load_inst(l, ci(s, 0), cs(s, 1), (int)ci(s, 2), sqlite3_column_type(s, 3) != SQLITE_NULL, ci(s, 3), ci(s, 4), e);
+static int row_xinst(sqlite3_stmt *s, void *a, yb_err *e) {
+  return ax_load_inst(LA->l, ci(s, 0), cs(s, 1), (int)ci(s, 2), sqlite3_column_type(s, 3) != SQLITE_NULL, ci(s, 3),
+                      ci(s, 4), e);
 }
-static int row_xdoctor(sqlite3_stmt *s, void *l, yb_err *e) { return row_doctor(s, ax_load_data(l), e); }
-static int row_xcheckin(sqlite3_stmt *s, void *l, yb_err *e) { return row_checkin(s, ax_load_data(l), e); }
-static int row_xdict(sqlite3_stmt *s, void *l, yb_err *e) { return ax_load_dict(l, (int)ci(s, 0), ci(s, 1), cs(s, 2), e); }
-static int row_xvoid(sqlite3_stmt *s, void *l, yb_err *e) { return ax_load_void(l, cs(s, 0), e); }
-static int row_xsize(sqlite3_stmt *s, void *l, yb_err *e) {
-  return ax_load_reserve(l, ci(s, 0), ci(s, 1), ci(s, 2), e);
+static int row_xdoctor(sqlite3_stmt *s, void *a, yb_err *e) { return row_doctor(s, ax_load_data(LA->l), e); }
+static int row_xcheckin(sqlite3_stmt *s, void *a, yb_err *e) { return row_checkin(s, ax_load_data(LA->l), e); }
+static int row_xdict(sqlite3_stmt *s, void *a, yb_err *e) { return ax_load_dict(LA->l, (int)ci(s, 0), ci(s, 1), cs(s, 2), e); }
+static int row_xvoid(sqlite3_stmt *s, void *a, yb_err *e) { return ax_load_void(LA->l, cs(s, 0), e); }
+static int row_xsize(sqlite3_stmt *s, void *a, yb_err *e) { return ax_load_reserve(LA->l, ci(s, 0), ci(s, 1), ci(s, 2), e); }
+/* An own-code group's code, for evidence: the text after the institution in its dictionary entry. */
+static int group_code(void *ctx, int32_t group, char *out, size_t cap) {
+  store_conn *c = ctx;
+  sqlite3_stmt *s = store_sqlite_stmt(c, &store_area_audit, Q_GROUP, NULL);
+  if (!s) return -1;
+  bi(s, 1, (int64_t)group + 1);
+  int rc = -1;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    const char *t = cs(s, 0), *own = strchr(t, '\x1f');
+    snprintf(out, cap, "%s", own ? own + 1 : t);
+    rc = 0;
+  }
+  store_sqlite_reset(s);
+  return rc;
 }
+static int row_xgroups(sqlite3_stmt *s, void *a, yb_err *e) { return ax_load_groups(LA->l, ci(s, 0), group_code, LA->c, e); }
+
 /* ---- the extract's segment file: FILE.audit beside the database ------------------------------------ */
 static int seg_path(store_conn *c, char *out, size_t cap, yb_err *e) {
   const char *db = sqlite3_db_filename(store_sqlite_db(c), "main");
@@ -253,7 +277,6 @@ static int seg_lock(int fd, int how, const char *path, yb_err *e) {
 }
 
 typedef struct seg_map {
-  ax_load *l;
   const char *base;
   size_t size;
   int fd;
@@ -285,13 +308,13 @@ static int seg_map_open(store_conn *c, seg_map *m, yb_err *e) {
   return 0;
 }
 
-static int row_seg(sqlite3_stmt *s, void *arg, yb_err *e) {
-  seg_map *m = arg;
+static int row_seg(sqlite3_stmt *s, void *a, yb_err *e) {
+  seg_map *m = LA->m;
   int64_t off = ci(s, 0), len = ci(s, 1);
   if (off < 0 || len <= 0 || (uint64_t)off + (uint64_t)len > m->size)
     return yb_fail(e, YB_ESTORE, "audit_extract", "segment at %lld (%lld bytes) is outside the segment file",
                    (long long)off, (long long)len);
-  return ax_load_segment(m->l, m->base + off, (size_t)len, e);
+  return ax_load_segment(LA->l, m->base + off, (size_t)len, e);
 }
 
 int store_audit_load(store_conn *c, const char *from, const char *to, int lookback_days, audit_data *d, yb_err *e) {
@@ -309,7 +332,7 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
   if ((rc = seg_map_open(c, &m, e))) return seg_map_close(&m), rc;
   ax_load *l = ax_load_new(d, t_since, t_from, t_until);
   if (!l) return seg_map_close(&m), yb_fail(e, YB_ENOMEM, "audit", "out of memory");
-  m.l = l;
+  load_arg la = {l, c, &m};
   static const struct {
     const char *sql;
     int (*row)(sqlite3_stmt *, void *, yb_err *);
@@ -318,7 +341,9 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
       {"SELECT i.rowid,i.fixmedins_code,i.hosp_lv,g.lat_e6,g.lon_e6 FROM institution i"
        " LEFT JOIN institution_geo g USING(fixmedins_code)", row_xinst},
       {"SELECT dr_code,fixmedins_code,begndate,enddate FROM doctor", row_xdoctor},
-      {"SELECT kind,id,text FROM audit_extract_dict ORDER BY kind,id", row_xdict},
+      /* the own-code groups (millions in a city) are counted, their codes looked up for evidence */
+      {"SELECT kind,id,text FROM audit_extract_dict WHERE kind IN (1, 2) ORDER BY kind,id", row_xdict},
+      {"SELECT coalesce(max(id), 0) FROM audit_extract_dict WHERE kind = 3", row_xgroups},
       {"SELECT setl_id FROM audit_extract_void", row_xvoid},
       {"SELECT psn_no,fixmedins_code,checkin_time FROM dialysis_checkin WHERE checkin_time BETWEEN ?1 AND ?2", row_xcheckin},
       {"SELECT sum(n_setl), sum(n_line), sum(n_text) FROM audit_extract WHERE beg_max >= ?3 AND beg_min <= ?4",
@@ -337,7 +362,7 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
     if (np >= 2) bt(s, 1, since), bt(s, 2, until);
     if (np >= 4) sqlite3_bind_int64(s, 3, t_since), sqlite3_bind_int64(s, 4, t_until);
     if (np >= 5) sqlite3_bind_int64(s, 5, (int64_t)m.size);
-    rc = each_row(c, s, steps[k].row, steps[k].row == row_seg ? (void *)&m : l, e);
+    rc = each_row(c, s, steps[k].row, &la, e);
   }
   ax_load_free(l);
   seg_map_close(&m);

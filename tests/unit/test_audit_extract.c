@@ -237,6 +237,47 @@ static void test_cancelled_settlement_left_out(void **state) {
   audit_data_free(d);
 }
 
+/* The own-code groups counted and looked up (as the store loads them), not given one by one. */
+static int copy_no_groups(int kind, int64_t id, const char *text, void *arg) {
+  return kind == AX_DICT_MGROUP ? 0 : copy_dict(kind, id, text, arg);
+}
+static int lookup(void *ctx, int32_t group, char *out, size_t cap) {
+  (*(int *)ctx)++;
+  snprintf(out, cap, "own-%d", group);
+  return 0;
+}
+static void test_groups_looked_up(void **state) {
+  (void)state;
+  ax_writer *w = ax_writer_new(cat);
+  const void *blob;
+  size_t len;
+  pack(&blob, &len, w);
+  audit_data *d = audit_data_new(cat);
+  ax_load *l = ax_load_new(d, INT32_MIN + 1, INT32_MIN + 1, INT32_MAX - 1);
+  yb_err e;
+  base(d, l);
+  dict_copy dc = {l, 0};
+  assert_int_equal(ax_new_dict(w, copy_no_groups, &dc), 0);
+  int calls = 0;
+  assert_int_equal(ax_load_groups(l, 4, lookup, &calls, &e), 0);
+  assert_int_equal(ax_load_groups(l, 4, lookup, &calls, &e), YB_EINVAL); /* twice */
+  assert_int_equal(ax_load_segment(l, blob, len, &e), 0);
+  ax_load_free(l);
+  assert_int_equal(audit_data_finish(d, &e), 0);
+  assert_int_equal(calls, 0); /* loading looks nothing up */
+  /* first met: H1/H-MALE group 0, H1/H-SVC 1, then H2/H-SVC 2 and H2/H-MALE 3 */
+  int seen = 0;
+  for (size_t i = 0; i < d->n_line; i++) {
+    const ad_line *x = &d->line[i];
+    const char *own = x->medins < 0 ? "" : ad_mgroup_code(d, x->medins, (char[32]){0}, 32);
+    if (!strcmp(ad_s(d, d->visit[x->visit].mdtrt), "M4")) assert_string_equal(own, "own-3"), seen++;
+  }
+  assert_int_equal(seen, 1);
+  assert_int_equal(calls, 5); /* one per line with an own code, when asked */
+  audit_data_free(d);
+  ax_writer_free(w);
+}
+
 static void test_dictionary_sequence(void **state) {
   (void)state;
   ax_writer *w = ax_writer_new(cat);
@@ -284,6 +325,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_same_findings_as_direct),
       cmocka_unit_test(test_cancelled_settlement_left_out),
+      cmocka_unit_test(test_groups_looked_up),
       cmocka_unit_test(test_dictionary_sequence),
       cmocka_unit_test(test_damaged_segment),
   };
