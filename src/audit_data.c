@@ -631,11 +631,30 @@ void ax_load_free(ax_load *l) {
   free(l);
 }
 
+/* Persons are named by row id in the extract and in check-ins: no code intern (a city's millions). */
 int ax_load_person(ax_load *l, int64_t rowid, const char *psn_no, const char *gend, const char *brdy,
                    const char *death_date, yb_err *e) {
-  int rc = audit_data_person(l->d, psn_no, gend, brdy, death_date, e);
-  if (rc) return rc;
-  return map_put(&l->psn, rowid, ad_intern_find(l->d, &l->d->i_psn, psn_no)) ? nomem(e) : 0;
+  audit_data *d = l->d;
+  int32_t b, dd;
+  if (ad_date(brdy, &b)) return bad_time(e, "person.brdy", brdy);
+  if (ad_date(death_date, &dd)) return bad_time(e, "person.death_date", death_date);
+  if (map_at(&l->psn, rowid) != -3) return yb_fail(e, YB_ECONFLICT, "person.rowid", "%lld added twice", (long long)rowid);
+  uint32_t code = str_add(d, psn_no);
+  if (code == UINT32_MAX || ad_grow((void **)&d->psn, &d->cap_psn, d->n_psn + 1, sizeof *d->psn) ||
+      map_put(&l->psn, rowid, (int32_t)d->n_psn))
+    return nomem(e);
+  d->psn[d->n_psn++] = (ad_person){.gend = (uint8_t)(gend && (gend[0] == '1' || gend[0] == '2') ? gend[0] - '0' : 0),
+                                   .brdy = b, .death = dd, .code = code};
+  return 0;
+}
+
+int ax_load_checkin(ax_load *l, int64_t psn_rowid, const char *inst, const char *time, yb_err *e) {
+  int32_t p = map_at(&l->psn, psn_rowid), t;
+  int in, rc;
+  if (p < 0) return yb_fail(e, YB_ENOT_FOUND, "dialysis_checkin.psn_no", "person row %lld is missing", (long long)psn_rowid);
+  if ((rc = need(l->d, &l->d->i_inst, inst, "dialysis_checkin.fixmedins_code", &in, e))) return rc;
+  if (ad_time(time, &t) || t == AD_NONE) return bad_time(e, "dialysis_checkin.checkin_time", time);
+  return set_add(&l->d->checkin, ad_checkin_key(p, in, ad_day(t))) ? nomem(e) : 0;
 }
 
 int ax_load_inst(ax_load *l, int64_t rowid, const char *code, int hosp_lv, bool has_geo, int64_t lat_e6,

@@ -84,6 +84,8 @@ audit_data *ax_load_data(ax_load *l);
 int ax_load_reserve(ax_load *l, int64_t setls, int64_t lines, int64_t text_bytes, yb_err *e);
 int ax_load_person(ax_load *l, int64_t rowid, const char *psn_no, const char *gend, const char *brdy,
                    const char *death_date, yb_err *e);
+/* A dialysis check-in of the person at row psn_rowid (YB_ENOT_FOUND: a person not loaded). */
+int ax_load_checkin(ax_load *l, int64_t psn_rowid, const char *inst, const char *time, yb_err *e);
 int ax_load_inst(ax_load *l, int64_t rowid, const char *code, int hosp_lv, bool has_geo, int64_t lat_e6,
                  int64_t lon_e6, yb_err *e);
 /* A dictionary entry (after the doctors are added: a doctor code names a registered one or not). */

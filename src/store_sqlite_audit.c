@@ -177,13 +177,6 @@ static int row_inst(sqlite3_stmt *s, void *d, yb_err *e) {
 static int row_doctor(sqlite3_stmt *s, void *d, yb_err *e) {
   return audit_data_doctor(d, cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), e);
 }
-static int row_checkin(sqlite3_stmt *s, void *d, yb_err *e) {
-  yb_err tmp;
-  int rc = audit_data_checkin(d, cs(s, 0), cs(s, 1), cs(s, 2), &tmp);
-  if (rc == YB_ENOT_FOUND) return 0; /* a check-in of an unknown person or place: nothing to match */
-  if (rc && e) *e = tmp;
-  return rc;
-}
 typedef struct vis_arg {
   audit_data *d;
   const char *from, *only;
@@ -239,7 +232,13 @@ static int row_xinst(sqlite3_stmt *s, void *a, yb_err *e) {
                       ci(s, 4), e);
 }
 static int row_xdoctor(sqlite3_stmt *s, void *a, yb_err *e) { return row_doctor(s, ax_load_data(LA->l), e); }
-static int row_xcheckin(sqlite3_stmt *s, void *a, yb_err *e) { return row_checkin(s, ax_load_data(LA->l), e); }
+static int row_xcheckin(sqlite3_stmt *s, void *a, yb_err *e) {
+  yb_err tmp;
+  int rc = ax_load_checkin(LA->l, ci(s, 0), cs(s, 1), cs(s, 2), &tmp);
+  if (rc == YB_ENOT_FOUND) return 0; /* a check-in at an unknown place: nothing to match */
+  if (rc && e) *e = tmp;
+  return rc;
+}
 static int row_xdict(sqlite3_stmt *s, void *a, yb_err *e) { return ax_load_dict(LA->l, (int)ci(s, 0), ci(s, 1), cs(s, 2), e); }
 static int row_xvoid(sqlite3_stmt *s, void *a, yb_err *e) { return ax_load_void(LA->l, cs(s, 0), e); }
 static int row_xsize(sqlite3_stmt *s, void *a, yb_err *e) { return ax_load_reserve(LA->l, ci(s, 0), ci(s, 1), ci(s, 2), e); }
@@ -345,7 +344,8 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
       {"SELECT kind,id,text FROM audit_extract_dict WHERE kind IN (1, 2) ORDER BY kind,id", row_xdict},
       {"SELECT coalesce(max(id), 0) FROM audit_extract_dict WHERE kind = 3", row_xgroups},
       {"SELECT setl_id FROM audit_extract_void", row_xvoid},
-      {"SELECT psn_no,fixmedins_code,checkin_time FROM dialysis_checkin WHERE checkin_time BETWEEN ?1 AND ?2", row_xcheckin},
+      {"SELECT p.rowid,c.fixmedins_code,c.checkin_time FROM dialysis_checkin c JOIN person p USING(psn_no)"
+       " WHERE c.checkin_time BETWEEN ?1 AND ?2", row_xcheckin},
       {"SELECT sum(n_setl), sum(n_line), sum(n_text) FROM audit_extract WHERE beg_max >= ?3 AND beg_min <= ?4",
        row_xsize},
       /* segments another sync appends after the file was mapped are newer than this load: left out */
