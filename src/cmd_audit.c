@@ -86,64 +86,63 @@ static int check_date(const char *v, const char *field, yb_err *e) {
   return 0;
 }
 
-/* ---- run: store the findings ---------------------------------------------------------------- */
-typedef struct put_arg {
+/* ---- run: one pass collecting the findings, then one transaction storing them -------------------- */
+typedef struct found {
+  store_audit_finding *f;
+  size_t n, cap;
+  int64_t by_rule[256];
   ctx *x;
-  const char *from, *to;
-  int64_t run_id, found, added, by_rule[256];
-} put_arg;
+  const char *from;
+} found;
 
-typedef struct put_job {
-  put_arg *a;
-  audit_finding_fn fn;
-  store_conn *w;
-  int rc;
-  yb_err *e;
-} put_job;
-
-static int put_finding(const audit_finding *f, void *arg) {
-  put_job *j = arg;
-  put_arg *a = j->a;
-  store_audit_finding r = {0};
-  r.run_id = a->run_id;
-  snprintf(r.rule_id, sizeof r.rule_id, "%s", f->rule->rule_id);
-  snprintf(r.kind, sizeof r.kind, "%s", audit_rule_kind(f->rule));
-  snprintf(r.fixmedins_code, sizeof r.fixmedins_code, "%s", f->fixmedins_code);
-  snprintf(r.psn_no, sizeof r.psn_no, "%s", f->psn_no);
-  snprintf(r.mdtrt_id, sizeof r.mdtrt_id, "%s", f->mdtrt_id);
-  snprintf(r.setl_id, sizeof r.setl_id, "%s", f->setl_id);
-  snprintf(r.feedetl_sn, sizeof r.feedetl_sn, "%s", f->feedetl_sn);
-  snprintf(r.occur_date, sizeof r.occur_date, "%s", f->occur_date[0] ? f->occur_date : a->from);
-  snprintf(r.evid, sizeof r.evid, "%s", f->evid);
-  snprintf(r.stage, sizeof r.stage, "post");
-  r.sev_deg = f->rule->sev_deg, r.level = f->level, r.vola_amt = f->vola_amt;
-  int added = 0, rc = store_audit_finding_put(j->w, &r, &added, j->e);
-  if (rc) return rc;
-  a->found++, a->added += added;
-  a->by_rule[f->rule - a->x->rules.r]++;
+static int collect(const audit_finding *f, void *arg) {
+  found *c = arg;
+  if (c->n == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 1024;
+    store_audit_finding *q = realloc(c->f, cap * sizeof *q);
+    if (!q) return YB_ENOMEM;
+    c->f = q, c->cap = cap;
+  }
+  store_audit_finding *r = &c->f[c->n++];
+  memset(r, 0, sizeof *r);
+  snprintf(r->rule_id, sizeof r->rule_id, "%s", f->rule->rule_id);
+  snprintf(r->kind, sizeof r->kind, "%s", audit_rule_kind(f->rule));
+  snprintf(r->fixmedins_code, sizeof r->fixmedins_code, "%s", f->fixmedins_code);
+  snprintf(r->psn_no, sizeof r->psn_no, "%s", f->psn_no);
+  snprintf(r->mdtrt_id, sizeof r->mdtrt_id, "%s", f->mdtrt_id);
+  snprintf(r->setl_id, sizeof r->setl_id, "%s", f->setl_id);
+  snprintf(r->feedetl_sn, sizeof r->feedetl_sn, "%s", f->feedetl_sn);
+  snprintf(r->occur_date, sizeof r->occur_date, "%s", f->occur_date[0] ? f->occur_date : c->from);
+  snprintf(r->evid, sizeof r->evid, "%s", f->evid);
+  snprintf(r->stage, sizeof r->stage, "post");
+  r->sev_deg = f->rule->sev_deg, r->level = f->level, r->vola_amt = f->vola_amt;
+  c->by_rule[f->rule - c->x->rules.r]++;
   return 0;
 }
 
-static int run_job(store_conn *w, void *arg, yb_err *e) {
+typedef struct put_job {
+  const found *c;
+  const char *from, *to;
+  int64_t run_id, added;
+} put_job;
+
+static int put_job_run(store_conn *w, void *arg, yb_err *e) {
   put_job *j = arg;
-  put_arg *a = j->a;
+  const ctx *x = j->c->x;
   char at[20];
   stamp(at);
   char rules[2048] = "";
   size_t n = 0;
-  for (int i = 0; i < a->x->rules.n && n + 20 < sizeof rules; i++)
-    if (a->x->rules.r[i].enabled) n += (size_t)snprintf(rules + n, sizeof rules - n, "%s%s", n ? "," : "", a->x->rules.r[i].rule_id);
-  int rc = store_audit_run_new(w, "post", a->from, a->to, rules, at, &a->run_id, e);
-  if (rc) return rc;
-  j->w = w, j->e = e;
-  if ((rc = audit_run(&a->x->rules, a->x->d, AUDIT_STAGE_POST, NULL, put_finding, j, e))) return rc;
-  return store_audit_run_done(w, a->run_id, (int64_t)audit_data_lines(a->x->d), a->found, e);
-}
-
-static int count_finding(const audit_finding *f, void *arg) {
-  (void)f;
-  (*(int64_t *)arg)++;
-  return 0;
+  for (int i = 0; i < x->rules.n && n + 20 < sizeof rules; i++)
+    if (x->rules.r[i].enabled) n += (size_t)snprintf(rules + n, sizeof rules - n, "%s%s", n ? "," : "", x->rules.r[i].rule_id);
+  int rc = store_audit_run_new(w, "post", j->from, j->to, rules, at, &j->run_id, e);
+  for (size_t i = 0; !rc && i < j->c->n; i++) {
+    int added = 0;
+    j->c->f[i].run_id = j->run_id;
+    rc = store_audit_finding_put(w, &j->c->f[i], &added, e);
+    j->added += added;
+  }
+  return rc ? rc : store_audit_run_done(w, j->run_id, (int64_t)audit_data_lines(x->d), (int64_t)j->c->n, e);
 }
 
 static int audit_cmd_run(int argc, char **argv) {
@@ -152,25 +151,25 @@ static int audit_cmd_run(int argc, char **argv) {
   if (check_date(from, "--from", &e) || check_date(to, "--to", &e)) return fail(&e);
   ctx x;
   if (ctx_open(&x, argc, argv, from, to, &e)) return ctx_free(&x), fail(&e);
-  /* the rule pass alone first (timed), then the same pass writing findings in one transaction */
-  int64_t n = 0;
+  found c = {.x = &x, .from = from};
   double t0 = cmd_now(), c0 = cmd_cpu();
-  if (audit_run(&x.rules, x.d, AUDIT_STAGE_POST, NULL, count_finding, &n, &e)) return ctx_free(&x), fail(&e);
+  int rc = audit_run(&x.rules, x.d, AUDIT_STAGE_POST, NULL, collect, &c, &e);
   double rule_s = cmd_now() - t0, rule_cpu = cmd_cpu() - c0;
-  put_arg a = {.x = &x, .from = from, .to = to};
-  put_job j = {.a = &a};
+  if (rc == YB_ENOMEM && !e.code) yb_fail(&e, YB_ENOMEM, "audit", "out of memory");
+  put_job j = {.c = &c, .from = from, .to = to};
   t0 = cmd_now();
-  if (store_write(x.s, run_job, &j, &e)) return ctx_free(&x), fail(&e);
+  if (rc || store_write(x.s, put_job_run, &j, &e)) return free(c.f), ctx_free(&x), fail(&e);
   double write_s = cmd_now() - t0;
   for (int i = 0; i < x.rules.n; i++)
-    if (a.by_rule[i]) printf("%s %-24s %lld\n", x.rules.r[i].rule_id, audit_rule_kind(&x.rules.r[i]), (long long)a.by_rule[i]);
+    if (c.by_rule[i]) printf("%s %-24s %lld\n", x.rules.r[i].rule_id, audit_rule_kind(&x.rules.r[i]), (long long)c.by_rule[i]);
   size_t lines = audit_data_lines(x.d);
-  printf("run_id: %lld\nvisits: %zu\nlines: %zu\nfindings: %lld\nnew_findings: %lld\n", (long long)a.run_id,
-         audit_data_visits(x.d), lines, (long long)a.found, (long long)a.added);
+  printf("run_id: %lld\nvisits: %zu\nlines: %zu\nfindings: %zu\nnew_findings: %lld\n", (long long)j.run_id,
+         audit_data_visits(x.d), lines, c.n, (long long)j.added);
   /* lines_per_sec: the run proper, loading the period and every rule (the extract's catch-up is apart) */
   printf("extract_settlements: %lld\nextract_sec: %.3f\nload_sec: %.3f\nrule_sec: %.3f\nrule_cpu_sec: %.3f\n"
          "write_sec: %.3f\nlines_per_sec: %.0f\n", (long long)x.packed, x.extract_s, x.load_s, rule_s, rule_cpu, write_s,
          x.load_s + rule_s > 0 ? (double)lines / (x.load_s + rule_s) : 0.0);
+  free(c.f);
   ctx_free(&x);
   return 0;
 }
