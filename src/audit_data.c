@@ -458,7 +458,7 @@ int audit_data_line(audit_data *d, const audit_line_in *in, yb_err *e) {
   l->sn = sn;
   l->setl = st;
   l->seq = (int32_t)in->seq;
-  l->prd_days = (int16_t)(in->prd_days < 0 ? 0 : in->prd_days > 32767 ? 32767 : in->prd_days);
+  l->prd_days = ad_days16(in->prd_days);
   l->appr = (uint8_t)(in->hosp_appr_flag != 0);
   l->cnt = in->cnt;
   l->pric = in->pric;

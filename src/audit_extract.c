@@ -231,7 +231,7 @@ int ax_add_line(ax_writer *w, const audit_line_in *in, const char *fixmedins_cod
   if ((l->sn = text(w, in->feedetl_sn)) == UINT32_MAX) return nomem(e);
   l->t = t;
   l->seq = (int32_t)in->seq;
-  l->prd_days = (int16_t)(in->prd_days < 0 ? 0 : in->prd_days > 32767 ? 32767 : in->prd_days);
+  l->prd_days = ad_days16(in->prd_days);
   l->appr = (uint8_t)(in->hosp_appr_flag != 0);
   l->cnt = in->cnt;
   l->pric = in->pric;

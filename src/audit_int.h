@@ -99,6 +99,8 @@ struct audit_data {
 uint64_t ad_hash(const char *s);
 /* Room for `need` elements of `size` in *p (capacity *cap, doubling); -1 on memory failure. */
 int ad_grow(void **p, size_t *cap, size_t need, size_t size);
+/* A line's prescribed days as the records hold them: 0 … 32767. */
+static inline int16_t ad_days16(int d) { return (int16_t)(d < 0 ? 0 : d > 32767 ? 32767 : d); }
 /* The first three characters of a diagnosis code packed into an integer (the 3-character category). */
 uint32_t ad_pack3(const char *s);
 /* The own code of group g (medins_list_codg), through buf when it must be looked up. */
