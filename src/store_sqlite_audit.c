@@ -196,15 +196,23 @@ static int row_visit(sqlite3_stmt *s, void *arg, yb_err *e) {
   }
   return audit_data_visit(a->d, cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), cs(s, 4), cs(s, 5), main, scope, e);
 }
-static int row_line(sqlite3_stmt *s, void *d, yb_err *e) {
-  const char *body = cs(s, 11);
+/* A row of LINE_COLS as the engine's line (dr and days: room for the two texts it points at). */
+typedef struct line_row {
+  audit_line_in in;
   char days[16], dr[40];
-  json_field(body, "prd_days", days, sizeof days);
-  json_field(body, "bilg_dr_codg", dr, sizeof dr);
-  audit_line_in in = {cs(s, 0), cs(s, 1), cs(s, 3), cs(s, 4), cs(s, 5), dr, cs(s, 10), ci(s, 2), ci(s, 6), ci(s, 7),
-                      ci(s, 8), atoi(days), (int)ci(s, 9)};
+} line_row;
+static const audit_line_in *read_line(sqlite3_stmt *s, line_row *r) {
+  const char *body = cs(s, 11);
+  json_field(body, "prd_days", r->days, sizeof r->days);
+  json_field(body, "bilg_dr_codg", r->dr, sizeof r->dr);
+  r->in = (audit_line_in){cs(s, 0), cs(s, 1), cs(s, 3), cs(s, 4), cs(s, 5), r->dr, cs(s, 10), ci(s, 2), ci(s, 6),
+                          ci(s, 7), ci(s, 8), atoi(r->days), (int)ci(s, 9)};
+  return &r->in;
+}
+static int row_line(sqlite3_stmt *s, void *d, yb_err *e) {
+  line_row r;
   yb_err tmp;
-  int rc = audit_data_line(d, &in, &tmp);
+  int rc = audit_data_line(d, read_line(s, &r), &tmp);
   if (rc == YB_ENOT_FOUND) return 0; /* a line of a visit outside the period */
   if (rc && e) *e = tmp;
   return rc;
@@ -431,13 +439,8 @@ typedef struct xline_arg {
 } xline_arg;
 static int row_xline(sqlite3_stmt *s, void *arg, yb_err *e) {
   xline_arg *a = arg;
-  const char *body = cs(s, 9);
-  char days[16], dr[40];
-  json_field(body, "prd_days", days, sizeof days);
-  json_field(body, "bilg_dr_codg", dr, sizeof dr);
-  audit_line_in in = {NULL, cs(s, 0), cs(s, 2), cs(s, 3), cs(s, 4), dr, NULL, ci(s, 1), ci(s, 5), ci(s, 6), ci(s, 7),
-                      atoi(days), (int)ci(s, 8)};
-  return ax_add_line(a->ax, &in, a->inst, e);
+  line_row r;
+  return ax_add_line(a->ax, read_line(s, &r), a->inst, e);
 }
 static int row_wdict(sqlite3_stmt *s, void *ax, yb_err *e) { return ax_writer_dict(ax, (int)ci(s, 0), ci(s, 1), cs(s, 2), e); }
 
@@ -509,8 +512,7 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
                             " JOIN institution i ON i.fixmedins_code = v.fixmedins_code"
                             " WHERE s.rowid > ?1 ORDER BY s.rowid LIMIT ?2", e);
   /* a visit's lines are adjacent in fee's key: read them by it, not through the setl_id index */
-  sqlite3_stmt *fl = prep(w, "SELECT feedetl_sn,seq,med_list_codg,medins_list_codg,fee_ocur_time,cnt,pric,sumamt,"
-                             "hosp_appr_flag,body FROM fee WHERE mdtrt_id = ?1 AND +setl_id = ?2 AND state = 1", e);
+  sqlite3_stmt *fl = prep(w, "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id = ?1 AND +setl_id = ?2 AND state = 1", e);
   sqlite3_stmt *vd = prep(w, "INSERT OR IGNORE INTO audit_extract_void(setl_id, psn_no) VALUES(?1, ?2)", e);
   if (!q || !fl || !vd) {
     sqlite3_finalize(q), sqlite3_finalize(fl), sqlite3_finalize(vd);
