@@ -36,6 +36,7 @@ static atomic_long i_settle, i_req, msg_seq, otp_seq;
 static double t_end;
 static long max_flows; /* --flows: stop after this many (0 = run for --seconds) */
 static atomic_long n_started;
+static long run_tag; /* nonces are unique across runs against one server */
 
 typedef struct conn {
   int fd, id;
@@ -108,7 +109,7 @@ static int call(conn *c, const char *infno, const char *input, size_t *body) {
                       c->opter, c->code, c->sign_no, input);
   if (blen <= 0 || (size_t)blen >= sizeof req - 1024) return -1;
   char nonce[40], sig[160], head[1024];
-  snprintf(nonce, sizeof nonce, "%d-%ld", c->id, c->seq);
+  snprintf(nonce, sizeof nonce, "%lx-%d-%ld", run_tag, c->id, c->seq);
   hsi_sign_hmac(c->secret, c->ts, nonce, b, (size_t)blen, sig);
   int hl = snprintf(head, sizeof head,
                     "POST /fsi/api/rsfComIfsService/callService HTTP/1.1\r\nHost: %s\r\n"
@@ -399,6 +400,8 @@ int main(int argc, char **argv) {
   driver *ds = calloc((size_t)nthreads, sizeof *ds);
   double t0 = cmd_now();
   t_end = t0 + seconds;
+  run_tag = (long)(t0 * 1000) ^ (long)getpid() << 40;
+  atomic_store(&otp_seq, (long)t0 % 100000 * 100000); /* a later run's visits are new ones too */
   for (int i = 0; i < conc; i++) cs[i].id = i;
   for (int t = 0, at = 0; t < nthreads; t++) { /* contiguous shares of the connections */
     int n = conc / nthreads + (t < conc % nthreads);

@@ -677,6 +677,7 @@ static void run_batch(store *s, store_job *batch) {
 /* The syncer: make committed batches durable with one fdatasync of the WAL, then answer. */
 static void *syncer_main(void *arg) {
   store *s = arg;
+  pthread_setname_np(pthread_self(), "yb-syncer"); /* names for perf and /proc */
   pthread_mutex_lock(&s->mu);
   for (;;) {
     while (!s->sync_head && !s->sync_stop) pthread_cond_wait(&s->sync_cv, &s->mu);
@@ -696,6 +697,7 @@ static void *syncer_main(void *arg) {
 
 static void *writer_main(void *arg) {
   store *s = arg;
+  pthread_setname_np(pthread_self(), "yb-writer");
   pthread_mutex_lock(&s->mu);
   for (;;) {
     while (!s->head && !s->stop) pthread_cond_wait(&s->cv, &s->mu);
@@ -719,6 +721,7 @@ static void *writer_main(void *arg) {
  * writer) whenever batches were committed since its last pass. */
 static void *ckpt_main(void *arg) {
   store *s = arg;
+  pthread_setname_np(pthread_self(), "yb-ckpt");
   pthread_mutex_lock(&s->mu);
   while (!s->stop) {
     struct timespec ts;
