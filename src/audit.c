@@ -63,6 +63,7 @@ static sw_ent *sw_get(sw_map *m, uint64_t key, bool add) {
 
 struct audit_ctx {
   const audit_data *d;
+  const ad_visit *v;         /* the visit whose lines are being checked */
   sw_map sw_item;            /* (group, item) tallies of the codes other than a group's first */
   sw_grp *groups;            /* by group (ad_line.medins) */
   uint64_t *multi;           /* bit per group billed under two or more national codes (small: stays in cache) */
@@ -77,14 +78,21 @@ struct audit_ctx {
 
 static uint64_t key_item(int32_t group, int32_t item) { return ((uint64_t)(uint32_t)group << 32 | (uint32_t)item) + 1; }
 
-static const ad_item *item_of(const audit_ctx *x, const ad_line *l) { return l->item >= 0 ? &x->d->items[l->item] : NULL; }
-static const ad_visit *visit_of(const audit_ctx *x, const ad_line *l) { return &x->d->visit[l->visit]; }
+static const ad_item *item_of(const audit_ctx *x, const ad_line *l) { return ad_item_of(x->d, l); }
+static const ad_visit *visit_of(const audit_ctx *x, const ad_line *l) { return (void)l, x->v; }
+static const catalog_item *cat_of(const audit_ctx *x, uint32_t item) {
+  int32_t c = x->d->items[item].cat;
+  return c >= 0 ? catalog_at(x->d->cat, (size_t)c) : NULL;
+}
 static const char *code_of(const audit_ctx *x, const ad_line *l) {
-  return l->item >= 0 ? catalog_at(x->d->cat, (size_t)l->item)->code : "?";
+  const catalog_item *c = cat_of(x, l->item);
+  return c ? c->code : "?";
 }
 static const char *name_of(const audit_ctx *x, const ad_line *l) {
-  return l->item >= 0 ? catalog_at(x->d->cat, (size_t)l->item)->name : "(not in catalog)";
+  const catalog_item *c = cat_of(x, l->item);
+  return c ? c->name : "(not in catalog)";
 }
+static const char *sn_of(const audit_ctx *x, const ad_line *l) { return ad_ltext(x->d, x->v, l->sn); }
 static void yuan(int64_t fen, char *buf, size_t cap) {
   snprintf(buf, cap, "%s%lld.%02lld", fen < 0 ? "-" : "", (long long)(fen < 0 ? -fen : fen) / 100,
            (long long)(fen < 0 ? -fen : fen) % 100);
@@ -154,14 +162,14 @@ static bool ln_duplicate(const audit_ctx *x, const audit_rule *r, const ad_line 
   (void)r;
   const ad_item *it = item_of(x, l);
   const ad_visit *v = visit_of(x, l);
-  if (!it || it->drug || l == &x->d->line[v->l0]) return false;
+  if (!it || it->drug || l == v->ln) return false;
   const ad_line *p = l - 1; /* lines of a visit are sorted by (time, item, upload order) */
   if (p->item != l->item || p->t != l->t) return false;
   f->vola_amt = l->sumamt;
   char d[12];
   date_of(l->t, d, sizeof d);
   snprintf(f->evid, sizeof f->evid, "%s %s charged again at the same time (%s) in the same visit, as line %s",
-           code_of(x, l), name_of(x, l), d, ad_s(x->d, p->sn));
+           code_of(x, l), name_of(x, l), d, sn_of(x, p));
   return true;
 }
 
@@ -181,16 +189,17 @@ static bool ln_dialysis(const audit_ctx *x, const audit_rule *r, const ad_line *
 
 static bool ln_doctor(const audit_ctx *x, const audit_rule *r, const ad_line *l, audit_finding *f) {
   const ad_visit *v = visit_of(x, l);
-  if (l->dr == -1) {
+  int32_t di = x->d->dr_of[l->dr];
+  if (di == -1) {
     if (!r->p[0]) return false;
     snprintf(f->evid, sizeof f->evid, "line names no billing doctor (bilg_dr_codg)");
-  } else if (l->dr == -2) {
+  } else if (di == -2) {
     snprintf(f->evid, sizeof f->evid, "billing doctor is registered at no institution");
   } else {
-    const ad_doc *dr = &x->d->doc[l->dr];
+    const ad_doc *dr = &x->d->doc[di];
     int32_t day = ad_day(l->t);
     if (dr->inst == v->inst && day >= dr->beg && (dr->end == AD_NONE || day <= dr->end)) return false;
-    snprintf(f->evid, sizeof f->evid, "billing doctor %s is %s", ad_s(x->d, x->d->i_doc.offs[l->dr]),
+    snprintf(f->evid, sizeof f->evid, "billing doctor %s is %s", ad_s(x->d, x->d->i_doc.offs[di]),
              dr->inst != v->inst ? "registered at another institution" : "not registered on the day of the line");
   }
   f->vola_amt = l->sumamt;
@@ -198,14 +207,15 @@ static bool ln_doctor(const audit_ctx *x, const audit_rule *r, const ad_line *l,
 }
 
 static bool ln_switch(const audit_ctx *x, const audit_rule *r, const ad_line *l, audit_finding *f) {
-  if (l->medins < 0 || l->item < 0) return false;
-  if (!(x->multi[(uint32_t)l->medins >> 6] >> ((uint32_t)l->medins & 63) & 1)) return false;
-  const sw_grp *g = &x->groups[l->medins];
-  if (g->mode_item == l->item || g->mode_cnt < r->p[0]) return false;
+  int32_t gi = (int32_t)l->mgroup - 1, item = (int32_t)l->item;
+  if (gi < 0 || !item_of(x, l)) return false;
+  if (!(x->multi[(uint32_t)gi >> 6] >> ((uint32_t)gi & 63) & 1)) return false;
+  const sw_grp *g = &x->groups[gi];
+  if (g->mode_item == item || g->mode_cnt < r->p[0]) return false;
   int64_t cnt = 0;
-  if (l->item == g->item0) cnt = g->cnt0;
+  if (item == g->item0) cnt = g->cnt0;
   else {
-    sw_ent *me = sw_get((sw_map *)&x->sw_item, key_item(l->medins, l->item), false);
+    sw_ent *me = sw_get((sw_map *)&x->sw_item, key_item(gi, item), false);
     cnt = me ? me->cnt : 0;
   }
   if (cnt * 10000 > r->p[1] * g->total) return false;
@@ -215,7 +225,7 @@ static bool ln_switch(const audit_ctx *x, const audit_rule *r, const ad_line *l,
   f->vola_amt = money_line_fen(l->cnt, l->pric - mode_pric);
   snprintf(f->evid, sizeof f->evid,
            "institution item %s is billed as %s in %lld of %lld lines at this institution, here as the dearer %s",
-           ad_mgroup_code(x->d, l->medins, own, sizeof own), catalog_at(x->d->cat, (size_t)g->mode_item)->code,
+           ad_mgroup_code(x->d, gi, own, sizeof own), cat_of(x, (uint32_t)g->mode_item)->code,
            (long long)g->mode_cnt, (long long)g->total, code_of(x, l));
   return true;
 }
@@ -247,7 +257,7 @@ static bool ln_indication(const audit_ctx *x, const audit_rule *r, const ad_line
   const ad_item *it = item_of(x, l);
   if (!it || !it->lmt || l->appr || !it->n_ind) return false;
   const ad_visit *v = visit_of(x, l);
-  const catalog_item *c = catalog_at(x->d->cat, (size_t)l->item);
+  const catalog_item *c = cat_of(x, l->item);
   for (int i = 0; i < c->n_ind; i++) {
     uint32_t p = 0;
     for (int k = 0; k < 3 && c->indications[i][k]; k++) p = p << 8 | (unsigned char)c->indications[i][k];
@@ -281,7 +291,7 @@ static const ad_line *same_day_drug(const audit_ctx *x, const ad_line *l, const 
     if (!any) return NULL;
   }
   int32_t day = ad_day(l->t);
-  for (const ad_line *p = l - 1; p >= &x->d->line[v->l0] && ad_day(p->t) == day; p--) {
+  for (const ad_line *p = l - 1; p >= v->ln && ad_day(p->t) == day; p--) {
     const ad_item *pi = item_of(x, p);
     if (!pi || !pi->drug || pi->ingr < 0 || p->item == l->item) continue;
     if (!pair && pi->ingr == it->ingr) return p;
@@ -298,7 +308,7 @@ static bool ln_dup_drug(const audit_ctx *x, const audit_rule *r, const ad_line *
   if (!p) return false;
   f->vola_amt = l->sumamt;
   snprintf(f->evid, sizeof f->evid, "%s %s has the same ingredient %s as %s (line %s) on the same day", code_of(x, l),
-           name_of(x, l), ad_s(x->d, x->d->i_ingr.offs[it->ingr]), code_of(x, p), ad_s(x->d, p->sn));
+           name_of(x, l), ad_s(x->d, x->d->i_ingr.offs[it->ingr]), code_of(x, p), sn_of(x, p));
   return true;
 }
 
@@ -309,7 +319,7 @@ static bool ln_contra(const audit_ctx *x, const audit_rule *r, const ad_line *l,
   if (!p) return false;
   f->vola_amt = l->sumamt;
   snprintf(f->evid, sizeof f->evid, "%s %s with %s (line %s) on the same day: a contraindicated pair", code_of(x, l),
-           name_of(x, l), code_of(x, p), ad_s(x->d, p->sn));
+           name_of(x, l), code_of(x, p), sn_of(x, p));
   return true;
 }
 
@@ -350,8 +360,8 @@ static int stay(const audit_ctx *x, const ad_visit *v, int *tdays, int64_t *nont
   *tdays = 0;
   *nontreat = 0;
   /* lines are sorted by time, so distinct days come in order */
-  for (uint32_t i = v->l0; i < v->l0 + v->nl; i++) {
-    const ad_line *l = &x->d->line[i];
+  for (uint32_t i = 0; i < v->nl; i++) {
+    const ad_line *l = &v->ln[i];
     if (!is_treatment(item_of(x, l))) {
       *nontreat += l->sumamt;
       continue;
@@ -562,30 +572,31 @@ static int prep_switching(audit_ctx *x, yb_err *e) {
   size_t ng = d->n_mgrp;
   if (!(x->groups = calloc(ng + 1, sizeof *x->groups)) || !(x->multi = calloc(ng / 64 + 1, sizeof *x->multi)))
     return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
-  for (size_t i = 0; i < d->n_line; i++) {
-    const ad_line *l = &d->line[i];
-    if (l->medins < 0 || l->item < 0) continue;
-    sw_grp *g = &x->groups[l->medins];
-    g->total++;
-    if (!g->cnt0 || g->item0 == l->item) {
-      g->item0 = l->item, g->cnt0++, g->pric0 += l->pric;
-      continue;
+  for (size_t vi = 0; vi < d->n_visit; vi++)
+    for (const ad_line *l = d->visit[vi].ln, *end = l + d->visit[vi].nl; l < end; l++) {
+      int32_t gi = (int32_t)l->mgroup - 1, item = (int32_t)l->item;
+      if (gi < 0 || !ad_item_of(d, l)) continue;
+      sw_grp *g = &x->groups[gi];
+      g->total++;
+      if (!g->cnt0 || g->item0 == item) {
+        g->item0 = item, g->cnt0++, g->pric0 += l->pric;
+        continue;
+      }
+      sw_ent *a = sw_get(&x->sw_item, key_item(gi, item), true);
+      if (!a) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+      a->cnt++, a->pric_sum += l->pric;
+      x->multi[(uint32_t)gi >> 6] |= UINT64_C(1) << ((uint32_t)gi & 63);
     }
-    sw_ent *a = sw_get(&x->sw_item, key_item(l->medins, l->item), true);
-    if (!a) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
-    a->cnt++, a->pric_sum += l->pric;
-    x->multi[(uint32_t)l->medins >> 6] |= UINT64_C(1) << ((uint32_t)l->medins & 63);
-  }
   for (size_t i = 0; i < ng; i++) {
     sw_grp *g = &x->groups[i];
     g->mode_item = g->item0, g->mode_cnt = g->cnt0, g->mode_pric_sum = g->pric0;
   }
-  for (size_t i = 0; x->sw_item.e && i <= x->sw_item.mask; i++) { /* the mode, ties to the lower item */
+  for (size_t i = 0; x->sw_item.e && i <= x->sw_item.mask; i++) { /* the mode, ties to the lower catalog index */
     const sw_ent *a = &x->sw_item.e[i];
     if (!a->key) continue;
     int32_t item = (int32_t)((a->key - 1) & 0xFFFFFFFF);
     sw_grp *g = &x->groups[(a->key - 1) >> 32];
-    if (a->cnt > g->mode_cnt || (a->cnt == g->mode_cnt && item < g->mode_item))
+    if (a->cnt > g->mode_cnt || (a->cnt == g->mode_cnt && d->items[item].cat < d->items[g->mode_item].cat))
       g->mode_cnt = a->cnt, g->mode_item = item, g->mode_pric_sum = a->pric_sum;
   }
   return 0;
@@ -612,8 +623,8 @@ static int emit(const audit_ctx *x, const audit_rule *r, const ad_visit *v, cons
   f->psn_no = ad_s(x->d, x->d->psn[v->psn].code);
   f->fixmedins_code = ad_s(x->d, x->d->inst[v->inst].code);
   f->mdtrt_id = ad_s(x->d, v->mdtrt);
-  f->feedetl_sn = l ? ad_s(x->d, l->sn) : "";
-  f->setl_id = l && l->setl ? ad_s(x->d, l->setl) : ad_s(x->d, v->setl);
+  f->feedetl_sn = l ? ad_ltext(x->d, v, l->sn) : "";
+  f->setl_id = l && l->setl ? ad_ltext(x->d, v, l->setl) : ad_s(x->d, v->setl);
   date_of(v->beg, f->occur_date, sizeof f->occur_date);
   return fn(f, arg);
 }
@@ -624,15 +635,16 @@ static int run_visit(const audit_ctx *cx, const run_set *s, uint32_t vi, audit_f
   const ad_visit *v = &d->visit[vi];
   audit_finding f;
   int rc;
+  x->v = v;
   x->vsum = 0;
-  for (uint32_t i = v->l0; i < v->l0 + v->nl; i++) x->vsum += d->line[i].sumamt;
+  for (uint32_t i = 0; i < v->nl; i++) x->vsum += v->ln[i].sumamt;
   for (int k = 0; k < s->n_visit; k++) {
     const audit_rule *r = s->visit[k];
     if ((r->visit_kind == 1 && v->ipt) || (r->visit_kind == 2 && !v->ipt)) continue;
     if (r->type->visit(x, r, vi, &f) && (rc = emit(x, r, v, NULL, &f, fn, arg))) return rc;
   }
-  for (uint32_t i = v->l0; i < v->l0 + v->nl; i++) {
-    const ad_line *l = &d->line[i];
+  for (uint32_t i = 0; i < v->nl; i++) {
+    const ad_line *l = &v->ln[i];
     const ad_item *it = item_of(x, l);
     for (int k = 0; k < s->n_line; k++) {
       const audit_rule *r = s->line[k];

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "audit_extract.h"
 #include "audit_int.h"
@@ -253,9 +254,10 @@ static int bad_time(yb_err *e, const char *field, const char *v) {
 /* ---- builders ----------------------------------------------------------------------------------- */
 /* The engine's copy of catalog item i, made when a line first names it (a live check of one visit
  * touches a few of the catalog's thousands). */
-static void item_fill(audit_data *d, size_t i) {
+static void item_fill(audit_data *d, size_t id, size_t i) {
   const catalog_item *c = catalog_at(d->cat, i);
-  ad_item *it = &d->items[i];
+  ad_item *it = &d->items[id];
+  it->cat = (int32_t)i;
   it->type = c->chrgitm_type;
   it->gend = c->gend;
   it->lv = c->lv;
@@ -282,8 +284,10 @@ audit_data *audit_data_new(const catalog *cat) {
   if (ad_grow((void **)&d->str, &d->str_cap, 1 << 12, 1)) goto fail;
   d->str[0] = 0;
   d->str_n = 1;
-  d->n_items = cat ? catalog_count(cat) : 0;
-  if (d->n_items && !(d->items = calloc(d->n_items, sizeof *d->items))) goto fail;
+  d->n_items = (cat ? catalog_count(cat) : 0) + 1; /* built lines: catalog index + 1, 0 none */
+  if (!(d->items = calloc(d->n_items, sizeof *d->items))) goto fail;
+  d->items[0] = (ad_item){.ready = true, .cat = -1, .ingr = -1};
+  d->hold.fd = -1;
   return d;
 fail:
   audit_data_free(d);
@@ -296,7 +300,9 @@ void audit_data_free(audit_data *d) {
   intern_free(&d->i_doc), intern_free(&d->i_mcode), intern_free(&d->i_ingr);
   free(d->mgrp.k), free(d->mgrp.v), free(d->mgrp_code);
   free(d->items), free(d->str), free(d->psn), free(d->inst), free(d->doc), free(d->visit), free(d->line);
-  free(d->checkin.k);
+  free(d->line_visit), free(d->span), free(d->dr_of), free(d->checkin.k);
+  if (d->hold.base) munmap(d->hold.base, d->hold.len);
+  if (d->hold.fd >= 0) close(d->hold.fd);
   free(d);
 }
 
@@ -433,25 +439,33 @@ int audit_data_setl(audit_data *d, const char *mdtrt_id, const char *setl_id, yb
 int audit_data_line(audit_data *d, const audit_line_in *in, yb_err *e) {
   int v, rc;
   int32_t t;
+  if (d->loaded) return yb_fail(e, YB_EINVAL, "audit", "lines are loaded from the extract here");
   if ((rc = need(d, &d->i_visit, in->mdtrt_id, "fee.mdtrt_id", &v, e))) return rc;
   if (ad_time(in->fee_ocur_time, &t) || t == AD_NONE) return bad_time(e, "fee.fee_ocur_time", in->fee_ocur_time);
-  if (ad_grow((void **)&d->line, &d->cap_line, d->n_line + 1, sizeof *d->line)) return nomem(e);
+  size_t cap = d->cap_line;
+  if (ad_grow((void **)&d->line, &d->cap_line, d->n_line + 1, sizeof *d->line) ||
+      ad_grow((void **)&d->line_visit, &cap, d->cap_line, sizeof *d->line_visit))
+    return nomem(e);
   ad_line *l = &d->line[d->n_line];
   memset(l, 0, sizeof *l);
-  l->visit = v;
+  d->line_visit[d->n_line] = (uint32_t)v;
   const catalog_item *it = d->cat ? catalog_find(d->cat, in->med_list_codg) : NULL;
-  l->item = it ? (int32_t)(it - catalog_at(d->cat, 0)) : -1;
-  if (it && !d->items[l->item].ready) item_fill(d, (size_t)l->item);
-  l->t = t;
-  l->dr = -1;
-  if (in->bilg_dr_codg && *in->bilg_dr_codg) {
-    l->dr = ad_intern_find(d, &d->i_doc, in->bilg_dr_codg);
-    if (l->dr < 0) l->dr = -2; /* named but not registered anywhere */
+  if (it) {
+    size_t ci = (size_t)(it - catalog_at(d->cat, 0));
+    l->item = (uint32_t)ci + 1;
+    if (!d->items[l->item].ready) item_fill(d, l->item, ci);
   }
-  l->medins = -1; /* an institution's own code means something only there: grouped with the institution */
+  l->t = t;
+  if (in->bilg_dr_codg && *in->bilg_dr_codg) { /* doctor ids when built: 0 none, 1 registered nowhere, doc + 2 */
+    int dr = ad_intern_find(d, &d->i_doc, in->bilg_dr_codg);
+    l->dr = dr < 0 ? 1 : (uint32_t)dr + 2;
+  }
+  /* an institution's own code means something only there: grouped with the institution */
   if (in->medins_list_codg && *in->medins_list_codg) {
     int code = intern(d, &d->i_mcode, in->medins_list_codg, NULL);
-    if (code < 0 || (l->medins = medins_group(d, d->visit[v].inst, code)) < 0) return nomem(e);
+    int32_t g = code < 0 ? -1 : medins_group(d, d->visit[v].inst, code);
+    if (g < 0) return nomem(e);
+    l->mgroup = (uint32_t)g + 1;
   }
   uint32_t sn = str_add(d, in->feedetl_sn), st = in->setl_id && *in->setl_id ? str_add(d, in->setl_id) : 0;
   if (sn == UINT32_MAX || st == UINT32_MAX) return nomem(e);
@@ -467,105 +481,166 @@ int audit_data_line(audit_data *d, const audit_line_in *in, yb_err *e) {
   return 0;
 }
 
-/* ---- finishing: sort visits by (person, begin), lines by (visit, time, item, seq) ------------ */
-static const audit_data *sort_d;
-static int cmp_visit(const void *a, const void *b) {
-  const ad_visit *x = &sort_d->visit[*(const uint32_t *)a], *y = &sort_d->visit[*(const uint32_t *)b];
+/* ---- finishing: visits by (person, begin), each visit's lines by (time, catalog index, seq) ---- */
+struct ad_span { /* a later settlement's lines of a loaded visit met again */
+  uint32_t visit, n, setl, ord; /* setl: its settlement's text offset in d->str; ord: order met */
+  const ad_line *ln;
+  const char *str;
+};
+
+static int visit_cmp(const audit_data *d, const ad_visit *x, const ad_visit *y) {
   if (x->psn != y->psn) return x->psn < y->psn ? -1 : 1;
   if (x->beg != y->beg) return x->beg < y->beg ? -1 : 1;
-  return strcmp(ad_s(sort_d, x->mdtrt), ad_s(sort_d, y->mdtrt));
+  return strcmp(ad_s(d, x->mdtrt), ad_s(d, y->mdtrt));
 }
-static int cmp_line(const void *a, const void *b) {
-  const ad_line *x = a, *y = b;
+static int line_cmp(const audit_data *d, const ad_line *x, const ad_line *y) {
   if (x->t != y->t) return x->t < y->t ? -1 : 1;
-  if (x->item != y->item) return x->item < y->item ? -1 : 1;
+  int32_t i = d->items[x->item].cat, j = d->items[y->item].cat;
+  if (i != j) return i < j ? -1 : 1;
   return (x->seq > y->seq) - (x->seq < y->seq);
 }
-
-/* Whether a is already in order (a generated or extracted period mostly is: one pass, no sort). */
-static bool sorted(const void *a, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
-  for (size_t i = 1; i < n; i++)
-    if (cmp((const char *)a + (i - 1) * size, (const char *)a + i * size) > 0) return false;
-  return true;
+static const audit_data *sort_d;
+static int cmp_line(const void *a, const void *b) { return line_cmp(sort_d, a, b); }
+static int cmp_span(const void *a, const void *b) {
+  const struct ad_span *x = a, *y = b;
+  return x->visit != y->visit ? (x->visit < y->visit ? -1 : 1) : (x->ord > y->ord) - (x->ord < y->ord);
 }
-
-/* Visits already in (person, begin) order with their lines already grouped in that order (what a
- * generated region's extract gives): index them in place. */
-static bool finish_in_place(audit_data *d) {
-  size_t nv = d->n_visit, nl = d->n_line;
+static void sort_lines(const audit_data *d, ad_line *ls, size_t n) {
+  size_t i = 1;
+  while (i < n && line_cmp(d, &ls[i - 1], &ls[i]) <= 0) i++;
+  if (i >= n) return;
   sort_d = d;
-  for (size_t i = 1; i < nv; i++)
-    if (cmp_visit(&(uint32_t){(uint32_t)i - 1}, &(uint32_t){(uint32_t)i}) > 0) return false;
-  for (size_t i = 1; i < nl; i++)
-    if (d->line[i].visit < d->line[i - 1].visit) return false;
-  size_t k = 0;
-  for (size_t v = 0; v < nv; v++) {
-    d->visit[v].l0 = (uint32_t)k;
-    while (k < nl && d->line[k].visit == (int32_t)v) k++;
-    d->visit[v].nl = (uint32_t)k - d->visit[v].l0;
-  }
-  return true;
+  qsort(ls, n, sizeof *ls, cmp_line);
 }
 
-/* The general case: visits sorted through a permutation, lines scattered to their visits. */
-static int finish_sorted(audit_data *d, yb_err *e) {
-  size_t nv = d->n_visit, nl = d->n_line;
+/* Visits into (person, begin) order: a stable counting pass by person, then an insertion pass that
+ * moves a visit only among its person's (a region's settlements arrive in time order, so there
+ * is little to move). Built lines and spans follow their visits. */
+static int sort_visits(audit_data *d, yb_err *e) {
+  size_t nv = d->n_visit, i = 1;
+  while (i < nv && visit_cmp(d, &d->visit[i - 1], &d->visit[i]) <= 0) i++;
+  if (i >= nv) return 0;
   uint32_t *ord = malloc((nv + 1) * sizeof *ord), *rank = malloc((nv + 1) * sizeof *rank);
+  uint32_t *at = calloc(d->n_psn + 1, sizeof *at);
   ad_visit *vs = malloc((nv + 1) * sizeof *vs);
-  ad_line *ls = malloc((nl + 1) * sizeof *ls);
-  uint32_t *pos = calloc(nv + 1, sizeof *pos);
-  if (!ord || !rank || !vs || !ls || !pos) {
-    free(ord), free(rank), free(vs), free(ls), free(pos);
+  if (!ord || !rank || !at || !vs) {
+    free(ord), free(rank), free(at), free(vs);
     return nomem(e);
   }
-  for (size_t i = 0; i < nv; i++) ord[i] = (uint32_t)i;
-  sort_d = d;
-  qsort(ord, nv, sizeof *ord, cmp_visit);
-  for (size_t i = 0; i < nv; i++) {
+  for (i = 0; i < nv; i++) at[d->visit[i].psn + 1]++;
+  for (i = 0; i < d->n_psn; i++) at[i + 1] += at[i];
+  for (i = 0; i < nv; i++) ord[at[d->visit[i].psn]++] = (uint32_t)i;
+  for (i = 1; i < nv; i++) {
+    uint32_t o = ord[i];
+    size_t j = i;
+    for (; j > 0 && visit_cmp(d, &d->visit[ord[j - 1]], &d->visit[o]) > 0; j--) ord[j] = ord[j - 1];
+    ord[j] = o;
+  }
+  for (i = 0; i < nv; i++) {
     rank[ord[i]] = (uint32_t)i;
     vs[i] = d->visit[ord[i]];
   }
-  for (size_t i = 0; i < nl; i++) pos[rank[d->line[i].visit]]++;
-  uint32_t acc = 0;
-  for (size_t i = 0; i < nv; i++) {
-    vs[i].l0 = acc;
-    vs[i].nl = pos[i];
-    acc += pos[i];
-    pos[i] = vs[i].l0;
-  }
-  for (size_t i = 0; i < nl; i++) {
-    uint32_t v = rank[d->line[i].visit];
-    ls[pos[v]] = d->line[i];
-    ls[pos[v]].visit = (int32_t)v;
-    pos[v]++;
-  }
+  for (i = 0; i < d->n_line && d->line_visit; i++) d->line_visit[i] = rank[d->line_visit[i]];
+  for (i = 0; i < d->n_span; i++) d->span[i].visit = rank[d->span[i].visit];
   /* the visit intern (when visits were added by code) now maps to sorted positions */
-  for (size_t i = 0; i <= d->i_visit.mask && d->i_visit.slots; i++)
+  for (i = 0; i <= d->i_visit.mask && d->i_visit.slots; i++)
     if (d->i_visit.slots[i]) d->i_visit.slots[i] = rank[d->i_visit.slots[i] - 1] + 1;
   if (d->i_visit.n == nv)
-    for (size_t i = 0; i < nv; i++) d->i_visit.offs[i] = vs[i].mdtrt;
-  free(d->visit), free(d->line), free(ord), free(rank), free(pos);
+    for (i = 0; i < nv; i++) d->i_visit.offs[i] = vs[i].mdtrt;
+  free(d->visit), free(ord), free(rank), free(at);
   d->visit = vs;
-  d->line = ls;
   d->cap_visit = nv + 1;
-  d->cap_line = nl + 1;
+  return 0;
+}
+
+/* Built lines grouped by visit (stable), each visit's sorted. */
+static int group_built(audit_data *d, yb_err *e) {
+  size_t nv = d->n_visit, nl = d->n_line;
+  uint32_t *pos = calloc(nv + 1, sizeof *pos);
+  ad_line *ls = malloc((nl + 1) * sizeof *ls);
+  int32_t *dr = malloc((d->n_doc + 2) * sizeof *dr);
+  if (!pos || !ls || !dr) {
+    free(pos), free(ls), free(dr);
+    return nomem(e);
+  }
+  dr[0] = -1, dr[1] = -2; /* the ids audit_data_line gives: 0 none, 1 registered nowhere, doc + 2 */
+  for (size_t i = 0; i < d->n_doc; i++) dr[i + 2] = (int32_t)i;
+  free(d->dr_of);
+  d->dr_of = dr;
+  d->n_dr_of = d->n_doc + 2;
+  for (size_t i = 0; i < nl; i++) pos[d->line_visit[i]]++;
+  uint32_t acc = 0;
+  for (size_t i = 0; i < nv; i++) {
+    ad_visit *v = &d->visit[i];
+    v->ln = ls + acc, v->nl = pos[i], v->str = NULL;
+    pos[i] = acc;
+    acc += v->nl;
+  }
+  for (size_t i = 0; i < nl; i++) ls[pos[d->line_visit[i]]++] = d->line[i];
+  for (size_t i = 0; i < nv; i++) sort_lines(d, (ad_line *)d->visit[i].ln, d->visit[i].nl);
+  free(d->line), free(d->line_visit), free(pos);
+  d->line = ls, d->line_visit = NULL, d->cap_line = nl + 1;
+  return 0;
+}
+
+/* Lines of src (texts at base) from the period's start on, to dst with their texts copied into
+ * d->str; setl 0 becomes `setl`. The count copied, or -1 on memory failure. */
+static int64_t copy_lines(audit_data *d, ad_line *dst, const ad_line *src, size_t n, const char *base, uint32_t setl) {
+  int64_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (src[i].t < d->line_from) continue;
+    ad_line x = src[i];
+    uint32_t sn = str_add(d, base + x.sn), st = x.setl ? str_add(d, base + x.setl) : setl;
+    if (sn == UINT32_MAX || st == UINT32_MAX) return -1;
+    x.sn = sn, x.setl = st;
+    dst[k++] = x;
+  }
+  return k;
+}
+
+/* Loaded visits whose lines lie apart (a stay settled more than once) or out of order: copied
+ * together into d->line and sorted. Every other visit reads its lines where the segment lies. */
+static int copy_loaded(audit_data *d, yb_err *e) {
+  size_t need = 0, sp = 0;
+  for (size_t i = 0; i < d->n_visit; i++)
+    if (d->visit[i].copy) need += d->visit[i].nl;
+  for (size_t i = 0; i < d->n_span; i++) need += d->span[i].n;
+  if (!need) return 0;
+  ad_line *ls = malloc(need * sizeof *ls);
+  if (!ls) return nomem(e);
+  qsort(d->span, d->n_span, sizeof *d->span, cmp_span);
+  size_t k = 0;
+  for (size_t i = 0; i < d->n_visit; i++) {
+    ad_visit *v = &d->visit[i];
+    if (!v->copy) continue;
+    size_t l0 = k;
+    int64_t n = copy_lines(d, ls + k, v->ln, v->nl, ad_ltext(d, v, 0), 0);
+    for (k += n < 0 ? 0 : (size_t)n; n >= 0 && sp < d->n_span && d->span[sp].visit == i; sp++) {
+      const struct ad_span *a = &d->span[sp];
+      if ((n = copy_lines(d, ls + k, a->ln, a->n, a->str, a->setl)) >= 0) k += (size_t)n;
+    }
+    if (n < 0) return free(ls), nomem(e);
+    v->ln = ls + l0, v->nl = (uint32_t)(k - l0), v->str = NULL, v->copy = 0;
+    sort_lines(d, ls + l0, v->nl);
+  }
+  free(d->line);
+  d->line = ls, d->cap_line = need;
   return 0;
 }
 
 int audit_data_finish(audit_data *d, yb_err *e) {
   if (d->finished) return 0;
   int rc;
-  if (!finish_in_place(d) && (rc = finish_sorted(d, e))) return rc;
-  for (size_t i = 0; i < d->n_visit; i++) {
-    ad_line *ls = d->line + d->visit[i].l0;
-    if (!sorted(ls, d->visit[i].nl, sizeof *ls, cmp_line)) qsort(ls, d->visit[i].nl, sizeof *ls, cmp_line);
-  }
+  if ((rc = sort_visits(d, e)) || (rc = d->loaded ? copy_loaded(d, e) : group_built(d, e))) return rc;
   for (size_t i = 0; i < d->n_psn; i++) d->psn[i].v0 = d->psn[i].nv = 0;
+  size_t nl = 0;
   for (size_t i = 0; i < d->n_visit; i++) {
     ad_person *p = &d->psn[d->visit[i].psn];
     if (!p->nv) p->v0 = (uint32_t)i;
     p->nv++;
+    nl += d->visit[i].nl;
   }
+  d->n_line = nl;
   d->finished = true;
   return 0;
 }
@@ -582,8 +657,7 @@ typedef struct idmap { /* store row id or dictionary id → audit_data id; -3 ab
 struct ax_load {
   audit_data *d;
   int32_t since, from, until;
-  idmap psn, inst, dict[AX_DICT_N];
-  bool mg_dense; /* own-code group dictionary id k is group k - 1 (ids met 1, 2, 3 …): no map read per line */
+  idmap psn, inst;
   uint32_t *visit; /* by visit row id: audit visit id + 1 */
   size_t n_visit;
   ad_intern voids;
@@ -607,7 +681,18 @@ ax_load *ax_load_new(audit_data *d, int32_t since, int32_t from, int32_t until) 
   if (!l) return NULL;
   l->d = d;
   l->since = since, l->from = from, l->until = until;
-  l->mg_dense = d->n_mgrp == 0;
+  /* a loaded line's item and doctor ids are the extract's dictionary ids */
+  ad_item *items = realloc(d->items, sizeof *items);
+  int32_t *dr = malloc(sizeof *dr);
+  if (!items || !dr || d->n_line) {
+    if (items) d->items = items;
+    free(dr), free(l);
+    return NULL;
+  }
+  d->items = items, d->n_items = 1;
+  d->dr_of = dr, d->dr_of[0] = -1, d->n_dr_of = 1;
+  d->loaded = true;
+  d->line_from = from;
   return l;
 }
 
@@ -616,9 +701,10 @@ audit_data *ax_load_data(ax_load *l) { return l->d; }
 int ax_load_reserve(ax_load *l, int64_t setls, int64_t lines, int64_t text_bytes, yb_err *e) {
   audit_data *d = l->d;
   if (setls < 0 || lines < 0 || text_bytes < 0) return 0;
+  (void)lines; /* read where they lie; of the texts only the visits' are copied */
+  int64_t text = text_bytes < setls * 64 ? text_bytes : setls * 64;
   return reserve((void **)&d->visit, &d->cap_visit, d->n_visit + (size_t)setls, sizeof *d->visit, d->n_visit) ||
-                 reserve((void **)&d->line, &d->cap_line, d->n_line + (size_t)lines, sizeof *d->line, d->n_line) ||
-                 reserve((void **)&d->str, &d->str_cap, d->str_n + (size_t)text_bytes, 1, d->str_n)
+                 reserve((void **)&d->str, &d->str_cap, d->str_n + (size_t)text, 1, d->str_n)
              ? nomem(e)
              : 0;
 }
@@ -626,7 +712,6 @@ int ax_load_reserve(ax_load *l, int64_t setls, int64_t lines, int64_t text_bytes
 void ax_load_free(ax_load *l) {
   if (!l) return;
   free(l->psn.v), free(l->inst.v), free(l->visit);
-  for (int k = 0; k < AX_DICT_N; k++) free(l->dict[k].v);
   intern_free(&l->voids);
   free(l);
 }
@@ -666,26 +751,34 @@ int ax_load_inst(ax_load *l, int64_t rowid, const char *code, int hosp_lv, bool 
 
 int ax_load_dict(ax_load *l, int kind, int64_t id, const char *text, yb_err *e) {
   audit_data *d = l->d;
-  int32_t v = -1;
+  if (id < 1 || id > INT32_MAX) return yb_fail(e, YB_EINVAL, "audit_extract_dict.id", "%lld is out of range", (long long)id);
+  size_t k = (size_t)id;
   if (kind == AX_DICT_ITEM) {
+    size_t old = d->n_items;
+    if (ad_grow((void **)&d->items, &d->n_items, k + 1, sizeof *d->items)) return nomem(e);
+    for (size_t i = old; i < d->n_items; i++) d->items[i] = (ad_item){.cat = -1, .ingr = -1}; /* not ready: no entry */
     const catalog_item *it = d->cat ? catalog_find(d->cat, text) : NULL;
-    if (it && !d->items[v = (int32_t)(it - catalog_at(d->cat, 0))].ready) item_fill(d, (size_t)v);
+    if (it) item_fill(d, k, (size_t)(it - catalog_at(d->cat, 0)));
+    else d->items[k] = (ad_item){.ready = true, .cat = -1, .ingr = -1};
   } else if (kind == AX_DICT_DOCTOR) {
-    v = ad_intern_find(d, &d->i_doc, text);
-    if (v < 0) v = -2; /* named but not registered anywhere */
-  } else if (kind == AX_DICT_MGROUP) { /* fixmedins_code \x1f own code: a group of its own */
+    size_t old = d->n_dr_of;
+    if (ad_grow((void **)&d->dr_of, &d->n_dr_of, k + 1, sizeof *d->dr_of)) return nomem(e);
+    for (size_t i = old; i < d->n_dr_of; i++) d->dr_of[i] = -3;
+    int v = ad_intern_find(d, &d->i_doc, text);
+    d->dr_of[k] = v < 0 ? -2 : v; /* -2: named but not registered anywhere */
+  } else if (kind == AX_DICT_MGROUP) { /* fixmedins_code \x1f own code: a group of its own, id = group + 1 */
+    if (k != d->n_mgrp + 1)
+      return yb_fail(e, YB_EINVAL, "audit_extract_dict.id", "own-code group %lld follows %zu", (long long)id, d->n_mgrp);
     const char *own = strchr(text, '\x1f');
     uint32_t off = str_add(d, own ? own + 1 : text);
     if (off == UINT32_MAX || ad_grow((void **)&d->mgrp_code, &d->cap_mgrp, d->n_mgrp + 1, sizeof *d->mgrp_code))
       return nomem(e);
-    d->mgrp_code[d->n_mgrp] = off;
-    if ((int64_t)d->n_mgrp + 1 != id) l->mg_dense = false;
-    v = (int32_t)d->n_mgrp++;
+    d->mgrp_code[d->n_mgrp++] = off;
     d->n_mgrp_text = d->n_mgrp;
   } else {
     return yb_fail(e, YB_EINVAL, "audit_extract_dict.kind", "%d is not a dictionary kind", kind);
   }
-  return map_put(&l->dict[kind], id, v) ? nomem(e) : 0;
+  return 0;
 }
 
 int ax_load_groups(ax_load *l, int64_t n, int (*lookup)(void *, int32_t, char *, size_t), void *ctx, yb_err *e) {
@@ -718,11 +811,10 @@ typedef struct seg_view {
 
 static const char *seg_text(const seg_view *v, uint32_t off) { return off < v->h.str_bytes ? v->str + off : NULL; }
 
-/* A dictionary id of a line as audit_data's id: -1 for none, -4 when the dictionary lacks it. */
-static int32_t dict_at(const ax_load *l, int kind, uint32_t id) {
-  if (!id) return -1;
-  int32_t v = map_at(&l->dict[kind], id);
-  return v == -3 ? -4 : v;
+/* A line whose ids and text name what the data holds (its record is read in place later). */
+static bool line_ok(const audit_data *d, const ad_line *x, uint32_t str_bytes) {
+  return x->item < d->n_items && d->items[x->item].ready && x->dr < d->n_dr_of && d->dr_of[x->dr] != -3 &&
+         x->mgroup <= d->n_mgrp && x->sn < str_bytes && !x->setl;
 }
 
 static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) {
@@ -734,6 +826,17 @@ static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) 
   if (p < 0) return yb_fail(e, YB_ENOT_FOUND, "settlement.psn_no", "person row %lld of %s is missing", (long long)s->psn, setl_id);
   if (in < 0) return yb_fail(e, YB_ENOT_FOUND, "settlement.fixmedins_code", "institution row %lld of %s is missing", (long long)s->inst, setl_id);
   if (s->visit < 0 || s->visit > INT32_MAX) return bad_seg(e, "names a bad visit row");
+  if (s->l0 > v->h.n_line || s->nl > v->h.n_line - s->l0) return bad_seg(e, "names lines out of range");
+  /* its lines: checked, and from the period's start on a suffix when in the engine's order */
+  const ad_line *ln = (const ad_line *)(const void *)v->lines + s->l0;
+  uint32_t first = s->nl, n = 0;
+  bool in_order = true;
+  for (uint32_t k = 0; k < s->nl; k++) {
+    if (!line_ok(d, &ln[k], v->h.str_bytes)) return bad_seg(e, "names a code its dictionary lacks or a text out of range");
+    if (ln[k].t >= l->from) first = first < k ? first : k, n++;
+    if (k && in_order && line_cmp(d, &ln[k - 1], &ln[k]) > 0) in_order = false;
+  }
+  if (in_order) ln += first;
   size_t vr = (size_t)s->visit, old = l->n_visit;
   if (ad_grow((void **)&l->visit, &l->n_visit, vr + 1, sizeof *l->visit)) return nomem(e);
   if (l->n_visit > old) memset(l->visit + old, 0, (l->n_visit - old) * sizeof *l->visit);
@@ -744,30 +847,20 @@ static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) 
     uint32_t mo = str_add(d, mdtrt);
     if (mo == UINT32_MAX || ad_grow((void **)&d->visit, &d->cap_visit, d->n_visit + 1, sizeof *d->visit)) return nomem(e);
     d->visit[d->n_visit] = (ad_visit){.psn = p, .inst = in, .ipt = s->ipt, .in_scope = s->beg >= l->from, .beg = s->beg,
-                                      .end = s->end, .diag3 = s->diag3, .mdtrt = mo, .setl = setl};
+                                      .end = s->end, .diag3 = s->diag3, .mdtrt = mo, .setl = setl, .ln = ln,
+                                      .nl = in_order ? n : s->nl, .str = v->str, .copy = !in_order};
     id = (uint32_t)++d->n_visit;
     l->visit[vr] = id;
-  } else { /* a later settlement of the stay: its newer view of the visit */
-    d->visit[id - 1].end = s->end;
-    d->visit[id - 1].diag3 = s->diag3;
+  } else { /* a later settlement of the stay: its newer view of the visit, its lines copied in at finish */
+    ad_visit *w = &d->visit[id - 1];
+    w->end = s->end;
+    w->diag3 = s->diag3;
+    w->copy = 1;
+    if (ad_grow((void **)&d->span, &d->cap_span, d->n_span + 1, sizeof *d->span)) return nomem(e);
+    d->span[d->n_span] = (struct ad_span){.visit = id - 1, .n = s->nl, .setl = setl, .ord = (uint32_t)d->n_span, .ln = ln - (in_order ? first : 0), .str = v->str};
+    d->n_span++;
   }
-  if (s->l0 > v->h.n_line || s->nl > v->h.n_line - s->l0) return bad_seg(e, "names lines out of range");
-  if (ad_grow((void **)&d->line, &d->cap_line, d->n_line + s->nl, sizeof *d->line)) return nomem(e);
-  for (uint32_t k = 0; k < s->nl; k++) {
-    ax_line x;
-    memcpy(&x, v->lines + (size_t)(s->l0 + k) * sizeof x, sizeof x);
-    if (x.t < l->from) continue;
-    int32_t item = dict_at(l, AX_DICT_ITEM, x.item), dr = dict_at(l, AX_DICT_DOCTOR, x.dr);
-    int32_t mg = l->mg_dense && x.mgroup <= d->n_mgrp ? (int32_t)x.mgroup - 1 : dict_at(l, AX_DICT_MGROUP, x.mgroup);
-    const char *sn = seg_text(v, x.sn);
-    if (item == -4 || dr == -4 || mg == -4) return bad_seg(e, "names a code its dictionary lacks");
-    if (!sn) return bad_seg(e, "names a text out of range");
-    uint32_t so = str_add(d, sn);
-    if (so == UINT32_MAX) return nomem(e);
-    d->line[d->n_line++] = (ad_line){.visit = (int32_t)id - 1, .item = item, .t = x.t, .dr = dr, .medins = mg, .sn = so,
-                                     .setl = setl, .seq = x.seq, .prd_days = x.prd_days, .appr = x.appr, .cnt = x.cnt,
-                                     .pric = x.pric, .sumamt = x.sumamt};
-  }
+  d->n_line += n;
   return 0;
 }
 
@@ -783,6 +876,7 @@ int ax_load_segment(ax_load *l, const void *blob, size_t len, yb_err *e) {
   v.setls = v.lines + (size_t)v.h.n_line * sizeof(ax_line);
   v.str = v.setls + (size_t)v.h.n_setl * sizeof(ax_setl);
   if (v.str[v.h.str_bytes - 1]) return bad_seg(e, "with an unterminated text");
+  if ((uintptr_t)v.lines % _Alignof(ad_line)) return bad_seg(e, "not 8-byte aligned");
   if (v.h.beg_max < l->since || v.h.beg_min > l->until) return 0;
   int rc = 0;
   for (uint32_t i = 0; !rc && i < v.h.n_setl; i++) {
@@ -791,4 +885,8 @@ int ax_load_segment(ax_load *l, const void *blob, size_t len, yb_err *e) {
     if (s.beg >= l->since && s.beg <= l->until) rc = seg_setl(l, &v, &s, e);
   }
   return rc;
+}
+
+void audit_data_hold(audit_data *d, void *base, size_t len, int fd) {
+  d->hold.base = base, d->hold.len = len, d->hold.fd = fd;
 }

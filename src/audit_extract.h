@@ -28,12 +28,15 @@ typedef struct ax_head {
   int32_t beg_min, beg_max; /* visit begin times (seconds since 2000) of the segment's settlements */
 } ax_head;
 
+/* A fee line as the engine reads it, in a segment and in memory alike (audit_int.h's ad_line is
+ * this record): the rule pass reads a mapped segment's lines where they lie. */
 typedef struct ax_line {
-  uint32_t sn;                 /* text offset */
-  uint32_t item, mgroup, dr;   /* dictionary ids */
+  uint32_t sn;                 /* feedetl_sn: text offset (from the visit's text base) */
+  uint32_t item, mgroup, dr;   /* item and doctor ids of the data's tables; own-code group + 1; 0 none */
   int32_t t, seq;
   int16_t prd_days;
-  uint8_t appr, pad[5];
+  uint8_t appr, pad;
+  uint32_t setl;               /* 0: the visit's first settlement (always in a segment); else a text offset */
   int64_t cnt, pric, sumamt;
 } ax_line;
 
@@ -97,8 +100,13 @@ int ax_load_groups(ax_load *l, int64_t n, int (*lookup)(void *ctx, int32_t group
                    yb_err *e);
 /* A settlement cancelled after it was packed: its records are skipped. */
 int ax_load_void(ax_load *l, const char *setl_id, yb_err *e);
-/* One segment's settlements and lines into d. A visit met again (a later settlement of the same
- * stay) keeps its first settlement and takes the newer end time. */
+/* One segment's settlements and lines into d, the lines where they lie: blob must stay in place,
+ * unchanged, until d is freed (audit_data_hold hands d a mapping to release then). A visit met
+ * again (a later settlement of the same stay) keeps its first settlement and takes the newer end
+ * time; its lines are then copied together at audit_data_finish. */
 int ax_load_segment(ax_load *l, const void *blob, size_t len, yb_err *e);
+/* d takes a mapping of len bytes at base (munmap) and its file descriptor (close; -1 none), to
+ * release when it is freed: the segments loaded from it are read in place. */
+void audit_data_hold(audit_data *d, void *base, size_t len, int fd);
 
 #endif

@@ -5,6 +5,7 @@
 #define YB_AUDIT_INT_H
 
 #include "audit.h"
+#include "audit_extract.h"
 
 #define AD_NONE INT32_MAX /* a missing day or time */
 
@@ -12,6 +13,7 @@ typedef struct ad_item {
   uint8_t type, gend, lv, hosp_lv_min, scope, lmt, n_ind;
   bool dialysis, drug, material, service;
   bool ready; /* filled from the catalog when a line first names it */
+  int32_t cat; /* its catalog index; -1 a code not in the catalog (or no code) */
   int16_t age_min, age_max;
   int32_t max_days, ingr; /* ingr: interned ingredient, -1 none */
   int64_t lim[4];
@@ -37,20 +39,18 @@ typedef struct ad_doc {
 typedef struct ad_visit {
   int32_t psn, inst;
   uint8_t ipt, in_scope;
+  uint8_t copy;           /* loaded: its lines are copied together (and sorted) at finish */
   int32_t beg, end;       /* seconds; end AD_NONE when not discharged */
   uint32_t diag3;         /* first three characters of the main diagnosis, packed */
-  uint32_t l0, nl;        /* lines */
+  uint32_t nl;            /* lines: ln[0 … nl-1], by (time, catalog index, upload order) */
   uint32_t mdtrt, setl;   /* string offsets (setl 0 = "") */
+  const struct ax_line *ln; /* in d->line, or where a segment lies (set by audit_data_finish) */
+  const char *str;        /* the texts its lines' sn and setl are offsets in; NULL: d->str */
 } ad_visit;
 
-typedef struct ad_line {
-  int32_t visit, item, t, dr, medins;
-  uint32_t sn, setl;      /* string offsets */
-  int32_t seq;
-  int16_t prd_days;
-  uint8_t appr;
-  int64_t cnt, pric, sumamt;
-} ad_line;
+/* A fee line (audit_extract.h): item indexes audit_data.items, dr audit_data.dr_of, mgroup is the
+ * own-code group + 1 (0 none). */
+typedef struct ax_line ad_line;
 
 /* string → dense id */
 typedef struct ad_intern {
@@ -72,8 +72,10 @@ typedef struct ad_map64 {  /* open-addressing map of non-zero uint64 keys to uin
 
 struct audit_data {
   const catalog *cat;
-  ad_item *items;
+  ad_item *items;          /* by a line's item id: catalog index + 1 when built, a dictionary id when loaded (0 none) */
   size_t n_items;
+  int32_t *dr_of;          /* a line's doctor id → doc index, -1 none, -2 registered nowhere, -3 unknown id */
+  size_t n_dr_of;
   char *str;               /* string arena; offset 0 is "" */
   size_t str_n, str_cap;
   ad_intern i_psn, i_inst, i_visit, i_doc, i_mcode, i_ingr; /* i_mcode: institutions' own item codes */
@@ -88,12 +90,28 @@ struct audit_data {
   ad_inst *inst;
   ad_doc *doc;
   ad_visit *visit;
-  ad_line *line;
+  ad_line *line;           /* built lines (and visits' lines copied together at finish) */
+  uint32_t *line_visit;    /* built lines: their visit */
+  bool loaded;             /* lines come from segments (ax_load), not audit_data_line */
+  int32_t line_from;       /* loaded: lines before this time are left out */
+  struct ad_span *span;    /* loaded: later settlements' lines of visits met again */
+  size_t n_span, cap_span;
+  struct { void *base; size_t len; int fd; } hold; /* a mapping (and its file) released when d is freed */
   size_t n_psn, n_inst, n_doc, n_visit, n_line;
   size_t cap_psn, cap_inst, cap_doc, cap_visit, cap_line;
   ad_set64 checkin;        /* (person, inst, day) */
   bool finished;
 };
+
+/* A line's catalog item, NULL when its code is not in the catalog. */
+static inline const ad_item *ad_item_of(const audit_data *d, const ad_line *l) {
+  const ad_item *it = &d->items[l->item];
+  return it->cat >= 0 ? it : NULL;
+}
+/* A line's texts: sn, setl (0: the visit's settlement). */
+static inline const char *ad_ltext(const audit_data *d, const ad_visit *v, uint32_t off) {
+  return (v->str ? v->str : d->str) + off;
+}
 
 /* FNV-1a of a text, mixed: the engine's and the extract's string hash. */
 uint64_t ad_hash(const char *s);

@@ -45,12 +45,12 @@ int audit_peers(const audit_data *d, audit_peer **out, size_t *n, yb_err *e) {
         ndis[v->inst]++;
       }
     }
-    for (uint32_t i = v->l0; i < v->l0 + v->nl; i++) {
-      const ad_line *l = &d->line[i];
+    for (uint32_t i = 0; i < v->nl; i++) {
+      const ad_line *l = &v->ln[i];
       q->lines++;
       q->amt += l->sumamt;
-      if (l->item < 0) continue;
-      const ad_item *it = &d->items[l->item];
+      const ad_item *it = ad_item_of(d, l);
+      if (!it) continue;
       if (it->type == 3 || it->type == 4) test[v->inst] += l->sumamt;
       if (it->drug) drug[v->inst] += l->sumamt;
     }
@@ -132,10 +132,12 @@ static int cmp_use(const void *x, const void *y) {
 
 int audit_items(const audit_data *d, size_t k, audit_item_use **out, size_t *n, yb_err *e) {
   int32_t lo = INT32_MAX, hi = INT32_MIN;
-  for (size_t i = 0; i < d->n_line; i++) {
-    if (d->line[i].t < lo) lo = d->line[i].t;
-    if (d->line[i].t > hi) hi = d->line[i].t;
-  }
+  for (size_t vi = 0; vi < d->n_visit; vi++)
+    for (uint32_t i = 0; i < d->visit[vi].nl; i++) {
+      int32_t t = d->visit[vi].ln[i].t;
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
   int32_t mid = lo + (int32_t)(((int64_t)hi - lo) / 2);
   size_t cap = 1024;
   while (cap < 2 * d->n_line + 2) cap *= 2;
@@ -143,20 +145,23 @@ int audit_items(const audit_data *d, size_t k, audit_item_use **out, size_t *n, 
   use_ent *h = calloc(cap, sizeof *h);
   if (!h) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   size_t used = 0;
-  for (size_t i = 0; i < d->n_line; i++) {
-    const ad_line *l = &d->line[i];
-    if (l->item < 0 || !(d->items[l->item].drug || d->items[l->item].material)) continue;
-    int32_t inst = d->visit[l->visit].inst;
-    uint64_t key = ((uint64_t)(uint32_t)inst << 32 | (uint32_t)l->item) + 1;
-    size_t j = (key * UINT64_C(0x9E3779B97F4A7C15) >> 20) & (cap - 1);
-    while (h[j].key && h[j].key != key) j = (j + 1) & (cap - 1);
-    if (!h[j].key) {
-      if (2 * (used + 1) > cap) break; /* table full: the rest is dropped (never at sane sizes) */
-      h[j].key = key, h[j].inst = inst, h[j].item = l->item, used++;
+  for (size_t vi = 0; vi < d->n_visit; vi++)
+    for (uint32_t li = 0; li < d->visit[vi].nl; li++) {
+      const ad_line *l = &d->visit[vi].ln[li];
+      const ad_item *it = ad_item_of(d, l);
+      if (!it || !(it->drug || it->material)) continue;
+      int32_t inst = d->visit[vi].inst;
+      uint64_t key = ((uint64_t)(uint32_t)inst << 32 | l->item) + 1;
+      size_t j = (key * UINT64_C(0x9E3779B97F4A7C15) >> 20) & (cap - 1);
+      while (h[j].key && h[j].key != key) j = (j + 1) & (cap - 1);
+      if (!h[j].key) {
+        if (2 * (used + 1) > cap) goto full; /* table full: the rest is dropped (never at sane sizes) */
+        h[j].key = key, h[j].inst = inst, h[j].item = (int32_t)l->item, used++;
+      }
+      if (l->t <= mid) h[j].a += l->sumamt;
+      else h[j].b += l->sumamt;
     }
-    if (l->t <= mid) h[j].a += l->sumamt;
-    else h[j].b += l->sumamt;
-  }
+full:;
   audit_item_use *u = calloc(used + 1, sizeof *u);
   if (!u) {
     free(h);
@@ -165,7 +170,7 @@ int audit_items(const audit_data *d, size_t k, audit_item_use **out, size_t *n, 
   size_t m = 0;
   for (size_t j = 0; j < cap; j++)
     if (h[j].key) {
-      const catalog_item *c = catalog_at(d->cat, (size_t)h[j].item);
+      const catalog_item *c = catalog_at(d->cat, (size_t)d->items[h[j].item].cat);
       u[m] = (audit_item_use){ad_s(d, d->inst[h[j].inst].code), c->code, c->name, h[j].a, h[j].b,
                               h[j].a ? (h[j].b - h[j].a) * 10000 / h[j].a : INT64_MAX};
       m++;

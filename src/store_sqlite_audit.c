@@ -308,7 +308,6 @@ static int seg_map_open(store_conn *c, seg_map *m, yb_err *e) {
   if (fstat(fd, &st) == 0 && st.st_size > 0) {
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (p == MAP_FAILED) return yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
-    madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
     m->base = p;
     m->size = (size_t)st.st_size;
   }
@@ -373,8 +372,9 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
     rc = each_row(c, s, steps[k].row, &la, e);
   }
   ax_load_free(l);
-  seg_map_close(&m);
-  return rc;
+  if (rc || !m.base) return seg_map_close(&m), rc;
+  audit_data_hold(d, (void *)m.base, m.size, m.fd); /* the lines are read where the segments lie */
+  return 0;
 }
 
 /* ---- the audit extract: packing settled lines ---------------------------------------------------- */
