@@ -605,16 +605,19 @@ uint64_t store_unkeyed_done(store *s) { return atomic_load(&s->unkeyed_done); }
 #define STORE_BATCH_NS 2000000L /* a batch takes in queued jobs for at most this long … */
 #endif
 #define STORE_BATCH_JOBS 256   /* … and this many */
-/* A batch of fewer jobs than this, finding the queue empty, waits up to this long for more
- * before its COMMIT: with a few dozen connections the next writes are being parsed on the HTTP
+/* A batch of MIN to JOBS-1 jobs, finding the queue empty, waits up to LINGER_US for more before
+ * its COMMIT: with a few dozen connections the next writes are being parsed on the HTTP
  * threads right then, and a commit's pages (shared leaves, interior pages, sequences) and its
  * fdatasync then serve more writes (bench-settle: ~18-25 -> ~28-32 writes a batch, WAL bytes
- * per flow -8 %). A lone request waits at most this long. */
+ * per flow -8 %). Smaller batches do not wait: a lone client's writes would each pay it. */
 #ifndef STORE_BATCH_LINGER_US
 #define STORE_BATCH_LINGER_US 300
 #endif
 #ifndef STORE_BATCH_LINGER_JOBS
 #define STORE_BATCH_LINGER_JOBS 32
+#endif
+#ifndef STORE_BATCH_LINGER_MIN
+#define STORE_BATCH_LINGER_MIN 8 /* only under load: a batch this big says more writes are coming */
 #endif
 
 /* Run a batch in one transaction, each job in its SAVEPOINT, and COMMIT. With the syncer
@@ -649,7 +652,8 @@ static void run_batch(store *s, store_job *batch) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) >= STORE_BATCH_NS) break;
     pthread_mutex_lock(&s->mu);
-    if (STORE_BATCH_LINGER_US > 0 && !s->head && n < STORE_BATCH_LINGER_JOBS && !s->stop) {
+    if (STORE_BATCH_LINGER_US > 0 && !s->head && n >= STORE_BATCH_LINGER_MIN &&
+        n < STORE_BATCH_LINGER_JOBS && !s->stop) {
       struct timespec ts;
       clock_gettime(CLOCK_REALTIME, &ts);
       ts.tv_nsec += STORE_BATCH_LINGER_US * 1000L;
