@@ -438,7 +438,7 @@ static bool vs_split(const audit_ctx *x, const audit_rule *r, uint32_t vi, audit
     if (gap > r->p[0] || w->diag3 != v->diag3 || !v->diag3) return false;
     f->vola_amt = x->vsum;
     snprintf(f->evid, sizeof f->evid, "readmitted %d days after discharge from %s with the same diagnosis group", gap,
-             ad_s(x->d, w->mdtrt));
+             ad_mdtrt(x->d, w));
     return true;
   }
   return false;
@@ -482,7 +482,7 @@ static bool vs_two_places(const audit_ctx *x, const audit_rule *r, uint32_t vi, 
     int64_t m = dist_m(a, b);
     if (m <= r->p[0] * 1000) continue;
     f->vola_amt = x->vsum;
-    snprintf(f->evid, sizeof f->evid, "same day as visit %s at %s, %lld km away", ad_s(x->d, w->mdtrt),
+    snprintf(f->evid, sizeof f->evid, "same day as visit %s at %s, %lld km away", ad_mdtrt(x->d, w),
              ad_s(x->d, b->code), (long long)(m / 1000));
     return true;
   }
@@ -501,7 +501,7 @@ static bool vs_otp_in_ipt(const audit_ctx *x, const audit_rule *r, uint32_t vi, 
     char a[12];
     date_of(w->beg, a, sizeof a);
     snprintf(f->evid, sizeof f->evid, "outpatient visit during inpatient stay %s at %s (admitted %s)",
-             ad_s(x->d, w->mdtrt), ad_s(x->d, x->d->inst[w->inst].code), a);
+             ad_mdtrt(x->d, w), ad_s(x->d, x->d->inst[w->inst].code), a);
     return true;
   }
   return false;
@@ -642,9 +642,9 @@ static int emit(const audit_ctx *x, const audit_rule *r, const ad_visit *v, cons
   f->level = l ? AUDIT_LEVEL_LINE : AUDIT_LEVEL_VISIT;
   f->psn_no = ad_s(x->d, x->d->psn[v->psn].code);
   f->fixmedins_code = ad_s(x->d, x->d->inst[v->inst].code);
-  f->mdtrt_id = ad_s(x->d, v->mdtrt);
+  f->mdtrt_id = ad_mdtrt(x->d, v);
   f->feedetl_sn = l ? ad_ltext(x->d, v, l->sn) : "";
-  f->setl_id = l && l->setl ? ad_ltext(x->d, v, l->setl) : ad_s(x->d, v->setl);
+  f->setl_id = l && l->setl ? ad_ltext(x->d, v, l->setl) : ad_setl(x->d, v);
   date_of(v->beg, f->occur_date, sizeof f->occur_date);
   return fn(f, arg);
 }
