@@ -74,7 +74,7 @@ static int live_bench(store_conn *c, const catalog *cat, const audit_rules *rs, 
   for (size_t vi = 0; vi < all->n_visit && m < n; vi += step, m++) {
     const ad_visit *v = &all->visit[vi];
     const char *psn = ad_s(all, all->psn[v->psn].code), *ins = ad_s(all, all->inst[v->inst].code);
-    const char *mdtrt = ad_s(all, v->mdtrt);
+    const char *mdtrt = ad_mdtrt(all, v);
     double t0 = cmd_now();
     audit_data *d = audit_data_new(cat);
     int rc = store_audit_load_person(c, psn, ins, "2024-06-01", "9999-12-31", mdtrt, true, d, e);

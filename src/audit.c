@@ -70,6 +70,7 @@ struct audit_ctx {
   audit_peer *peers;
   size_t n_peers;
   int64_t vsum;              /* the current visit's total, fen */
+  uint64_t *may;             /* by item id: bit k set when line rule k of the run can hit a line of the item */
   /* contraindicated pairs of each such rule as ingredient ids (-2: an ingredient no line has) */
   const audit_rule *contra[8];
   int32_t contra_ids[8][AUDIT_MAX_PAIRS][2];
@@ -437,7 +438,7 @@ static bool vs_split(const audit_ctx *x, const audit_rule *r, uint32_t vi, audit
     if (gap > r->p[0] || w->diag3 != v->diag3 || !v->diag3) return false;
     f->vola_amt = x->vsum;
     snprintf(f->evid, sizeof f->evid, "readmitted %d days after discharge from %s with the same diagnosis group", gap,
-             ad_s(x->d, w->mdtrt));
+             ad_mdtrt(x->d, w));
     return true;
   }
   return false;
@@ -481,7 +482,7 @@ static bool vs_two_places(const audit_ctx *x, const audit_rule *r, uint32_t vi, 
     int64_t m = dist_m(a, b);
     if (m <= r->p[0] * 1000) continue;
     f->vola_amt = x->vsum;
-    snprintf(f->evid, sizeof f->evid, "same day as visit %s at %s, %lld km away", ad_s(x->d, w->mdtrt),
+    snprintf(f->evid, sizeof f->evid, "same day as visit %s at %s, %lld km away", ad_mdtrt(x->d, w),
              ad_s(x->d, b->code), (long long)(m / 1000));
     return true;
   }
@@ -500,59 +501,77 @@ static bool vs_otp_in_ipt(const audit_ctx *x, const audit_rule *r, uint32_t vi, 
     char a[12];
     date_of(w->beg, a, sizeof a);
     snprintf(f->evid, sizeof f->evid, "outpatient visit during inpatient stay %s at %s (admitted %s)",
-             ad_s(x->d, w->mdtrt), ad_s(x->d, x->d->inst[w->inst].code), a);
+             ad_mdtrt(x->d, w), ad_s(x->d, x->d->inst[w->inst].code), a);
     return true;
   }
   return false;
 }
 
+/* ---- which items each line rule can hit (audit_type.may) ---------------------------------------- */
+static bool may_gender(const audit_rule *r, const ad_item *it) { return (void)r, it && it->gend; }
+static bool may_age(const audit_rule *r, const ad_item *it) { return (void)r, it && (it->age_min >= 0 || it->age_max >= 0); }
+static bool may_price(const audit_rule *r, const ad_item *it) {
+  return (void)r, it && (it->lim[0] || it->lim[1] || it->lim[2] || it->lim[3]);
+}
+static bool may_supply(const audit_rule *r, const ad_item *it) { return (void)r, it && it->drug && it->max_days > 0; }
+static bool may_nondrug(const audit_rule *r, const ad_item *it) { return (void)r, it && !it->drug; }
+static bool may_dialysis(const audit_rule *r, const ad_item *it) { return (void)r, it && it->dialysis; }
+static bool may_listed(const audit_rule *r, const ad_item *it) { return (void)r, it != NULL; }
+static bool may_level(const audit_rule *r, const ad_item *it) { return (void)r, it && it->hosp_lv_min > 0; }
+static bool may_scope(const audit_rule *r, const ad_item *it) { return (void)r, it && it->scope != CATALOG_SCOPE_ANY; }
+static bool may_indication(const audit_rule *r, const ad_item *it) { return (void)r, it && it->lmt && it->n_ind; }
+static bool may_class_c(const audit_rule *r, const ad_item *it) { return !it || (r->p[0] && it->lv == CATALOG_LV_C); }
+static bool may_ingredient(const audit_rule *r, const ad_item *it) { return (void)r, it && it->drug && it->ingr >= 0; }
+static bool may_drug(const audit_rule *r, const ad_item *it) { return (void)r, it && it->drug; }
+static bool may_surgery(const audit_rule *r, const ad_item *it) { return (void)r, it && it->type == 6; }
+
 /* ---- the table ---------------------------------------------------------------------------------- */
 #define NOP 0, {{0}}
 static const audit_type audit_types[] = {
-    {"gender_limit", AUDIT_LEVEL_LINE, true, false, ln_gender, NULL, NOP, "item restricted to the other gender (限性别)"},
-    {"age_limit", AUDIT_LEVEL_LINE, true, false, ln_age, NULL, NOP, "item outside its age range (限年龄)"},
+    {"gender_limit", AUDIT_LEVEL_LINE, true, false, ln_gender, NULL, NOP, "item restricted to the other gender (限性别)", may_gender},
+    {"age_limit", AUDIT_LEVEL_LINE, true, false, ln_age, NULL, NOP, "item outside its age range (限年龄)", may_age},
     {"over_price_limit", AUDIT_LEVEL_LINE, true, false, ln_price, NULL, 1,
-     {{"tolerance_bp", 0, 0, 10000, "basis points above the limit tolerated"}}, "unit price above the level's limit (超限价)"},
+     {{"tolerance_bp", 0, 0, 10000, "basis points above the limit tolerated"}}, "unit price above the level's limit (超限价)", may_price},
     {"over_supply", AUDIT_LEVEL_LINE, true, false, ln_supply, NULL, 1, {{"grace_days", 0, 0, 365, "days"}},
-     "days of drug above the catalog's max_days (超量开药)"},
+     "days of drug above the catalog's max_days (超量开药)", may_supply},
     {"duplicate_charge", AUDIT_LEVEL_LINE, true, false, ln_duplicate, NULL, NOP,
-     "same service or material at the same time twice in a visit (重复收费)"},
-    {"dialysis_no_checkin", AUDIT_LEVEL_LINE, false, false, ln_dialysis, NULL, NOP, "dialysis without check-in (透析无签到)"},
+     "same service or material at the same time twice in a visit (重复收费)", may_nondrug},
+    {"dialysis_no_checkin", AUDIT_LEVEL_LINE, false, false, ln_dialysis, NULL, NOP, "dialysis without check-in (透析无签到)", may_dialysis},
     {"unregistered_doctor", AUDIT_LEVEL_LINE, false, false, ln_doctor, NULL, 1, {{"flag_empty", 0, 0, 1, "0 or 1"}},
-     "billing doctor not registered at the institution (医师未备案)"},
+     "billing doctor not registered at the institution (医师未备案)", NULL},
     {"item_switching", AUDIT_LEVEL_LINE, false, false, ln_switch, NULL, 2,
      {{"min_mode_lines", 3, 1, 1000000, "lines"}, {"max_share_bp", 2000, 1, 5000, "basis points of the group's lines"}},
-     "institution item billed as a dearer national code (串换项目)"},
-    {"level_limit", AUDIT_LEVEL_LINE, true, false, ln_level, NULL, NOP, "item above the institution's level (限医院等级)"},
-    {"scope_limit", AUDIT_LEVEL_LINE, true, false, ln_scope, NULL, NOP, "inpatient-only item in an outpatient visit or the reverse"},
-    {"indication_limit", AUDIT_LEVEL_LINE, true, false, ln_indication, NULL, NOP, "restricted item outside its indications (限适应症)"},
+     "institution item billed as a dearer national code (串换项目)", may_listed},
+    {"level_limit", AUDIT_LEVEL_LINE, true, false, ln_level, NULL, NOP, "item above the institution's level (限医院等级)", may_level},
+    {"scope_limit", AUDIT_LEVEL_LINE, true, false, ln_scope, NULL, NOP, "inpatient-only item in an outpatient visit or the reverse", may_scope},
+    {"indication_limit", AUDIT_LEVEL_LINE, true, false, ln_indication, NULL, NOP, "restricted item outside its indications (限适应症)", may_indication},
     {"class_c_billed", AUDIT_LEVEL_LINE, true, false, ln_class_c, NULL, 1, {{"include_class_c", 0, 0, 1, "0 or 1"}},
-     "non-catalog (and with include_class_c, 丙类) item in a claim"},
-    {"duplicate_drug", AUDIT_LEVEL_LINE, true, false, ln_dup_drug, NULL, NOP, "two drugs of one ingredient on one day (重复用药)"},
-    {"contraindicated", AUDIT_LEVEL_LINE, true, true, ln_contra, NULL, NOP, "contraindicated drug pair on one day (配伍禁忌)"},
+     "non-catalog (and with include_class_c, 丙类) item in a claim", may_class_c},
+    {"duplicate_drug", AUDIT_LEVEL_LINE, true, false, ln_dup_drug, NULL, NOP, "two drugs of one ingredient on one day (重复用药)", may_ingredient},
+    {"contraindicated", AUDIT_LEVEL_LINE, true, true, ln_contra, NULL, NOP, "contraindicated drug pair on one day (配伍禁忌)", may_ingredient},
     {"over_dose", AUDIT_LEVEL_LINE, true, false, ln_dose, NULL, 1, {{"max_units", 200, 1, 1000000, "units per line"}},
-     "quantity per line above a ceiling (超剂量)"},
-    {"oprn_diag_mismatch", AUDIT_LEVEL_LINE, true, true, ln_oprn, NULL, NOP, "surgery not matching the diagnosis (手术与诊断不符)"},
-    {"dead_person_card", AUDIT_LEVEL_VISIT, true, false, NULL, vs_dead, NOP, "visit after the death date (死亡后就医)"},
+     "quantity per line above a ceiling (超剂量)", may_drug},
+    {"oprn_diag_mismatch", AUDIT_LEVEL_LINE, true, true, ln_oprn, NULL, NOP, "surgery not matching the diagnosis (手术与诊断不符)", may_surgery},
+    {"dead_person_card", AUDIT_LEVEL_VISIT, true, false, NULL, vs_dead, NOP, "visit after the death date (死亡后就医)", NULL},
     {"bed_holding", AUDIT_LEVEL_VISIT, false, false, NULL, vs_bed, 2,
      {{"min_days", 5, 1, 365, "days of stay"}, {"max_treat_bp", 3000, 1, 10000, "basis points of the days"}},
-     "stay with few treatment days (挂床住院)"},
-    {"fake_admission", AUDIT_LEVEL_VISIT, false, false, NULL, vs_fake, NOP, "stay with no treatment at all (虚假住院)"},
+     "stay with few treatment days (挂床住院)", NULL},
+    {"fake_admission", AUDIT_LEVEL_VISIT, false, false, NULL, vs_fake, NOP, "stay with no treatment at all (虚假住院)", NULL},
     {"low_threshold_admission", AUDIT_LEVEL_VISIT, false, false, NULL, vs_low, 2,
      {{"max_days", 1, 0, 30, "days of stay"}, {"max_yuan", 800, 1, 1000000, "yuan"}},
-     "short cheap admission (低标准入院)"},
+     "short cheap admission (低标准入院)", NULL},
     {"split_admission", AUDIT_LEVEL_VISIT, true, false, NULL, vs_split, 1, {{"days", 15, 1, 365, "days"}},
-     "readmission soon after discharge, same diagnosis (分解住院)"},
+     "readmission soon after discharge, same diagnosis (分解住院)", NULL},
     {"frequent_admission", AUDIT_LEVEL_VISIT, true, false, NULL, vs_frequent, 2,
-     {{"nth", 4, 2, 100, "admissions"}, {"window_days", 180, 1, 3660, "days"}}, "many admissions in a window (频繁住院)"},
+     {{"nth", 4, 2, 100, "admissions"}, {"window_days", 180, 1, 3660, "days"}}, "many admissions in a window (频繁住院)", NULL},
     {"two_places_same_day", AUDIT_LEVEL_VISIT, false, false, NULL, vs_two_places, 1, {{"km", 30, 1, 5000, "km"}},
-     "two distant institutions on one day (冒名就医)"},
-    {"otp_during_ipt", AUDIT_LEVEL_VISIT, true, false, NULL, vs_otp_in_ipt, NOP, "outpatient visit during a stay (住院期间门诊)"},
+     "two distant institutions on one day (冒名就医)", NULL},
+    {"otp_during_ipt", AUDIT_LEVEL_VISIT, true, false, NULL, vs_otp_in_ipt, NOP, "outpatient visit during a stay (住院期间门诊)", NULL},
     {"peer_outlier", AUDIT_LEVEL_INST, false, false, NULL, NULL, 3,
      {{"indicator", 1, 1, 4, "1 cost per visit, 2 test share, 3 drug share, 4 length of stay"},
       {"min_z_x100", 300, 50, 10000, "robust z × 100"},
       {"min_peers", 5, 3, 100000, "institutions of the level"}},
-     "institution far above its peers (同级机构偏离)"},
+     "institution far above its peers (同级机构偏离)", NULL},
 };
 #define N_TYPES ((int)(sizeof audit_types / sizeof audit_types[0]))
 
@@ -574,6 +593,7 @@ static int prep_switching(audit_ctx *x, yb_err *e) {
     return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   for (size_t vi = 0; vi < d->n_visit; vi++)
     for (const ad_line *l = d->visit[vi].ln, *end = l + d->visit[vi].nl; l < end; l++) {
+      __builtin_prefetch(l + 8);
       int32_t gi = (int32_t)l->mgroup - 1, item = (int32_t)l->item;
       if (gi < 0 || !ad_item_of(d, l)) continue;
       sw_grp *g = &x->groups[gi];
@@ -622,9 +642,9 @@ static int emit(const audit_ctx *x, const audit_rule *r, const ad_visit *v, cons
   f->level = l ? AUDIT_LEVEL_LINE : AUDIT_LEVEL_VISIT;
   f->psn_no = ad_s(x->d, x->d->psn[v->psn].code);
   f->fixmedins_code = ad_s(x->d, x->d->inst[v->inst].code);
-  f->mdtrt_id = ad_s(x->d, v->mdtrt);
+  f->mdtrt_id = ad_mdtrt(x->d, v);
   f->feedetl_sn = l ? ad_ltext(x->d, v, l->sn) : "";
-  f->setl_id = l && l->setl ? ad_ltext(x->d, v, l->setl) : ad_s(x->d, v->setl);
+  f->setl_id = l && l->setl ? ad_ltext(x->d, v, l->setl) : ad_setl(x->d, v);
   date_of(v->beg, f->occur_date, sizeof f->occur_date);
   return fn(f, arg);
 }
@@ -643,12 +663,12 @@ static int run_visit(const audit_ctx *cx, const run_set *s, uint32_t vi, audit_f
     if ((r->visit_kind == 1 && v->ipt) || (r->visit_kind == 2 && !v->ipt)) continue;
     if (r->type->visit(x, r, vi, &f) && (rc = emit(x, r, v, NULL, &f, fn, arg))) return rc;
   }
+  if (vi + 1 < d->n_visit) __builtin_prefetch(d->visit[vi + 1].ln); /* where the next visit's lines lie */
   for (uint32_t i = 0; i < v->nl; i++) {
     const ad_line *l = &v->ln[i];
-    const ad_item *it = item_of(x, l);
-    for (int k = 0; k < s->n_line; k++) {
-      const audit_rule *r = s->line[k];
-      if (r->list_class && !class_ok(r, it)) continue;
+    __builtin_prefetch(l + 8); /* ahead across page ends, where the hardware's prefetch stops */
+    for (uint64_t m = x->may[l->item]; m; m &= m - 1) {
+      const audit_rule *r = s->line[__builtin_ctzll(m)];
       if (r->type->line(x, r, l, &f) && (rc = emit(x, r, v, l, &f, fn, arg))) return rc;
     }
   }
@@ -685,6 +705,14 @@ int audit_run(const audit_rules *rs, const audit_data *d, unsigned stages, const
     x.contra[x.n_contra++] = r;
   }
   int rc = 0;
+  if (!(x.may = calloc(d->n_items, sizeof *x.may))) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+  for (size_t i = 0; i < d->n_items; i++) {
+    const ad_item *it = d->items[i].cat >= 0 ? &d->items[i] : NULL;
+    for (int k = 0; k < s.n_line; k++) {
+      const audit_rule *r = s.line[k];
+      if ((!r->list_class || class_ok(r, it)) && (!r->type->may || r->type->may(r, it))) x.may[i] |= UINT64_C(1) << k;
+    }
+  }
   if (need_sw && (rc = prep_switching(&x, e))) goto out;
   if (only_mdtrt) {
     int vi = ad_intern_find(d, &d->i_visit, only_mdtrt);
@@ -707,5 +735,6 @@ out:
   free(x.groups);
   free(x.multi);
   free(x.peers);
+  free(x.may);
   return rc;
 }

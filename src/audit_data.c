@@ -491,7 +491,7 @@ struct ad_span { /* a later settlement's lines of a loaded visit met again */
 static int visit_cmp(const audit_data *d, const ad_visit *x, const ad_visit *y) {
   if (x->psn != y->psn) return x->psn < y->psn ? -1 : 1;
   if (x->beg != y->beg) return x->beg < y->beg ? -1 : 1;
-  return strcmp(ad_s(d, x->mdtrt), ad_s(d, y->mdtrt));
+  return strcmp(ad_mdtrt(d, x), ad_mdtrt(d, y));
 }
 static int line_cmp(const audit_data *d, const ad_line *x, const ad_line *y) {
   if (x->t != y->t) return x->t < y->t ? -1 : 1;
@@ -619,8 +619,9 @@ static int copy_loaded(audit_data *d, yb_err *e) {
       const struct ad_span *a = &d->span[sp];
       if ((n = copy_lines(d, ls + k, a->ln, a->n, a->str, a->setl)) >= 0) k += (size_t)n;
     }
-    if (n < 0) return free(ls), nomem(e);
-    v->ln = ls + l0, v->nl = (uint32_t)(k - l0), v->str = NULL, v->copy = 0;
+    uint32_t mo = n < 0 ? UINT32_MAX : str_add(d, ad_mdtrt(d, v)), so = mo == UINT32_MAX ? mo : str_add(d, ad_setl(d, v));
+    if (so == UINT32_MAX) return free(ls), nomem(e);
+    v->ln = ls + l0, v->nl = (uint32_t)(k - l0), v->str = NULL, v->copy = 0, v->mdtrt = mo, v->setl = so;
     sort_lines(d, ls + l0, v->nl);
   }
   free(d->line);
@@ -701,12 +702,8 @@ audit_data *ax_load_data(ax_load *l) { return l->d; }
 int ax_load_reserve(ax_load *l, int64_t setls, int64_t lines, int64_t text_bytes, yb_err *e) {
   audit_data *d = l->d;
   if (setls < 0 || lines < 0 || text_bytes < 0) return 0;
-  (void)lines; /* read where they lie; of the texts only the visits' are copied */
-  int64_t text = text_bytes < setls * 64 ? text_bytes : setls * 64;
-  return reserve((void **)&d->visit, &d->cap_visit, d->n_visit + (size_t)setls, sizeof *d->visit, d->n_visit) ||
-                 reserve((void **)&d->str, &d->str_cap, d->str_n + (size_t)text, 1, d->str_n)
-             ? nomem(e)
-             : 0;
+  (void)lines, (void)text_bytes; /* lines and their texts are read where the segments lie */
+  return reserve((void **)&d->visit, &d->cap_visit, d->n_visit + (size_t)setls, sizeof *d->visit, d->n_visit) ? nomem(e) : 0;
 }
 
 void ax_load_free(ax_load *l) {
@@ -832,6 +829,7 @@ static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) 
   uint32_t first = s->nl, n = 0;
   bool in_order = true;
   for (uint32_t k = 0; k < s->nl; k++) {
+    __builtin_prefetch(&ln[k + 48]); /* ahead across page ends, where the hardware's prefetch stops */
     if (!line_ok(d, &ln[k], v->h.str_bytes)) return bad_seg(e, "names a code its dictionary lacks or a text out of range");
     if (ln[k].t >= l->from) first = first < k ? first : k, n++;
     if (k && in_order && line_cmp(d, &ln[k - 1], &ln[k]) > 0) in_order = false;
@@ -841,13 +839,10 @@ static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) 
   if (ad_grow((void **)&l->visit, &l->n_visit, vr + 1, sizeof *l->visit)) return nomem(e);
   if (l->n_visit > old) memset(l->visit + old, 0, (l->n_visit - old) * sizeof *l->visit);
   uint32_t id = l->visit[vr];
-  uint32_t setl = str_add(d, setl_id);
-  if (setl == UINT32_MAX) return nomem(e);
-  if (!id) {
-    uint32_t mo = str_add(d, mdtrt);
-    if (mo == UINT32_MAX || ad_grow((void **)&d->visit, &d->cap_visit, d->n_visit + 1, sizeof *d->visit)) return nomem(e);
+  if (!id) { /* its texts stay in the segment too */
+    if (ad_grow((void **)&d->visit, &d->cap_visit, d->n_visit + 1, sizeof *d->visit)) return nomem(e);
     d->visit[d->n_visit] = (ad_visit){.psn = p, .inst = in, .ipt = s->ipt, .in_scope = s->beg >= l->from, .beg = s->beg,
-                                      .end = s->end, .diag3 = s->diag3, .mdtrt = mo, .setl = setl, .ln = ln,
+                                      .end = s->end, .diag3 = s->diag3, .mdtrt = s->mdtrt, .setl = s->setl, .ln = ln,
                                       .nl = in_order ? n : s->nl, .str = v->str, .copy = !in_order};
     id = (uint32_t)++d->n_visit;
     l->visit[vr] = id;
@@ -856,7 +851,8 @@ static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) 
     w->end = s->end;
     w->diag3 = s->diag3;
     w->copy = 1;
-    if (ad_grow((void **)&d->span, &d->cap_span, d->n_span + 1, sizeof *d->span)) return nomem(e);
+    uint32_t setl = str_add(d, setl_id);
+    if (setl == UINT32_MAX || ad_grow((void **)&d->span, &d->cap_span, d->n_span + 1, sizeof *d->span)) return nomem(e);
     d->span[d->n_span] = (struct ad_span){.visit = id - 1, .n = s->nl, .setl = setl, .ord = (uint32_t)d->n_span, .ln = ln - (in_order ? first : 0), .str = v->str};
     d->n_span++;
   }

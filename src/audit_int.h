@@ -43,7 +43,7 @@ typedef struct ad_visit {
   int32_t beg, end;       /* seconds; end AD_NONE when not discharged */
   uint32_t diag3;         /* first three characters of the main diagnosis, packed */
   uint32_t nl;            /* lines: ln[0 … nl-1], by (time, catalog index, upload order) */
-  uint32_t mdtrt, setl;   /* string offsets (setl 0 = "") */
+  uint32_t mdtrt, setl;   /* text offsets from str (setl 0 = ""): ad_mdtrt, ad_setl */
   const struct ax_line *ln; /* in d->line, or where a segment lies (set by audit_data_finish) */
   const char *str;        /* the texts its lines' sn and setl are offsets in; NULL: d->str */
 } ad_visit;
@@ -112,6 +112,9 @@ static inline const ad_item *ad_item_of(const audit_data *d, const ad_line *l) {
 static inline const char *ad_ltext(const audit_data *d, const ad_visit *v, uint32_t off) {
   return (v->str ? v->str : d->str) + off;
 }
+
+static inline const char *ad_mdtrt(const audit_data *d, const ad_visit *v) { return ad_ltext(d, v, v->mdtrt); }
+static inline const char *ad_setl(const audit_data *d, const ad_visit *v) { return ad_ltext(d, v, v->setl); }
 
 /* FNV-1a of a text, mixed: the engine's and the extract's string hash. */
 uint64_t ad_hash(const char *s);

@@ -25,6 +25,9 @@ struct audit_type {
   int n_params;
   audit_param params[AUDIT_MAX_PARAMS];
   const char *what;
+  /* line rules: whether a line of item `it` (NULL: not in the catalog) can hit at all; NULL any.
+   * The pass calls a line rule only for the items it may hit, from a mask per item. */
+  bool (*may)(const audit_rule *r, const ad_item *it);
 };
 
 const audit_type *audit_type_find(const char *name);

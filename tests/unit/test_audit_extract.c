@@ -220,16 +220,16 @@ static void test_same_findings_as_direct(void **state) {
   /* the stay settled twice keeps its first settlement and the final end time */
   int v = -1;
   for (size_t i = 0; i < b->n_visit; i++)
-    if (!strcmp(ad_s(b, b->visit[i].mdtrt), "M2")) v = (int)i;
+    if (!strcmp(ad_mdtrt(b, &b->visit[i]), "M2")) v = (int)i;
   assert_true(v >= 0);
-  assert_string_equal(ad_s(b, b->visit[v].setl), "S2");
+  assert_string_equal(ad_setl(b, &b->visit[v]), "S2");
   int32_t end;
   ad_time("2024-03-12 10:00:00", &end);
   assert_int_equal(b->visit[v].end, end);
   assert_int_equal(b->visit[v].nl, 2);
   /* the girl's two lines at one moment were packed in the catalog's order: SVC before MALE */
   for (size_t i = 0; i < b->n_visit; i++)
-    if (!strcmp(ad_s(b, b->visit[i].mdtrt), "M1")) assert_string_equal(ad_ltext(b, &b->visit[i], b->visit[i].ln[0].sn), "2");
+    if (!strcmp(ad_mdtrt(b, &b->visit[i]), "M1")) assert_string_equal(ad_ltext(b, &b->visit[i], b->visit[i].ln[0].sn), "2");
   audit_data_free(a), audit_data_free(b);
 }
 
@@ -277,7 +277,7 @@ static void test_groups_looked_up(void **state) {
     for (uint32_t i = 0; i < d->visit[v].nl; i++) {
       const ad_line *x = &d->visit[v].ln[i];
       const char *own = !x->mgroup ? "" : ad_mgroup_code(d, (int32_t)x->mgroup - 1, (char[32]){0}, 32);
-      if (!strcmp(ad_s(d, d->visit[v].mdtrt), "M4")) assert_string_equal(own, "own-3"), seen++;
+      if (!strcmp(ad_mdtrt(d, &d->visit[v]), "M4")) assert_string_equal(own, "own-3"), seen++;
     }
   assert_int_equal(seen, 1);
   assert_int_equal(calls, 5); /* one per line with an own code, when asked */
