@@ -723,13 +723,20 @@ int audit_run(const audit_rules *rs, const audit_data *d, unsigned stages, const
     rc = run_visit(&x, &s, (uint32_t)vi, fn, arg);
     goto out;
   }
+  /* the institutions' figures for peer rules are added up as each visit is checked (its lines at hand) */
+  ad_tally t = {0};
+  if (s.n_inst && (rc = ad_tally_new(d, &t, e))) goto out;
   for (uint32_t vi = 0; vi < d->n_visit && !rc; vi++)
-    if (d->visit[vi].in_scope) rc = run_visit(&x, &s, vi, fn, arg);
-  if (!rc && s.n_inst) {
+    if (d->visit[vi].in_scope) {
+      rc = run_visit(&x, &s, vi, fn, arg);
+      if (t.p) ad_tally_visit(d, &d->visit[vi], &t);
+    }
+  if (!rc && t.p) {
     size_t n = 0;
-    if ((rc = audit_peers(d, &x.peers, &n, e))) goto out;
+    ad_tally_peers(&t, &x.peers, &n);
     for (int k = 0; k < s.n_inst && !rc; k++) rc = audit_peer_findings(d, s.inst[k], x.peers, n, fn, arg);
   }
+  ad_tally_free(&t);
 out:
   free(x.sw_item.e);
   free(x.groups);

@@ -116,6 +116,18 @@ static inline const char *ad_ltext(const audit_data *d, const ad_visit *v, uint3
 static inline const char *ad_mdtrt(const audit_data *d, const ad_visit *v) { return ad_ltext(d, v, v->mdtrt); }
 static inline const char *ad_setl(const audit_data *d, const ad_visit *v) { return ad_ltext(d, v, v->setl); }
 
+/* Screening figures per institution (audit_screen.c), added up one in-scope visit at a time and
+ * then set against the level's peers; ad_tally_peers hands out the figures and frees the rest. */
+typedef struct ad_tally {
+  audit_peer *p;
+  int64_t *test, *drug, *los, *ndis, *buf;
+  size_t n;
+} ad_tally;
+int ad_tally_new(const audit_data *d, ad_tally *t, yb_err *e);
+void ad_tally_visit(const audit_data *d, const ad_visit *v, ad_tally *t);
+void ad_tally_peers(ad_tally *t, audit_peer **out, size_t *n);
+void ad_tally_free(ad_tally *t);
+
 /* FNV-1a of a text, mixed: the engine's and the extract's string hash. */
 uint64_t ad_hash(const char *s);
 /* Room for `need` elements of `size` in *p (capacity *cap, doubling); -1 on memory failure. */

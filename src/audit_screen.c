@@ -19,42 +19,62 @@ static int64_t median(int64_t *v, size_t n) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-int audit_peers(const audit_data *d, audit_peer **out, size_t *n, yb_err *e) {
+void ad_tally_free(ad_tally *t) {
+  free(t->p), free(t->test), free(t->drug), free(t->los), free(t->ndis), free(t->buf);
+  memset(t, 0, sizeof *t);
+}
+
+int ad_tally_new(const audit_data *d, ad_tally *t, yb_err *e) {
   size_t ni = d->n_inst;
-  audit_peer *p = calloc(ni + 1, sizeof *p);
-  int64_t *test = calloc(ni + 1, sizeof *test), *drug = calloc(ni + 1, sizeof *drug), *los = calloc(ni + 1, sizeof *los);
-  int64_t *ndis = calloc(ni + 1, sizeof *ndis), *buf = calloc(ni + 1, sizeof *buf);
-  if (!p || !test || !drug || !los || !ndis || !buf) {
-    free(p), free(test), free(drug), free(los), free(ndis), free(buf);
+  *t = (ad_tally){calloc(ni + 1, sizeof *t->p), calloc(ni + 1, sizeof(int64_t)), calloc(ni + 1, sizeof(int64_t)),
+                  calloc(ni + 1, sizeof(int64_t)), calloc(ni + 1, sizeof(int64_t)), calloc(ni + 1, sizeof(int64_t)), ni};
+  if (!t->p || !t->test || !t->drug || !t->los || !t->ndis || !t->buf) {
+    ad_tally_free(t);
     return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   }
   for (size_t i = 0; i < ni; i++) {
-    p[i].fixmedins_code = ad_s(d, d->inst[i].code);
-    p[i].hosp_lv = d->inst[i].hosp_lv;
+    t->p[i].fixmedins_code = ad_s(d, d->inst[i].code);
+    t->p[i].hosp_lv = d->inst[i].hosp_lv;
   }
-  for (size_t vi = 0; vi < d->n_visit; vi++) {
-    const ad_visit *v = &d->visit[vi];
-    if (!v->in_scope) continue;
-    audit_peer *q = &p[v->inst];
-    q->visits++;
-    if (v->ipt) {
-      q->ipt_visits++;
-      if (v->end != AD_NONE) {
-        int l = ad_day(v->end) - ad_day(v->beg);
-        los[v->inst] += l < 1 ? 1 : l;
-        ndis[v->inst]++;
-      }
-    }
-    for (uint32_t i = 0; i < v->nl; i++) {
-      const ad_line *l = &v->ln[i];
-      q->lines++;
-      q->amt += l->sumamt;
-      const ad_item *it = ad_item_of(d, l);
-      if (!it) continue;
-      if (it->type == 3 || it->type == 4) test[v->inst] += l->sumamt;
-      if (it->drug) drug[v->inst] += l->sumamt;
+  return 0;
+}
+
+void ad_tally_visit(const audit_data *d, const ad_visit *v, ad_tally *t) {
+  audit_peer *q = &t->p[v->inst];
+  q->visits++;
+  if (v->ipt) {
+    q->ipt_visits++;
+    if (v->end != AD_NONE) {
+      int l = ad_day(v->end) - ad_day(v->beg);
+      t->los[v->inst] += l < 1 ? 1 : l;
+      t->ndis[v->inst]++;
     }
   }
+  for (uint32_t i = 0; i < v->nl; i++) {
+    const ad_line *l = &v->ln[i];
+    q->lines++;
+    q->amt += l->sumamt;
+    const ad_item *it = ad_item_of(d, l);
+    if (!it) continue;
+    if (it->type == 3 || it->type == 4) t->test[v->inst] += l->sumamt;
+    if (it->drug) t->drug[v->inst] += l->sumamt;
+  }
+}
+
+int audit_peers(const audit_data *d, audit_peer **out, size_t *n, yb_err *e) {
+  ad_tally t;
+  int rc = ad_tally_new(d, &t, e);
+  if (rc) return rc;
+  for (size_t vi = 0; vi < d->n_visit; vi++)
+    if (d->visit[vi].in_scope) ad_tally_visit(d, &d->visit[vi], &t);
+  ad_tally_peers(&t, out, n);
+  return 0;
+}
+
+void ad_tally_peers(ad_tally *t, audit_peer **out, size_t *n) {
+  size_t ni = t->n;
+  audit_peer *p = t->p;
+  int64_t *test = t->test, *drug = t->drug, *los = t->los, *ndis = t->ndis, *buf = t->buf;
   for (size_t i = 0; i < ni; i++) {
     audit_peer *q = &p[i];
     if (!q->visits) continue;
@@ -83,10 +103,10 @@ int audit_peers(const audit_data *d, audit_peer **out, size_t *n, yb_err *e) {
           p[i].z_x100[k] = mad ? (x - med) * 100 * 10000 / (mad * 14826) : 0;
         }
     }
-  free(test), free(drug), free(los), free(ndis), free(buf);
+  t->p = NULL;
+  ad_tally_free(t);
   *out = p;
   *n = ni;
-  return 0;
 }
 
 int audit_peer_findings(const audit_data *d, const audit_rule *r, audit_peer *peers, size_t n, audit_finding_fn fn,
