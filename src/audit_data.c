@@ -801,10 +801,7 @@ int ax_load_void(ax_load *l, const char *setl_id, yb_err *e) {
 
 static int bad_seg(yb_err *e, const char *why) { return yb_fail(e, YB_ESTORE, "audit_extract", "segment %s", why); }
 
-typedef struct seg_view {
-  ax_head h;
-  const char *lines, *setls, *str;
-} seg_view;
+typedef ax_seg seg_view;
 
 static const char *seg_text(const seg_view *v, uint32_t off) { return off < v->h.str_bytes ? v->str + off : NULL; }
 
@@ -863,18 +860,9 @@ static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) 
 int ax_load_segment(ax_load *l, const void *blob, size_t len, yb_err *e) {
   if (l->d->finished) return yb_fail(e, YB_EINVAL, "audit", "data already finished");
   seg_view v;
-  if (len < sizeof v.h) return bad_seg(e, "too short");
-  memcpy(&v.h, blob, sizeof v.h);
-  if (v.h.magic != AX_MAGIC) return bad_seg(e, "of an unknown format");
-  uint64_t need = sizeof v.h + (uint64_t)v.h.n_line * sizeof(ax_line) + (uint64_t)v.h.n_setl * sizeof(ax_setl) + v.h.str_bytes;
-  if (need != len || !v.h.str_bytes) return bad_seg(e, "of a wrong size");
-  v.lines = (const char *)blob + sizeof v.h;
-  v.setls = v.lines + (size_t)v.h.n_line * sizeof(ax_line);
-  v.str = v.setls + (size_t)v.h.n_setl * sizeof(ax_setl);
-  if (v.str[v.h.str_bytes - 1]) return bad_seg(e, "with an unterminated text");
-  if ((uintptr_t)v.lines % _Alignof(ad_line)) return bad_seg(e, "not 8-byte aligned");
+  int rc = ax_seg_view(blob, len, &v, e);
+  if (rc) return rc;
   if (v.h.beg_max < l->since || v.h.beg_min > l->until) return 0;
-  int rc = 0;
   for (uint32_t i = 0; !rc && i < v.h.n_setl; i++) {
     ax_setl s;
     memcpy(&s, v.setls + (size_t)i * sizeof s, sizeof s);

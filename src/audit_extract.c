@@ -245,6 +245,87 @@ size_t ax_lines(const ax_writer *w) { return w->n_line; }
 size_t ax_setls(const ax_writer *w) { return w->n_setl; }
 size_t ax_text_bytes(const ax_writer *w) { return w->n_str; }
 
+int ax_seg_view(const void *blob, size_t len, ax_seg *v, yb_err *e) {
+  if (len < sizeof v->h) return yb_fail(e, YB_ESTORE, "audit_extract", "segment too short");
+  memcpy(&v->h, blob, sizeof v->h);
+  if (v->h.magic != AX_MAGIC) return yb_fail(e, YB_ESTORE, "audit_extract", "segment of an unknown format");
+  uint64_t need = sizeof v->h + (uint64_t)v->h.n_line * sizeof(ax_line) + (uint64_t)v->h.n_setl * sizeof(ax_setl) + v->h.str_bytes;
+  if (need != len || !v->h.str_bytes) return yb_fail(e, YB_ESTORE, "audit_extract", "segment of a wrong size");
+  v->lines = (const char *)blob + sizeof v->h;
+  v->setls = v->lines + (size_t)v->h.n_line * sizeof(ax_line);
+  v->str = v->setls + (size_t)v->h.n_setl * sizeof(ax_setl);
+  if (v->str[v->h.str_bytes - 1]) return yb_fail(e, YB_ESTORE, "audit_extract", "segment with an unterminated text");
+  if ((uintptr_t)v->lines % _Alignof(ax_line)) return yb_fail(e, YB_ESTORE, "audit_extract", "segment not 8-byte aligned");
+  return 0;
+}
+
+/* ---- compaction ---------------------------------------------------------------------------------- */
+typedef struct ax_ref { /* a settlement where it lies */
+  int64_t psn, visit;
+  int32_t beg;
+  uint32_t seg, i;
+} ax_ref;
+static int cmp_ref(const void *a, const void *b) {
+  const ax_ref *x = a, *y = b;
+  if (x->psn != y->psn) return x->psn < y->psn ? -1 : 1;
+  if (x->beg != y->beg) return x->beg < y->beg ? -1 : 1;
+  if (x->visit != y->visit) return x->visit < y->visit ? -1 : 1;
+  if (x->seg != y->seg) return x->seg < y->seg ? -1 : 1; /* a stay's settlements keep their order */
+  return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Copy one packed settlement (texts at str, str_bytes of them) into w as it is. */
+static int copy_setl(ax_writer *w, const ax_seg *v, const ax_setl *s, yb_err *e) {
+  uint32_t nb = v->h.str_bytes;
+  if (s->l0 > v->h.n_line || s->nl > v->h.n_line - s->l0 || s->setl >= nb || s->mdtrt >= nb)
+    return yb_fail(e, YB_ESTORE, "audit_extract", "segment names lines or texts out of range");
+  if (ad_grow((void **)&w->setl, &w->cap_setl, w->n_setl + 1, sizeof *w->setl) ||
+      ad_grow((void **)&w->line, &w->cap_line, w->n_line + s->nl, sizeof *w->line))
+    return nomem(e);
+  ax_setl *o = &w->setl[w->n_setl];
+  *o = *s;
+  o->l0 = (uint32_t)w->n_line;
+  if ((o->setl = text(w, v->str + s->setl)) == UINT32_MAX || (o->mdtrt = text(w, v->str + s->mdtrt)) == UINT32_MAX)
+    return nomem(e);
+  for (uint32_t k = 0; k < s->nl; k++) {
+    ax_line l;
+    memcpy(&l, v->lines + (size_t)(s->l0 + k) * sizeof l, sizeof l);
+    if (l.sn >= nb) return yb_fail(e, YB_ESTORE, "audit_extract", "segment names a text out of range");
+    if ((l.sn = text(w, v->str + l.sn)) == UINT32_MAX) return nomem(e);
+    w->line[w->n_line++] = l;
+  }
+  w->n_setl++;
+  return 0;
+}
+
+int ax_compact(ax_writer *w, const void *const *blobs, const size_t *lens, size_t n, size_t seg_lines,
+               int (*flush)(void *arg, yb_err *e), void *arg, int64_t *setls, yb_err *e) {
+  ax_seg *v = calloc(n + 1, sizeof *v);
+  size_t total = 0;
+  int rc = v ? 0 : nomem(e);
+  for (size_t i = 0; !rc && i < n; i++)
+    if (!(rc = ax_seg_view(blobs[i], lens[i], &v[i], e))) total += v[i].h.n_setl;
+  ax_ref *r = rc ? NULL : malloc((total + 1) * sizeof *r);
+  if (!rc && !r) rc = nomem(e);
+  size_t k = 0;
+  for (size_t i = 0; !rc && i < n; i++)
+    for (uint32_t j = 0; j < v[i].h.n_setl; j++) {
+      ax_setl s;
+      memcpy(&s, v[i].setls + (size_t)j * sizeof s, sizeof s);
+      r[k++] = (ax_ref){s.psn, s.visit, s.beg, (uint32_t)i, j};
+    }
+  if (!rc) qsort(r, total, sizeof *r, cmp_ref);
+  for (k = 0; !rc && k < total; k++) {
+    ax_setl s;
+    memcpy(&s, v[r[k].seg].setls + (size_t)r[k].i * sizeof s, sizeof s);
+    if (!(rc = copy_setl(w, &v[r[k].seg], &s, e)) && w->n_line >= seg_lines) rc = flush(arg, e);
+  }
+  if (!rc) rc = flush(arg, e);
+  if (setls) *setls = rc ? 0 : (int64_t)total;
+  free(v), free(r);
+  return rc;
+}
+
 int ax_finish(ax_writer *w, const void **blob, size_t *len, int32_t *beg_min, int32_t *beg_max, yb_err *e) {
   order_last(w);
   if (text(w, NULL) == UINT32_MAX) return nomem(e); /* the texts hold at least "" */

@@ -75,6 +75,23 @@ int ax_new_dict(ax_writer *w, int (*fn)(int kind, int64_t id, const char *text, 
 /* The segment so far: *blob borrowed until the next call on w; then w holds no records. */
 int ax_finish(ax_writer *w, const void **blob, size_t *len, int32_t *beg_min, int32_t *beg_max, yb_err *e);
 
+/* ---- reading a segment ----------------------------------------------------------------------------- */
+typedef struct ax_seg {
+  ax_head h;
+  const char *lines, *setls, *str; /* n_line × ax_line, n_setl × ax_setl, str_bytes of texts */
+} ax_seg;
+/* The parts of a segment of len bytes at blob, its header and sizes checked (YB_ESTORE when damaged). */
+int ax_seg_view(const void *blob, size_t len, ax_seg *v, yb_err *e);
+
+/* ---- compaction ------------------------------------------------------------------------------------ */
+/* The settlements of n segments again into w (a writer holding no records), in (person, begin,
+ * visit) order, records and texts copied as they are; flush(arg) is called whenever w holds
+ * seg_lines lines or more, and once at the end. A real region's settlements arrive in time order,
+ * so its segments hold a person's visits far apart: compacted, a person's lines lie together and
+ * the rule pass reads them in one direction. *setls: how many were copied. */
+int ax_compact(ax_writer *w, const void *const *blobs, const size_t *lens, size_t n, size_t seg_lines,
+               int (*flush)(void *arg, yb_err *e), void *arg, int64_t *setls, yb_err *e);
+
 /* ---- decoding ---------------------------------------------------------------------------------- */
 /* The loader's maps from store row ids and dictionary ids to audit_data's ids, and the period. */
 typedef struct ax_load ax_load;

@@ -26,6 +26,9 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
  * indexes them by with catalog cat (NULL: as read). *setls and *lines (NULL ok) get how many were
  * packed. */
 int store_audit_extract_sync(store *s, const catalog *cat, int64_t *setls, int64_t *lines, yb_err *e);
+/* Rewrite the extract in (person, begin) order now (a sync does it by itself once enough
+ * settlements are out of that order: a real region's arrive in time order). *setls: how many. */
+int store_audit_extract_compact(store *s, int64_t *setls, yb_err *e);
 /* One person for pre/during checks: the person, institution `inst` (the institutions of history
  * visits are added bare: no live rule reads them), and the visits beginning in [since, until] as history, plus visit
  * mdtrt_id in scope (with_current) or left out (the caller adds it, from a request). The current

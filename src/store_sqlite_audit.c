@@ -58,6 +58,8 @@ static const char *const audit_migrations[] = {
     "CREATE TABLE audit_extract_mark(id INTEGER PRIMARY KEY CHECK(id = 1), setl_rowid INTEGER NOT NULL,"
     " setl_id TEXT NOT NULL);"
     "INSERT INTO audit_extract_mark VALUES(1, 0, '');",
+    /* 3: segments up to sorted_seg hold their settlements in (person, begin) order (compacted) */
+    "ALTER TABLE audit_extract_mark ADD COLUMN sorted_seg INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define FCOLS "finding_id,run_id,case_id,rule_id,kind,fixmedins_code,psn_no,mdtrt_id,setl_id,feedetl_sn,occur_date," \
@@ -89,7 +91,7 @@ static const char *const audit_sql[Q_N] = {
     [Q_GROUP] = "SELECT text FROM audit_extract_dict WHERE kind=3 AND id=?1",
 };
 
-const store_area store_area_audit = {STORE_AREA_AUDIT, "audit", audit_migrations, 2, audit_sql, Q_N};
+const store_area store_area_audit = {STORE_AREA_AUDIT, "audit", audit_migrations, 3, audit_sql, Q_N};
 
 /* ---- helpers ------------------------------------------------------------------------------------ */
 #define bt store_sqlite_bt
@@ -284,13 +286,13 @@ static int seg_lock(int fd, int how, const char *path, yb_err *e) {
 }
 
 typedef struct seg_map {
-  const char *base;
-  size_t size;
+  const char *base; /* the file from lo on (what lies before is replaced, punched out) */
+  size_t size, lo;  /* size: the file's */
   int fd;
 } seg_map;
 
 static void seg_map_close(seg_map *m) {
-  if (m->base) munmap((void *)m->base, m->size);
+  if (m->base) munmap((void *)m->base, m->size - m->lo);
   if (m->fd >= 0) close(m->fd); /* and its lock */
   m->base = NULL, m->fd = -1;
 }
@@ -304,9 +306,13 @@ static int seg_map_open(store_conn *c, seg_map *m, yb_err *e) {
   if (fd < 0) return errno == ENOENT ? 0 : yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
   m->fd = fd;
   if ((rc = seg_lock(fd, LOCK_SH, path, e))) return rc;
+  sqlite3_stmt *s = prep(c, "SELECT coalesce(min(off), 0) FROM audit_extract", e);
+  if (!s) return YB_ESTORE;
+  m->lo = sqlite3_step(s) == SQLITE_ROW ? (size_t)ci(s, 0) / 4096 * 4096 : 0;
+  sqlite3_finalize(s);
   struct stat st;
-  if (fstat(fd, &st) == 0 && st.st_size > 0) {
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  if (fstat(fd, &st) == 0 && (size_t)st.st_size > m->lo) {
+    void *p = mmap(NULL, (size_t)st.st_size - m->lo, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, (off_t)m->lo);
     if (p == MAP_FAILED) return yb_fail(e, YB_ESTORE, "audit_extract", "%s: %s", path, strerror(errno));
     m->base = p;
     m->size = (size_t)st.st_size;
@@ -317,10 +323,10 @@ static int seg_map_open(store_conn *c, seg_map *m, yb_err *e) {
 static int row_seg(sqlite3_stmt *s, void *a, yb_err *e) {
   seg_map *m = LA->m;
   int64_t off = ci(s, 0), len = ci(s, 1);
-  if (off < 0 || len <= 0 || (uint64_t)off + (uint64_t)len > m->size)
+  if (off < (int64_t)m->lo || len <= 0 || (uint64_t)off + (uint64_t)len > m->size)
     return yb_fail(e, YB_ESTORE, "audit_extract", "segment at %lld (%lld bytes) is outside the segment file",
                    (long long)off, (long long)len);
-  return ax_load_segment(LA->l, m->base + off, (size_t)len, e);
+  return ax_load_segment(LA->l, m->base + (off - (int64_t)m->lo), (size_t)len, e);
 }
 
 int store_audit_load(store_conn *c, const char *from, const char *to, int lookback_days, audit_data *d, yb_err *e) {
@@ -373,7 +379,7 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
   }
   ax_load_free(l);
   if (rc || !m.base) return seg_map_close(&m), rc;
-  audit_data_hold(d, (void *)m.base, m.size, m.fd); /* the lines are read where the segments lie */
+  audit_data_hold(d, (void *)m.base, m.size - m.lo, m.fd); /* the lines are read where the segments lie */
   return 0;
 }
 
@@ -400,21 +406,20 @@ static int put_dict(int kind, int64_t id, const char *text, void *arg) {
   return store_sqlite_done(a->w, a->s, a->e, "audit_extract_dict");
 }
 
-static int flush_seg(store_conn *w, sync_arg *a, yb_err *e) {
-  ax_writer *ax = a->ax;
-  if (!ax_setls(ax)) return 0;
-  sqlite3_stmt *d = prep(w, "INSERT INTO audit_extract_dict(kind,id,text) VALUES(?1,?2,?3)", e);
-  if (!d) return YB_ESTORE;
-  dict_arg da = {w, d, e};
-  int drc = ax_new_dict(ax, put_dict, &da);
-  sqlite3_finalize(d);
-  if (drc) return drc;
+/* A segment written to the file, before its index row names it. */
+typedef struct seg_meta {
+  int32_t lo, hi;
+  int64_t ns, nl, nt, off, len;
+} seg_meta;
+
+/* The writer's records as a segment at the file's end (a->end moves past it). */
+static int write_seg(sync_arg *a, ax_writer *ax, seg_meta *m, yb_err *e) {
   const void *blob;
   size_t len;
-  int32_t lo, hi;
-  int64_t ns = (int64_t)ax_setls(ax), nl = (int64_t)ax_lines(ax), nt = (int64_t)ax_text_bytes(ax);
-  int rc = ax_finish(ax, &blob, &len, &lo, &hi, e);
+  *m = (seg_meta){.ns = (int64_t)ax_setls(ax), .nl = (int64_t)ax_lines(ax), .nt = (int64_t)ax_text_bytes(ax), .off = a->end};
+  int rc = ax_finish(ax, &blob, &len, &m->lo, &m->hi, e);
   if (rc) return rc;
+  m->len = (int64_t)len;
   size_t padded = (len + 7) & ~(size_t)7; /* segments start 8-byte aligned */
   for (size_t done = 0; done < padded;) {
     static const char zero[8];
@@ -425,12 +430,29 @@ static int flush_seg(store_conn *w, sync_arg *a, yb_err *e) {
     if (k <= 0) return yb_fail(e, YB_ESTORE, "audit_extract", "writing the segment file: %s", strerror(errno));
     done += (size_t)k;
   }
+  a->end += (int64_t)padded;
+  return 0;
+}
+
+static int index_seg(store_conn *w, const seg_meta *m, yb_err *e) {
   sqlite3_stmt *s = prep(w, "INSERT INTO audit_extract(beg_min,beg_max,n_setl,n_line,n_text,off,len)"
                             " VALUES(?1,?2,?3,?4,?5,?6,?7)", e);
   if (!s) return YB_ESTORE;
-  bi(s, 1, lo), bi(s, 2, hi), bi(s, 3, ns), bi(s, 4, nl), bi(s, 5, nt), bi(s, 6, a->end), bi(s, 7, (int64_t)len);
-  a->end += (int64_t)padded;
+  bi(s, 1, m->lo), bi(s, 2, m->hi), bi(s, 3, m->ns), bi(s, 4, m->nl), bi(s, 5, m->nt), bi(s, 6, m->off), bi(s, 7, m->len);
   return each_row(w, s, NULL, NULL, e);
+}
+
+/* The writer's settlements so far as a segment, its new dictionary entries and its index row. */
+static int flush_seg(store_conn *w, sync_arg *a, yb_err *e) {
+  ax_writer *ax = a->ax;
+  if (!ax_setls(ax)) return 0;
+  sqlite3_stmt *d = prep(w, "INSERT INTO audit_extract_dict(kind,id,text) VALUES(?1,?2,?3)", e);
+  if (!d) return YB_ESTORE;
+  dict_arg da = {w, d, e};
+  int rc = ax_new_dict(ax, put_dict, &da);
+  sqlite3_finalize(d);
+  seg_meta m;
+  return rc ? rc : (rc = write_seg(a, ax, &m, e)) ? rc : index_seg(w, &m, e);
 }
 
 typedef struct xline_arg {
@@ -468,6 +490,15 @@ static int seg_file(store_conn *w, sync_arg *a, bool *lost, yb_err *e) {
   return 0;
 }
 
+/* The bytes before the first live segment (what a compaction replaced) given back to the file
+ * system; offsets stay as they are. Best effort. */
+static void punch_dead(store_conn *c, int fd) {
+  sqlite3_stmt *s = prep(c, "SELECT coalesce(min(off), 0) FROM audit_extract", NULL);
+  int64_t lo = s && sqlite3_step(s) == SQLITE_ROW ? ci(s, 0) / 4096 * 4096 : 0;
+  sqlite3_finalize(s);
+  if (lo > 0 && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)lo)) { /* unsupported: kept */ }
+}
+
 /* One chunk of settlements after the mark, in one transaction. */
 static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
   sync_arg *a = arg;
@@ -499,6 +530,7 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
     a->dict_read = false;
     mark = 0;
     if (ftruncate(a->fd, 0)) return yb_fail(e, YB_ESTORE, "audit_extract", "emptying the segment file: %s", strerror(errno));
+    if ((rc = store_sqlite_exec(w, "UPDATE audit_extract_mark SET sorted_seg = 0", e))) return rc;
     a->end = 0;
   }
   if (!a->dict_read) { /* the dictionaries so far, once per sync */
@@ -560,12 +592,108 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
   return rc;
 }
 
+/* ---- compaction: the extract rewritten in (person, begin) order ----------------------------------- */
+enum { AX_COMPACT_MIN = 20000 }; /* settlements out of person order before a sync compacts (and an eighth of all) */
+
+typedef struct compact_arg {
+  sync_arg *a;
+  ax_writer *ax;
+  seg_meta *m; /* the new segments, indexed when they are all written */
+  size_t n, cap;
+  int64_t old_max; /* the segments they replace: seg_id <= old_max */
+} compact_arg;
+
+static int compact_flush(void *arg, yb_err *e) {
+  compact_arg *c = arg;
+  if (!ax_setls(c->ax)) return 0;
+  if (ad_grow((void **)&c->m, &c->cap, c->n + 1, sizeof *c->m)) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+  int rc = write_seg(c->a, c->ax, &c->m[c->n], e);
+  if (!rc) c->n++;
+  return rc;
+}
+
+/* One transaction: the new segments' index rows replace the old ones. */
+static int compact_swap(store_conn *w, void *arg, yb_err *e) {
+  compact_arg *c = arg;
+  sqlite3_stmt *s = prep(w, "DELETE FROM audit_extract WHERE seg_id <= ?1", e);
+  if (!s) return YB_ESTORE;
+  bi(s, 1, c->old_max);
+  int rc = each_row(w, s, NULL, NULL, e);
+  for (size_t i = 0; !rc && i < c->n; i++) rc = index_seg(w, &c->m[i], e);
+  return rc ? rc : store_sqlite_exec(w, "UPDATE audit_extract_mark SET sorted_seg = (SELECT coalesce(max(seg_id), 0) FROM audit_extract)", e);
+}
+
+typedef struct seg_list {
+  int64_t *off, *len;
+  size_t n, cap, cap2;
+} seg_list;
+static int row_seglist(sqlite3_stmt *s, void *arg, yb_err *e) {
+  seg_list *l = arg;
+  if (ad_grow((void **)&l->off, &l->cap, l->n + 1, sizeof *l->off) || ad_grow((void **)&l->len, &l->cap2, l->n + 1, sizeof *l->len))
+    return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
+  l->off[l->n] = ci(s, 0), l->len[l->n] = ci(s, 1), l->n++;
+  return 0;
+}
+
+/* Rewrite the extract's segments in (person, begin) order when enough settlements are out of it
+ * (or `force`): written under the file's exclusive lock at its end, synced, then swapped into the
+ * index in one short transaction, so that a crash leaves the old segments in force and a running
+ * server's writer waits for no more than the swap. The replaced bytes are punched out. */
+static int extract_compact(store *st, sync_arg *a, bool force, int64_t *moved, yb_err *e) {
+  store_conn *c = store_reader(st, e);
+  if (!c) return YB_ESTORE;
+  sqlite3_stmt *s = prep(c, "SELECT (SELECT coalesce(sum(n_setl), 0) FROM audit_extract WHERE seg_id > m.sorted_seg),"
+                            " (SELECT coalesce(sum(n_setl), 0) FROM audit_extract), (SELECT coalesce(max(seg_id), 0) FROM audit_extract)"
+                            " FROM audit_extract_mark m", e);
+  if (!s) return YB_ESTORE;
+  int64_t unsorted = 0, total = 0, old_max = 0;
+  if (sqlite3_step(s) == SQLITE_ROW) unsorted = ci(s, 0), total = ci(s, 1), old_max = ci(s, 2);
+  sqlite3_finalize(s);
+  if (!unsorted || (!force && (unsorted < AX_COMPACT_MIN || unsorted * 8 < total))) return 0;
+  bool lost = false;
+  int rc = seg_file(c, a, &lost, e);
+  if (rc || lost) return rc; /* lost: the next sync rebuilds it */
+  seg_list l = {0};
+  if (!(s = prep(c, "SELECT off, len FROM audit_extract WHERE seg_id <= ?1 ORDER BY seg_id", e))) return YB_ESTORE;
+  bi(s, 1, old_max);
+  if ((rc = each_row(c, s, row_seglist, &l, e))) return free(l.off), free(l.len), rc;
+  int64_t lo = l.n ? l.off[0] : 0;
+  for (size_t i = 0; i < l.n; i++) lo = l.off[i] < lo ? l.off[i] : lo;
+  lo = lo / 4096 * 4096;
+  void *base = a->end > lo ? mmap(NULL, (size_t)(a->end - lo), PROT_READ, MAP_SHARED | MAP_POPULATE, a->fd, (off_t)lo) : NULL;
+  const void **blobs = calloc(l.n + 1, sizeof *blobs);
+  size_t *lens = calloc(l.n + 1, sizeof *lens);
+  compact_arg ca = {a, ax_writer_new(NULL), NULL, 0, 0, old_max};
+  if (base == MAP_FAILED || !blobs || !lens || !ca.ax) rc = yb_fail(e, YB_ENOMEM, "audit_extract", "mapping the segment file: %s", strerror(errno));
+  for (size_t i = 0; !rc && i < l.n; i++) {
+    if (l.off[i] < lo || l.off[i] + l.len[i] > a->end) rc = yb_fail(e, YB_ESTORE, "audit_extract", "a segment lies outside the file");
+    else blobs[i] = (const char *)base + (l.off[i] - lo), lens[i] = (size_t)l.len[i];
+  }
+  int64_t end0 = a->end;
+  if (!rc) rc = ax_compact(ca.ax, blobs, lens, l.n, AX_SEG_LINES, compact_flush, &ca, moved, e);
+  if (base && base != MAP_FAILED) munmap(base, (size_t)(end0 - lo));
+  if (!rc && fdatasync(a->fd)) rc = yb_fail(e, YB_ESTORE, "audit_extract", "syncing the segment file: %s", strerror(errno));
+  if (!rc) rc = store_write(st, compact_swap, &ca, e);
+  if (!rc) punch_dead(c, a->fd);
+  ax_writer_free(ca.ax);
+  free(ca.m), free(blobs), free(lens), free(l.off), free(l.len);
+  return rc;
+}
+
+int store_audit_extract_compact(store *st, int64_t *setls, yb_err *e) {
+  sync_arg a = {NULL, NULL, 0, 0, false, false, -1, 0};
+  int rc = extract_compact(st, &a, true, setls, e);
+  if (a.fd >= 0) close(a.fd);
+  return rc;
+}
+
 int store_audit_extract_sync(store *st, const catalog *cat, int64_t *setls, int64_t *lines, yb_err *e) {
   sync_arg a = {ax_writer_new(cat), cat, 0, 0, true, false, -1, 0};
   if (!a.ax) return yb_fail(e, YB_ENOMEM, "audit", "out of memory");
   int rc = 0;
   while (!rc && a.more) rc = store_write(st, sync_chunk, &a, e);
   ax_writer_free(a.ax);
+  if (!rc) rc = extract_compact(st, &a, false, NULL, e);
   if (a.fd >= 0) close(a.fd);
   if (!rc && a.setls) { /* the new segments into the database file, where a reader maps them (best effort) */
     store_conn *c = store_reader(st, NULL);

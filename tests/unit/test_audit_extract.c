@@ -233,6 +233,75 @@ static void test_same_findings_as_direct(void **state) {
   audit_data_free(a), audit_data_free(b);
 }
 
+/* Compaction's segments, gathered 8-byte aligned in one buffer as the store lays them in its file. */
+typedef struct gathered {
+  ax_writer *w;
+  char buf[16384];
+  size_t n, off[16], len[16], nseg;
+} gathered;
+static int gather(void *arg, yb_err *e) {
+  gathered *g = arg;
+  const void *blob;
+  size_t len;
+  int32_t lo, hi;
+  if (!ax_setls(g->w)) return 0;
+  int rc = ax_finish(g->w, &blob, &len, &lo, &hi, e);
+  if (rc) return rc;
+  assert_true(g->nseg < 16 && g->n + len <= sizeof g->buf);
+  memcpy(g->buf + g->n, blob, len);
+  g->off[g->nseg] = g->n, g->len[g->nseg++] = len;
+  g->n += (len + 7) & ~(size_t)7;
+  return 0;
+}
+
+static void test_compacted_same_findings(void **state) {
+  (void)state;
+  ax_writer *w = ax_writer_new(cat);
+  const void *blob;
+  size_t len;
+  pack(&blob, &len, w);
+  gathered *g = calloc(1, sizeof *g);
+  g->w = ax_writer_new(NULL);
+  yb_err e;
+  int64_t moved = 0;
+  const void *blobs[1] = {blob};
+  /* two lines a segment: the stays and visits spread over several, as in a city's file */
+  assert_int_equal(ax_compact(g->w, blobs, &len, 1, 2, gather, g, &moved, &e), 0);
+  assert_int_equal(moved, N_SETL);
+  assert_true(g->nseg >= 2);
+  /* every segment's settlements, one after another, in (person row, begin) order */
+  int64_t last_psn = -1;
+  int32_t last_beg = INT32_MIN;
+  for (size_t i = 0; i < g->nseg; i++) {
+    ax_seg v;
+    assert_int_equal(ax_seg_view(g->buf + g->off[i], g->len[i], &v, &e), 0);
+    for (uint32_t j = 0; j < v.h.n_setl; j++) {
+      ax_setl st;
+      memcpy(&st, v.setls + (size_t)j * sizeof st, sizeof st);
+      assert_true(st.psn > last_psn || (st.psn == last_psn && st.beg >= last_beg));
+      last_psn = st.psn, last_beg = st.beg;
+    }
+  }
+  /* loaded from the compacted segments: the findings of the region built directly */
+  audit_data *d = audit_data_new(cat);
+  int32_t since, from, until;
+  ad_time("2024-01-01", &since), ad_time("2024-02-01", &from), ad_time("2024-12-31 23:59:59", &until);
+  ax_load *l = ax_load_new(d, since, from, until);
+  base(d, l);
+  dict_copy dc = {l, 0};
+  assert_int_equal(ax_new_dict(w, copy_dict, &dc), 0);
+  for (size_t i = 0; i < g->nseg; i++) assert_int_equal(ax_load_segment(l, g->buf + g->off[i], g->len[i], &e), 0);
+  ax_load_free(l);
+  audit_data *a = direct();
+  hits x = run(a), y = run(d);
+  assert_int_equal(audit_data_lines(d), audit_data_lines(a));
+  assert_int_equal(y.n, x.n);
+  for (int i = 0; i < x.n; i++) assert_string_equal(y.k[i], x.k[i]);
+  audit_data_free(a), audit_data_free(d);
+  ax_writer_free(g->w), free(g);
+  ax_writer_free(w);
+}
+
 static void test_cancelled_settlement_left_out(void **state) {
   (void)state;
   audit_data *d = extracted("S1");
@@ -331,6 +400,7 @@ static void test_damaged_segment(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_same_findings_as_direct),
+      cmocka_unit_test(test_compacted_same_findings),
       cmocka_unit_test(test_cancelled_settlement_left_out),
       cmocka_unit_test(test_groups_looked_up),
       cmocka_unit_test(test_dictionary_sequence),
