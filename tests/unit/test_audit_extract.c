@@ -142,20 +142,27 @@ static int copy_dict(int kind, int64_t id, const char *text, void *arg) {
   return ax_load_dict(c->l, kind, id, text, &e);
 }
 
+/* A loader of the period February to December 2024 (January is history) with the persons,
+ * institutions and doctors and w's dictionaries. */
+static ax_load *loader(audit_data *d, ax_writer *w) {
+  int32_t since, from, until;
+  ad_time("2024-01-01", &since), ad_time("2024-02-01", &from), ad_time("2024-12-31 23:59:59", &until);
+  ax_load *l = ax_load_new(d, since, from, until);
+  base(d, l);
+  dict_copy dc = {l, 0};
+  assert_int_equal(ax_new_dict(w, copy_dict, &dc), 0);
+  assert_int_equal(dc.n, 3 + 2 + 4); /* items; doctors D1, D9; own codes at H1 and at H2 */
+  return l;
+}
+
 static audit_data *extracted(const char *void_setl) {
   ax_writer *w = ax_writer_new(cat);
   const void *blob;
   size_t len;
   pack(&blob, &len, w);
   audit_data *d = audit_data_new(cat);
-  int32_t since, from, until;
-  ad_time("2024-01-01", &since), ad_time("2024-02-01", &from), ad_time("2024-12-31 23:59:59", &until);
-  ax_load *l = ax_load_new(d, since, from, until);
+  ax_load *l = loader(d, w);
   yb_err e;
-  base(d, l);
-  dict_copy dc = {l, 0};
-  assert_int_equal(ax_new_dict(w, copy_dict, &dc), 0);
-  assert_int_equal(dc.n, 3 + 2 + 4); /* items; doctors D1, D9; own codes at H1 and at H2 */
   if (void_setl) assert_int_equal(ax_load_void(l, void_setl, &e), 0);
   assert_int_equal(ax_load_reserve(l, 5, 6, 64, &e), 0);
   /* the lines are read where the segment lies: a mapping d releases, as the store hands it one */
@@ -284,12 +291,7 @@ static void test_compacted_same_findings(void **state) {
   }
   /* loaded from the compacted segments: the findings of the region built directly */
   audit_data *d = audit_data_new(cat);
-  int32_t since, from, until;
-  ad_time("2024-01-01", &since), ad_time("2024-02-01", &from), ad_time("2024-12-31 23:59:59", &until);
-  ax_load *l = ax_load_new(d, since, from, until);
-  base(d, l);
-  dict_copy dc = {l, 0};
-  assert_int_equal(ax_new_dict(w, copy_dict, &dc), 0);
+  ax_load *l = loader(d, w);
   for (size_t i = 0; i < g->nseg; i++) assert_int_equal(ax_load_segment(l, g->buf + g->off[i], g->len[i], &e), 0);
   ax_load_free(l);
   audit_data *a = direct();
