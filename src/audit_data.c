@@ -455,7 +455,6 @@ int audit_data_line(audit_data *d, const audit_line_in *in, yb_err *e) {
     l->item = (uint32_t)ci + 1;
     if (!d->items[l->item].ready) item_fill(d, l->item, ci);
   }
-  l->t = t;
   if (in->bilg_dr_codg && *in->bilg_dr_codg) { /* doctor ids when built: 0 none, 1 registered nowhere, doc + 2 */
     int dr = ad_intern_find(d, &d->i_doc, in->bilg_dr_codg);
     l->dr = dr < 0 ? 1 : (uint32_t)dr + 2;
@@ -471,12 +470,7 @@ int audit_data_line(audit_data *d, const audit_line_in *in, yb_err *e) {
   if (sn == UINT32_MAX || st == UINT32_MAX) return nomem(e);
   l->sn = sn;
   l->setl = st;
-  l->seq = (int32_t)in->seq;
-  l->prd_days = ad_days16(in->prd_days);
-  l->appr = (uint8_t)(in->hosp_appr_flag != 0);
-  l->cnt = in->cnt;
-  l->pric = in->pric;
-  l->sumamt = in->sumamt;
+  ad_line_figures(l, in, t);
   d->n_line++;
   return 0;
 }

@@ -229,13 +229,7 @@ int ax_add_line(ax_writer *w, const audit_line_in *in, const char *fixmedins_cod
     if ((rc = code_id(w, AX_DICT_MGROUP, key, &l->mgroup, e))) return rc;
   }
   if ((l->sn = text(w, in->feedetl_sn)) == UINT32_MAX) return nomem(e);
-  l->t = t;
-  l->seq = (int32_t)in->seq;
-  l->prd_days = ad_days16(in->prd_days);
-  l->appr = (uint8_t)(in->hosp_appr_flag != 0);
-  l->cnt = in->cnt;
-  l->pric = in->pric;
-  l->sumamt = in->sumamt;
+  ad_line_figures(l, in, t);
   w->n_line++;
   w->setl[w->n_setl - 1].nl++;
   return 0;

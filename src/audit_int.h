@@ -134,6 +134,17 @@ uint64_t ad_hash(const char *s);
 int ad_grow(void **p, size_t *cap, size_t need, size_t size);
 /* A line's prescribed days as the records hold them: 0 … 32767. */
 static inline int16_t ad_days16(int d) { return (int16_t)(d < 0 ? 0 : d > 32767 ? 32767 : d); }
+/* A line record's figures from an uploaded line at time t (the engine's builder and the extract's
+ * encoder alike; codes and texts are each one's own). */
+static inline void ad_line_figures(ad_line *l, const audit_line_in *in, int32_t t) {
+  l->t = t;
+  l->seq = (int32_t)in->seq;
+  l->prd_days = ad_days16(in->prd_days);
+  l->appr = (uint8_t)(in->hosp_appr_flag != 0);
+  l->cnt = in->cnt;
+  l->pric = in->pric;
+  l->sumamt = in->sumamt;
+}
 /* The first three characters of a diagnosis code packed into an integer (the 3-character category). */
 uint32_t ad_pack3(const char *s);
 /* The own code of group g (medins_list_codg), through buf when it must be looked up. */
