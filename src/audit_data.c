@@ -693,10 +693,9 @@ ax_load *ax_load_new(audit_data *d, int32_t since, int32_t from, int32_t until) 
 
 audit_data *ax_load_data(ax_load *l) { return l->d; }
 
-int ax_load_reserve(ax_load *l, int64_t setls, int64_t lines, int64_t text_bytes, yb_err *e) {
+int ax_load_reserve(ax_load *l, int64_t setls, yb_err *e) {
   audit_data *d = l->d;
-  if (setls < 0 || lines < 0 || text_bytes < 0) return 0;
-  (void)lines, (void)text_bytes; /* lines and their texts are read where the segments lie */
+  if (setls < 0) return 0;
   return reserve((void **)&d->visit, &d->cap_visit, d->n_visit + (size_t)setls, sizeof *d->visit, d->n_visit) ? nomem(e) : 0;
 }
 
@@ -847,7 +846,7 @@ static int seg_setl(ax_load *l, const seg_view *v, const ax_setl *s, yb_err *e) 
     d->span[d->n_span] = (struct ad_span){.visit = id - 1, .n = s->nl, .setl = setl, .ord = (uint32_t)d->n_span, .ln = ln - (in_order ? first : 0), .str = v->str};
     d->n_span++;
   }
-  d->n_line += n;
+  d->n_line += n; /* the period's lines so far (audit_data_lines before finish recounts them) */
   return 0;
 }
 

@@ -100,8 +100,9 @@ typedef struct ax_load ax_load;
 ax_load *ax_load_new(audit_data *d, int32_t since, int32_t from, int32_t until);
 void ax_load_free(ax_load *l);
 audit_data *ax_load_data(ax_load *l);
-/* Room for what the segments to come hold at most (their settlements, lines and text bytes). */
-int ax_load_reserve(ax_load *l, int64_t setls, int64_t lines, int64_t text_bytes, yb_err *e);
+/* Room for the visits of the settlements the segments to come hold at most (their lines and
+ * texts are read where the segments lie). */
+int ax_load_reserve(ax_load *l, int64_t setls, yb_err *e);
 int ax_load_person(ax_load *l, int64_t rowid, const char *psn_no, const char *gend, const char *brdy,
                    const char *death_date, yb_err *e);
 /* A dialysis check-in of the person at row psn_rowid (YB_ENOT_FOUND: a person not loaded). */

@@ -251,7 +251,7 @@ static int row_xcheckin(sqlite3_stmt *s, void *a, yb_err *e) {
 }
 static int row_xdict(sqlite3_stmt *s, void *a, yb_err *e) { return ax_load_dict(LA->l, (int)ci(s, 0), ci(s, 1), cs(s, 2), e); }
 static int row_xvoid(sqlite3_stmt *s, void *a, yb_err *e) { return ax_load_void(LA->l, cs(s, 0), e); }
-static int row_xsize(sqlite3_stmt *s, void *a, yb_err *e) { return ax_load_reserve(LA->l, ci(s, 0), ci(s, 1), ci(s, 2), e); }
+static int row_xsize(sqlite3_stmt *s, void *a, yb_err *e) { return ax_load_reserve(LA->l, ci(s, 0), e); }
 /* An own-code group's code, for evidence: the text after the institution in its dictionary entry. */
 static int group_code(void *ctx, int32_t group, char *out, size_t cap) {
   store_conn *c = ctx;
@@ -359,7 +359,7 @@ int store_audit_load(store_conn *c, const char *from, const char *to, int lookba
       {"SELECT setl_id FROM audit_extract_void", row_xvoid},
       {"SELECT p.rowid,c.fixmedins_code,c.checkin_time FROM dialysis_checkin c JOIN person p USING(psn_no)"
        " WHERE c.checkin_time BETWEEN ?1 AND ?2", row_xcheckin},
-      {"SELECT sum(n_setl), sum(n_line), sum(n_text) FROM audit_extract WHERE beg_max >= ?3 AND beg_min <= ?4",
+      {"SELECT sum(n_setl) FROM audit_extract WHERE beg_max >= ?3 AND beg_min <= ?4",
        row_xsize},
       /* segments another sync appends after the file was mapped are newer than this load: left out */
       {"SELECT off, len FROM audit_extract WHERE beg_max >= ?3 AND beg_min <= ?4 AND off + len <= ?5 ORDER BY seg_id",

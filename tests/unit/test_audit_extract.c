@@ -164,7 +164,7 @@ static audit_data *extracted(const char *void_setl) {
   ax_load *l = loader(d, w);
   yb_err e;
   if (void_setl) assert_int_equal(ax_load_void(l, void_setl, &e), 0);
-  assert_int_equal(ax_load_reserve(l, 5, 6, 64, &e), 0);
+  assert_int_equal(ax_load_reserve(l, 5, &e), 0);
   /* the lines are read where the segment lies: a mapping d releases, as the store hands it one */
   void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   assert_true(m != MAP_FAILED);
