@@ -208,9 +208,9 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(FEE_EACH_SETL, "SELECT " FEE_COLS " FROM fee WHERE setl_id=?1 ORDER BY mdtrt_id, seq")      \
   X(FEE_EACH_PSN, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id IN (SELECT mdtrt_id FROM visit WHERE psn_no=?1) AND state=1 AND (?2='' OR med_type=?2) AND fee_ocur_time BETWEEN ?3 AND ?4 ORDER BY fee_ocur_time") \
   X(FEE_CANCEL, "UPDATE fee SET state=0 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL") \
-  X(FEE_SETTLE, "UPDATE fee SET setl_id=?3 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL") \
-  X(FEE_SETTLE_ALL, "UPDATE fee SET setl_id=?3 WHERE mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND state=1 AND setl_id IS NULL") \
-  X(FEE_UNSETTLE, "UPDATE fee SET setl_id=NULL WHERE setl_id=?1")                               \
+  X(FEE_SETTLE, "UPDATE fee SET setl_id=?3 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL" FEE_CONSOLE) \
+  X(FEE_SETTLE_ALL, "UPDATE fee SET setl_id=?3 WHERE mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND state=1 AND setl_id IS NULL" FEE_CONSOLE) \
+  X(FEE_UNSETTLE, "UPDATE fee SET setl_id=NULL WHERE setl_id=?1" FEE_CONSOLE)                  \
   X(SETL_PUT, "INSERT INTO settlement(" SETL_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)") \
   X(SETL_GET, "SELECT " SETL_COLS " FROM settlement WHERE setl_id=?1")                          \
   X(SETL_CANCEL, "UPDATE settlement SET state=0 WHERE setl_id=?1 AND state=1 AND refd_setl_flag=0") \
@@ -228,6 +228,8 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(SIGNIN_ACTIVE, "SELECT sign_no,fixmedins_code,opter_no FROM signin WHERE signout_time=''")   \
   X(LOG_PUT, "INSERT INTO write_log(at,fixmedins_code,opter,infno,msgid,psn_no,what) VALUES(" NOW_SQL ",?1,?2,?3,?4,?5,?6)")
 
+/* What a settled or unsettled line brings the console's item sums (store_console_on_fees). */
+#define FEE_CONSOLE " RETURNING med_list_codg, cnt>0, sumamt, substr(fee_ocur_time,1,4)"
 #define PERSON_COLS_INS                                                                         \
   "psn_no,psn_cert_type,certno,psn_name,gend,naty,brdy,card_no,card_sn,ecert,insuplc_admdvs," \
   "emp_name,cvlserv_flag,family_psn_no,death_date,acct_balc"
@@ -258,6 +260,7 @@ struct store_conn {
   sqlite3_stmt *st[ST_COUNT];
   int in_batch, n_seq, n_seq_saved;
   seq_slot seq[SEQ_CACHE];
+  store_console_sums *sums; /* the console's pending deltas (store_sqlite_console.c) */
   sqlite3_stmt **area_st[STORE_AREA_MAX]; /* each area's statements, allocated on first use */
   store_conn *next_reader;
 };
@@ -304,6 +307,7 @@ static sqlite3_stmt *stmt(store_conn *c, int id, yb_err *e) {
 }
 
 sqlite3 *store_sqlite_db(store_conn *c) { return c->db; }
+store_console_sums **store_sqlite_console_sums(store_conn *c) { return &c->sums; }
 int store_sqlite_err(store_conn *c, yb_err *e, const char *what) { return dberr(c, e, what); }
 
 sqlite3_stmt *store_sqlite_stmt(store_conn *c, const store_area *a, int id, yb_err *e) {
@@ -424,6 +428,7 @@ static void conn_close(store_conn *c) {
     for (int i = 0; i < store_areas[a]->n_sql; i++) sqlite3_finalize(c->area_st[a][i]);
     free(c->area_st[a]);
   }
+  store_console_free(c);
   sqlite3_close(c->db);
   free(c);
 }
@@ -634,6 +639,7 @@ static void run_batch(store *s, store_job *batch) {
   clock_gettime(CLOCK_MONOTONIC, &t0);
   if (step_ctl(w, ST_BEGIN) != 0) commit_rc = YB_ESTORE;
   w->in_batch = 1, w->n_seq = 0;
+  store_console_reset(w);
   store_job *last = NULL, *j = batch;
   for (;;) {
     for (; j && !commit_rc; last = j, j = j->next, n++) {
@@ -642,9 +648,10 @@ static void run_batch(store *s, store_job *batch) {
         break;
       }
       seq_savepoint(w);
+      store_console_mark(w);
       if (!j->keyed) s->unkeyed_run++;
       j->rc = j->run(w, j);
-      if (j->rc != 0) seq_rollback(w);
+      if (j->rc != 0) seq_rollback(w), store_console_undo(w);
       if (j->rc != 0 && step_ctl(w, ST_ROLLBACK_TO) != 0) commit_rc = YB_ESTORE;
       if (step_ctl(w, ST_RELEASE) != 0) commit_rc = YB_ESTORE;
     }
@@ -671,6 +678,8 @@ static void run_batch(store *s, store_job *batch) {
   }
   w->in_batch = 0;
   if (!commit_rc && seq_flush(w) != 0) commit_rc = YB_ESTORE;
+  if (!commit_rc && store_console_flush(w, NULL) != 0) commit_rc = YB_ESTORE;
+  store_console_reset(w);
   w->n_seq = 0;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (!commit_rc && step_ctl(w, ST_COMMIT) != 0) commit_rc = YB_ESTORE;
@@ -1481,14 +1490,23 @@ int store_fee_cancel(store_conn *c, const char *mdtrt_id, const char *feedetl_sn
   return changed_one(c, run_done(c, s, e, "fee"), e, "feedetl_sn",
                      "line is settled or already cancelled");
 }
+/* The console's sums, outside a batch, go to their tables with the write itself. */
+static int console_now(store_conn *c, int rc, yb_err *e) {
+  if (!rc && !c->in_batch) rc = store_console_flush(c, e);
+  return rc;
+}
+
+/* Settling and unsettling lines: each changed line (RETURNING) adds to the console's sums. */
 int store_fee_settle(store_conn *c, const char *mdtrt_id, const char *feedetl_sn,
                      const char *setl_id, yb_err *e) {
   PREP(s, FEE_SETTLE);
   bt(s, 1, mdtrt_id);
   bt(s, 2, feedetl_sn);
   bt(s, 3, setl_id);
-  return changed_one(c, run_done(c, s, e, "fee"), e, "feedetl_sn",
-                     "line is already settled or cancelled");
+  int64_t n = 0;
+  int rc = console_now(c, store_console_on_fees(c, s, setl_id, +1, &n, e), e);
+  if (!rc && n < 1) rc = yb_fail(e, YB_ECONFLICT, "feedetl_sn", "line is already settled or cancelled");
+  return rc;
 }
 int store_fee_settle_all(store_conn *c, const char *mdtrt_id, const char *chrg_bchno,
                          const char *setl_id, int64_t *n, yb_err *e) {
@@ -1496,14 +1514,16 @@ int store_fee_settle_all(store_conn *c, const char *mdtrt_id, const char *chrg_b
   bt(s, 1, mdtrt_id);
   bt(s, 2, chrg_bchno);
   bt(s, 3, setl_id);
-  int rc = run_done(c, s, e, "fee");
-  *n = rc ? 0 : sqlite3_changes64(c->db);
+  int rc = console_now(c, store_console_on_fees(c, s, setl_id, +1, n, e), e);
+  if (rc) *n = 0;
   return rc;
 }
 int store_fee_unsettle(store_conn *c, const char *setl_id, yb_err *e) {
   PREP(s, FEE_UNSETTLE);
   bt(s, 1, setl_id);
-  return run_done(c, s, e, "fee");
+  int64_t n = 0;
+  int rc = console_now(c, store_console_on_fees(c, s, setl_id, -1, &n, e), e);
+  return rc;
 }
 
 /* ---- settlements ------------------------------------------------------------------------- */
@@ -1561,7 +1581,9 @@ int store_setl_put(store_conn *c, const store_setl *r, yb_err *e) {
   bt(s, 23, r->setldetail ? r->setldetail : "[]");
   bt(s, 24, r->trace ? r->trace : "[]");
   bt(s, 25, r->accum_delta ? r->accum_delta : "{}");
-  return run_done(c, s, e, "settlement");
+  int rc = run_done(c, s, e, "settlement");
+  if (!rc) rc = console_now(c, store_console_on_setl(c, r, e), e);
+  return rc;
 }
 
 int store_setl_get(store_conn *c, const char *setl_id, store_setl *out, yb_err *e) {
