@@ -208,9 +208,12 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(FEE_EACH_SETL, "SELECT " FEE_COLS " FROM fee WHERE setl_id=?1 ORDER BY mdtrt_id, seq")      \
   X(FEE_EACH_PSN, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id IN (SELECT mdtrt_id FROM visit WHERE psn_no=?1) AND state=1 AND (?2='' OR med_type=?2) AND fee_ocur_time BETWEEN ?3 AND ?4 ORDER BY fee_ocur_time") \
   X(FEE_CANCEL, "UPDATE fee SET state=0 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL") \
-  X(FEE_SETTLE, "UPDATE fee SET setl_id=?3 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL" FEE_CONSOLE) \
-  X(FEE_SETTLE_ALL, "UPDATE fee SET setl_id=?3 WHERE mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND state=1 AND setl_id IS NULL" FEE_CONSOLE) \
-  X(FEE_UNSETTLE, "UPDATE fee SET setl_id=NULL WHERE setl_id=?1" FEE_CONSOLE)                  \
+  X(FEE_SETTLE, "UPDATE fee SET setl_id=?3 WHERE " FEE_SETTLE_WHERE)                          \
+  X(FEE_SETTLE_ALL, "UPDATE fee SET setl_id=?3 WHERE " FEE_SETTLE_ALL_WHERE)                  \
+  X(FEE_UNSETTLE, "UPDATE fee SET setl_id=NULL WHERE setl_id=?1")                               \
+  X(FEE_SETTLE_SUMS, "SELECT " FEE_CONSOLE " FROM fee WHERE " FEE_SETTLE_WHERE)                 \
+  X(FEE_SETTLE_ALL_SUMS, "SELECT " FEE_CONSOLE " FROM fee WHERE " FEE_SETTLE_ALL_WHERE)         \
+  X(FEE_UNSETTLE_SUMS, "SELECT " FEE_CONSOLE " FROM fee WHERE setl_id=?1")                      \
   X(SETL_PUT, "INSERT INTO settlement(" SETL_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)") \
   X(SETL_GET, "SELECT " SETL_COLS " FROM settlement WHERE setl_id=?1")                          \
   X(SETL_CANCEL, "UPDATE settlement SET state=0 WHERE setl_id=?1 AND state=1 AND refd_setl_flag=0") \
@@ -228,8 +231,11 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(SIGNIN_ACTIVE, "SELECT sign_no,fixmedins_code,opter_no FROM signin WHERE signout_time=''")   \
   X(LOG_PUT, "INSERT INTO write_log(at,fixmedins_code,opter,infno,msgid,psn_no,what) VALUES(" NOW_SQL ",?1,?2,?3,?4,?5,?6)")
 
-/* What a settled or unsettled line brings the console's item sums (store_console_on_fees). */
-#define FEE_CONSOLE " RETURNING med_list_codg, cnt>0, sumamt, substr(fee_ocur_time,1,4)"
+/* The lines an UPDATE of setl_id changes, read first for the console's item sums
+ * (store_console_on_fees). A RETURNING clause would be a trigger of its own to SQLite. */
+#define FEE_CONSOLE "med_list_codg, cnt>0, sumamt, substr(fee_ocur_time,1,4)"
+#define FEE_SETTLE_WHERE "mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL"
+#define FEE_SETTLE_ALL_WHERE "mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND state=1 AND setl_id IS NULL"
 #define PERSON_COLS_INS                                                                         \
   "psn_no,psn_cert_type,certno,psn_name,gend,naty,brdy,card_no,card_sn,ecert,insuplc_admdvs," \
   "emp_name,cvlserv_flag,family_psn_no,death_date,acct_balc"
@@ -1496,34 +1502,40 @@ static int console_now(store_conn *c, int rc, yb_err *e) {
   return rc;
 }
 
-/* Settling and unsettling lines: each changed line (RETURNING) adds to the console's sums. */
+/* Settling and unsettling lines: the lines the UPDATE will change are read first (same WHERE,
+ * same transaction, nothing between) and add to the console's sums; *n the lines changed. */
+static int fee_setl_update(store_conn *c, int sums_id, int update_id, const char *a1, const char *a2,
+                           const char *setl_id, int sign, int64_t *n, yb_err *e) {
+  sqlite3_stmt *q = stmt(c, sums_id, e), *u = q ? stmt(c, update_id, e) : NULL;
+  if (!u) return YB_ESTORE;
+  if (sign > 0) { /* (mdtrt_id, feedetl_sn or chrg_bchno) and, for the UPDATE, setl_id */
+    bt(q, 1, a1), bt(q, 2, a2);
+    bt(u, 1, a1), bt(u, 2, a2), bt(u, 3, setl_id);
+  } else {
+    bt(q, 1, setl_id), bt(u, 1, setl_id);
+  }
+  int64_t lines = 0;
+  int rc = store_console_on_fees(c, q, setl_id, sign, &lines, e);
+  if (!rc) rc = run_done(c, u, e, "fee");
+  else finish(u);
+  *n = rc ? 0 : sqlite3_changes64(c->db);
+  if (!rc && *n != lines) rc = yb_fail(e, YB_ESTORE, "fee", "%lld lines read, %lld changed", (long long)lines, (long long)*n);
+  return console_now(c, rc, e);
+}
 int store_fee_settle(store_conn *c, const char *mdtrt_id, const char *feedetl_sn,
                      const char *setl_id, yb_err *e) {
-  PREP(s, FEE_SETTLE);
-  bt(s, 1, mdtrt_id);
-  bt(s, 2, feedetl_sn);
-  bt(s, 3, setl_id);
   int64_t n = 0;
-  int rc = console_now(c, store_console_on_fees(c, s, setl_id, +1, &n, e), e);
+  int rc = fee_setl_update(c, ST_FEE_SETTLE_SUMS, ST_FEE_SETTLE, mdtrt_id, feedetl_sn, setl_id, +1, &n, e);
   if (!rc && n < 1) rc = yb_fail(e, YB_ECONFLICT, "feedetl_sn", "line is already settled or cancelled");
   return rc;
 }
 int store_fee_settle_all(store_conn *c, const char *mdtrt_id, const char *chrg_bchno,
                          const char *setl_id, int64_t *n, yb_err *e) {
-  PREP(s, FEE_SETTLE_ALL);
-  bt(s, 1, mdtrt_id);
-  bt(s, 2, chrg_bchno);
-  bt(s, 3, setl_id);
-  int rc = console_now(c, store_console_on_fees(c, s, setl_id, +1, n, e), e);
-  if (rc) *n = 0;
-  return rc;
+  return fee_setl_update(c, ST_FEE_SETTLE_ALL_SUMS, ST_FEE_SETTLE_ALL, mdtrt_id, chrg_bchno, setl_id, +1, n, e);
 }
 int store_fee_unsettle(store_conn *c, const char *setl_id, yb_err *e) {
-  PREP(s, FEE_UNSETTLE);
-  bt(s, 1, setl_id);
   int64_t n = 0;
-  int rc = console_now(c, store_console_on_fees(c, s, setl_id, -1, &n, e), e);
-  return rc;
+  return fee_setl_update(c, ST_FEE_UNSETTLE_SUMS, ST_FEE_UNSETTLE, NULL, NULL, setl_id, -1, &n, e);
 }
 
 /* ---- settlements ------------------------------------------------------------------------- */
