@@ -47,6 +47,7 @@ struct store_job {
                    * jobs run without their own SAVEPOINT; one that fails after it wrote has the
                    * batch rolled back and the jobs before it run again (store_sqlite.c) */
   store_job *next; /* queue link, owned by the store */
+  uint64_t t_submit, t_run, t_commit; /* ns, CLOCK_MONOTONIC: YB_STORE_TIMING's per-job figures */
 };
 int store_writer_start(store *s, yb_err *e);
 void store_writer_stop(store *s);
