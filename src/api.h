@@ -11,6 +11,7 @@
 #include "catalog.h"
 #include "err.h"
 #include "hsi.h"
+#include "jsonw.h"
 #include "policy.h"
 #include "store.h"
 
@@ -209,8 +210,10 @@ void api_dip_on_cancel(api_req *r, const char *mdtrt_id);
 int api_audit_rules_load(const char *dir, int *n, yb_err *e);
 
 /* api_settle.c: split fee lines alone (2204/2301) and cancel a settlement (2208/2305/2601). */
-int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, json_t **results,
-                    yb_err *e);
+/* FEE-RESULT rows as the JSON list text "[row,…]" appended to out; ends[i] (n of them) is the
+ * offset in out just past row i. */
+int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, jsonw_buf *out,
+                    size_t *ends, yb_err *e);
 int api_cancel_visit(api_req *r, store_visit *v, yb_err *e);
 int api_cancel_setl(api_req *r, const char *setl_id, const char *mdtrt_id, const char *psn_no,
                     json_t **output, yb_err *e);

@@ -144,14 +144,12 @@ static void negate_keys(json_t *o, const char *const *keys) {
   }
 }
 
-int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, json_t **results,
-                    yb_err *e) {
+int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, jsonw_buf *out,
+                    size_t *ends, yb_err *e) {
   settle_ctx *x = malloc(sizeof *x);
   benefit_result *res = malloc(sizeof *res);
   int rc = (x && res) ? ctx_load(r, v, 0, x, e) : yb_fail(e, YB_ENOMEM, "", "out of memory");
-  json_t *arr = json_array();
-  static const char *const neg[] = {"det_item_fee_sumamt", "cnt", "fulamt_ownpay_amt", "overlmt_amt",
-                                    "preselfpay_amt", "inscp_scp_amt", NULL};
+  jsonw_raw(out, "[", 1);
   for (int i = 0; i < n && !rc; i++) {
     benefit_line l;
     benefit_line_out lo;
@@ -167,18 +165,15 @@ int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int
       snprintf(e->field, sizeof e->field, "%.*s", (int)sizeof e->field - 1, field);
       break;
     }
-    json_t *row = benefit_json_fee_result(&l, &lo);
-    if (ret) negate_keys(row, neg);
-    json_array_append_new(arr, row);
+    if (i) jsonw_raw(out, ",", 1);
+    benefit_jw_fee_result(out, &l, &lo, ret);
+    ends[i] = out->n;
   }
+  jsonw_raw(out, "]", 1);
   free(x);
   free(res);
-  if (rc) {
-    json_decref(arr);
-    return rc;
-  }
-  *results = arr;
-  return 0;
+  if (!rc && out->failed) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
+  return rc;
 }
 
 /* ---- settlement ---------------------------------------------------------------------------- */
@@ -354,43 +349,62 @@ static int settle_compute(api_req *r, int ipt, int full, settle_run *s, yb_err *
   return 0;
 }
 
-/* SETLINFO with the identity fields around the engine's amounts. */
-static json_t *setlinfo_json(api_req *r, settle_run *s, const char *setl_id) {
-  json_t *si = benefit_json_setlinfo(&s->res);
+/* SETLINFO with the identity fields around the engine's amounts, as text: the bytes that
+ * setting them on benefit_json_setlinfo's tree and dumping it gave (clr_way, set twice there,
+ * keeps its first place and value). Caller frees; NULL on OOM. */
+static char *setlinfo_text(api_req *r, settle_run *s, const char *setl_id) {
   const store_person *p = &s->x.psn;
   int32_t b = 0;
   jsonx_parse_date(p->brdy, &b, NULL);
-  json_object_set_new(si, "mdtrt_id", json_string(s->v.mdtrt_id));
-  if (setl_id) json_object_set_new(si, "setl_id", json_string(setl_id));
-  json_object_set_new(si, "psn_no", json_string(p->psn_no));
-  json_object_set_new(si, "psn_name", json_string(p->psn_name));
-  json_object_set_new(si, "psn_cert_type", json_string(p->psn_cert_type));
-  json_object_set_new(si, "certno", json_string(p->certno));
-  json_object_set_new(si, "gend", json_string(p->gend));
-  json_object_set_new(si, "naty", json_string(p->naty));
-  json_object_set_new(si, "brdy", json_string(p->brdy));
-  json_object_set_new(si, "age", json_real((double)benefit_age(b, s->x.bv.date)));
-  json_object_set_new(si, "insutype", json_string(s->v.insutype));
-  json_object_set_new(si, "psn_type", json_string(s->x.en.psn_type));
-  json_object_set_new(si, "cvlserv_flag", json_string(p->cvlserv_flag));
-  json_object_set_new(si, "setl_time", json_string(r->now));
-  json_object_set_new(si, "mdtrt_cert_type", json_string(s->in.cert_type));
-  json_object_set_new(si, "med_type", json_string(s->v.med_type));
-  json_object_set_new(si, "medins_setl_id", json_string(r->env->msgid));
-  json_object_set_new(si, "clr_optins", json_string(api_region(r->srv)));
-  json_object_set_new(si, "clr_way", json_string("1"));
-  if (s->res.waiting) /* why no fund paid: the enrollment's waiting period (enroll.c) */
-    json_object_set_new(si, "memo", json_sprintf("待遇等待期至%s，基金不予支付：%s", s->x.en.wait_until, s->x.en.wait_reason));
-  return si;
+  jsonw_buf w = {0};
+  jsonw_obj o;
+  jsonw_obj_open(&o, &w);
+  benefit_jw_setlinfo(&o, &s->res);
+  JW_STR(&o, "mdtrt_id", s->v.mdtrt_id);
+  if (setl_id) JW_STR(&o, "setl_id", setl_id);
+  JW_STR(&o, "psn_no", p->psn_no);
+  JW_STR(&o, "psn_name", p->psn_name);
+  JW_STR(&o, "psn_cert_type", p->psn_cert_type);
+  JW_STR(&o, "certno", p->certno);
+  JW_STR(&o, "gend", p->gend);
+  JW_STR(&o, "naty", p->naty);
+  JW_STR(&o, "brdy", p->brdy);
+  JW_KEY(&o, "age");
+  jsonw_real(&w, (double)benefit_age(b, s->x.bv.date), 15);
+  JW_STR(&o, "insutype", s->v.insutype);
+  JW_STR(&o, "psn_type", s->x.en.psn_type);
+  JW_STR(&o, "cvlserv_flag", p->cvlserv_flag);
+  JW_STR(&o, "setl_time", r->now);
+  JW_STR(&o, "mdtrt_cert_type", s->in.cert_type);
+  JW_STR(&o, "med_type", s->v.med_type);
+  JW_STR(&o, "medins_setl_id", r->env->msgid);
+  JW_STR(&o, "clr_optins", api_region(r->srv));
+  if (s->res.waiting) { /* why no fund paid: the enrollment's waiting period (enroll.c) */
+    char memo[sizeof s->x.en.wait_until + sizeof s->x.en.wait_reason + 64];
+    snprintf(memo, sizeof memo, "待遇等待期至%s，基金不予支付：%s", s->x.en.wait_until, s->x.en.wait_reason);
+    JW_STR(&o, "memo", memo);
+  }
+  jsonw_obj_close(&o);
+  return jsonw_take(&w);
+}
+
+static char *setldetail_text(const benefit_result *res) {
+  jsonw_buf w = {0};
+  benefit_jw_setldetail(&w, res);
+  return jsonw_take(&w);
 }
 
 static int pre_settle(api_req *r, int ipt, yb_err *e) {
   settle_run *s = calloc(1, sizeof *s);
   if (!s) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   int rc = settle_compute(r, ipt, 0, s, e);
-  if (!rc)
-    r->output = json_pack("{s:o,s:o}", "setlinfo", setlinfo_json(r, s, NULL), "setldetail",
-                          benefit_json_setldetail(&s->res));
+  if (!rc) { /* a tree from the texts 2207 stores: the audit hook adds audit_result to it */
+    char *si = setlinfo_text(r, s, NULL), *sd = setldetail_text(&s->res);
+    json_t *a = si ? json_loads(si, 0, NULL) : NULL, *b = sd ? json_loads(sd, 0, NULL) : NULL;
+    if (a && b) r->output = json_pack("{s:o,s:o}", "setlinfo", a, "setldetail", b);
+    else rc = yb_fail(e, YB_ENOMEM, "", "out of memory"), json_decref(a), json_decref(b);
+    free(si), free(sd);
+  }
   run_free(s);
   return rc;
 }
@@ -425,10 +439,12 @@ static void texts_free(setl_texts *t) {
 }
 
 static int texts_make(api_req *r, settle_run *s, const char *setl_id, setl_texts *t, yb_err *e) {
-  t->t[0] = dumpo(setlinfo_json(r, s, setl_id));
-  t->t[1] = dumpo(benefit_json_setldetail(&s->res));
+  jsonw_buf w = {0};
+  t->t[0] = setlinfo_text(r, s, setl_id);
+  t->t[1] = setldetail_text(&s->res);
   t->t[2] = benefit_json_trace_text(&s->res); /* jsonx_dumps(benefit_json_trace) without the tree */
-  t->t[3] = dumpo(benefit_json_accum(s->x.p, &s->res.delta));
+  benefit_jw_accum(&w, s->x.p, &s->res.delta);
+  t->t[3] = jsonw_take(&w);
   for (int i = 0; i < 4; i++)
     if (!t->t[i]) {
       texts_free(t);
@@ -604,7 +620,7 @@ static int settle_apply(api_req *r, int ipt, yb_err *e) {
   snprintf(key, sizeof key, "\"setl_id\":\"%s\"", p->ph);
   if (strlen(setl_id) != n || !(at = strstr(p->t.t[0], key))) { /* cannot happen: compute it here */
     char *old = p->t.t[0];
-    p->t.t[0] = dumpo(setlinfo_json(r, s, setl_id));
+    p->t.t[0] = setlinfo_text(r, s, setl_id);
     free(old);
     if (!p->t.t[0]) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   } else {

@@ -140,17 +140,27 @@ int api_2201(api_req *r, yb_err *e) {
   snprintf(v.fixmedins_code, sizeof v.fixmedins_code, "%s", r->inst->fixmedins_code);
   snprintf(v.kind, sizeof v.kind, "otp");
   v.state = STORE_VISIT_OPEN;
-  json_t *reg = json_pack("{s:O}", "registration", in);
-  char *info = dump(reg);
-  json_decref(reg);
+  jsonw_buf b = {0}; /* {"registration":input.data}, as dumping that tree gave */
+  JW_LIT(&b, "{\"registration\":");
+  jsonw_value(&b, in, JSON_COMPACT);
+  JW_LIT(&b, "}");
+  char *info = jsonw_take(&b);
+  if (!info) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   v.info = info;
   rc = store_visit_put(r->c, &v, e);
   free(info);
   if (rc) return rc;
   api_hist(r, v.begntime);
   snprintf(r->what, sizeof r->what, "register outpatient %s", v.mdtrt_id);
-  r->output = json_pack("{s:{s:s,s:s,s:s}}", "data", "mdtrt_id", v.mdtrt_id, "psn_no", v.psn_no,
-                        "ipt_otp_no", v.ipt_otp_no);
+  jsonw_obj o; /* {"data":{"mdtrt_id","psn_no","ipt_otp_no"}} */
+  JW_LIT(&b, "{\"data\":");
+  jsonw_obj_open(&o, &b);
+  JW_STR(&o, "mdtrt_id", v.mdtrt_id);
+  JW_STR(&o, "psn_no", v.psn_no);
+  JW_STR(&o, "ipt_otp_no", v.ipt_otp_no);
+  jsonw_obj_close(&o);
+  JW_LIT(&b, "}");
+  if (!(r->output_text = jsonw_take(&b))) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   return 0;
 }
 
@@ -367,7 +377,8 @@ static int upload(api_req *r, int ipt, yb_err *e) {
   int rc = 0;
   size_t n = json_array_size(owned);
   store_fee *fees = NULL;
-  json_t *results = NULL;
+  jsonw_buf results = {0};
+  size_t *ends = NULL;
   if (n == 0) {
     rc = yb_fail(e, YB_EMISSING, "input.feedetail", "no rows");
     goto out;
@@ -466,19 +477,36 @@ static int upload(api_req *r, int ipt, yb_err *e) {
     }
   }
   if (rc) goto out;
-  if ((rc = api_fee_results(r, &v, fees, (int)n, &results, e))) goto out;
+  /* the reply's output is {"result":[rows]}: the rows written once, each stored from its place */
+  JW_LIT(&results, "{\"result\":");
+  if (!(ends = malloc(n * sizeof *ends))) {
+    rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
+    goto out;
+  }
+  if ((rc = api_fee_results(r, &v, fees, (int)n, &results, ends, e))) goto out;
+  JW_LIT(&results, "}");
+  if (results.failed) {
+    rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
+    goto out;
+  }
   for (size_t i = 0; i < n && !rc; i++) {
-    char *body = dump(json_array_get(owned, i)), *res = dump(json_array_get(results, i));
+    char *row = results.p + (i ? ends[i - 1] + 1 : sizeof "{\"result\":[" - 1), *end = results.p + ends[i];
+    char c = *end;
+    *end = 0; /* the row alone, for the moment it is stored */
+    char *body = dump(json_array_get(owned, i));
     fees[i].body = body;
-    fees[i].result = res;
-    rc = store_fee_put(r->c, &fees[i], e);
-    free(body), free(res);
+    fees[i].result = row;
+    rc = body ? store_fee_put(r->c, &fees[i], e) : yb_fail(e, YB_ENOMEM, "", "out of memory");
+    fees[i].result = NULL;
+    *end = c;
+    free(body);
   }
   if (rc) goto out;
   snprintf(r->what, sizeof r->what, "upload %zu fee line(s) to %s", n, v.mdtrt_id);
-  r->output = json_pack("{s:O}", "result", results);
+  r->output_text = jsonw_take(&results);
 out:
-  json_decref(results);
+  free(jsonw_take(&results));
+  free(ends);
   json_decref(owned);
   free(fees);
   return rc;

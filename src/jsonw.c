@@ -60,9 +60,12 @@ size_t jsonw_utf8_len(const unsigned char *s, size_t n) {
   return len;
 }
 
-static void put_strn(jsonw_buf *b, const char *str, size_t n) {
+/* A string literal; -1 (nothing kept of it) when str is not valid UTF-8, which the caller
+ * either fails on (put_strn) or leaves out (jsonw_mstr). */
+static int put_strn_chk(jsonw_buf *b, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str, *end = s + n, *run = s;
-  if (grow(b, n + 2)) return;
+  size_t n0 = b->n;
+  if (grow(b, n + 2)) return 0;
   b->p[b->n++] = '"';
   while (s < end) {
     unsigned c = *s;
@@ -73,8 +76,9 @@ static void put_strn(jsonw_buf *b, const char *str, size_t n) {
     if (c >= 0x80) {
       size_t l = jsonw_utf8_len(s, (size_t)(end - s));
       if (!l) {
-        b->failed = 1;
-        return;
+        b->n = n0;
+        if (b->p) b->p[n0] = 0;
+        return -1;
       }
       s += l;
       continue;
@@ -98,6 +102,11 @@ static void put_strn(jsonw_buf *b, const char *str, size_t n) {
   }
   jsonw_raw(b, (const char *)run, (size_t)(s - run));
   put_c(b, '"');
+  return 0;
+}
+
+static void put_strn(jsonw_buf *b, const char *str, size_t n) {
+  if (put_strn_chk(b, str, n)) b->failed = 1;
 }
 
 void jsonw_str(jsonw_buf *b, const char *s) { put_strn(b, s, strlen(s)); }
@@ -169,6 +178,82 @@ static void put_real(jsonw_buf *b, double d, int prec) {
     }
   }
   jsonw_raw(b, t, (size_t)len);
+}
+
+void jsonw_dec(jsonw_buf *b, long long v, int scale) {
+  static const unsigned long long p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+  static const double d10[] = {1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0, 1000000.0};
+  if (scale < 0 || scale > 6) {
+    b->failed = 1;
+    return;
+  }
+  if (v == 0) {
+    jsonw_raw(b, "0.0", 3);
+    return;
+  }
+  unsigned long long a = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+  /* "%.15g" of the double nearest a / 10^scale prints its exact decimal when that has at most
+   * 15 digits and shows no exponent: a < 10^15 and a / 10^scale >= 1e-4 */
+  if (a >= 1000000000000000ULL || (scale > 4 && a < p10[scale - 4])) {
+    put_real(b, (double)v / d10[scale], 15);
+    return;
+  }
+  char t[40], *p = t + sizeof t;
+  unsigned long long ip = a / p10[scale], fp = a % p10[scale];
+  if (!fp) {
+    *--p = '0';
+  } else {
+    int k = scale;
+    while (fp % 10 == 0) fp /= 10, k--; /* no trailing zeros */
+    for (; k > 0; k--, fp /= 10) *--p = (char)('0' + fp % 10);
+  }
+  *--p = '.';
+  do *--p = (char)('0' + ip % 10); while (ip /= 10);
+  if (v < 0) *--p = '-';
+  jsonw_raw(b, p, (size_t)(t + sizeof t - p));
+}
+
+void jsonw_obj_open(jsonw_obj *o, jsonw_buf *b) {
+  o->b = b;
+  o->n = 0;
+  put_c(b, '{');
+}
+
+void jsonw_obj_close(jsonw_obj *o) { put_c(o->b, '}'); }
+
+void jsonw_key_lit(jsonw_obj *o, const char *key, size_t n) {
+  jsonw_buf *b = o->b;
+  if (grow(b, n + 4)) return;
+  char *p = b->p + b->n;
+  if (o->n++) *p++ = ',';
+  *p++ = '"';
+  memcpy(p, key, n);
+  p += n;
+  *p++ = '"';
+  *p++ = ':';
+  b->n = (size_t)(p - b->p);
+  b->p[b->n] = 0;
+}
+
+int jsonw_key(jsonw_obj *o, const char *key) {
+  if (!key || !jsonw_utf8_ok(key)) return 0;
+  if (o->n++) put_c(o->b, ',');
+  jsonw_str(o->b, key);
+  put_c(o->b, ':');
+  return 1;
+}
+
+void jsonw_mstr(jsonw_obj *o, const char *key, size_t kn, const char *v) {
+  if (!v) return;
+  jsonw_buf *b = o->b;
+  size_t n0 = b->n;
+  int m0 = o->n;
+  jsonw_key_lit(o, key, kn);
+  if (put_strn_chk(b, v, strlen(v))) { /* not UTF-8: json_string refuses it, the key stays out */
+    b->n = n0;
+    if (b->p) b->p[n0] = 0;
+    o->n = m0;
+  }
 }
 
 void jsonw_real(jsonw_buf *b, double d, int precision) { put_real(b, d, precision ? precision : 17); }
