@@ -11,6 +11,7 @@
 #include "catalog.h"
 #include "err.h"
 #include "hsi.h"
+#include "jsonr.h"
 #include "jsonw.h"
 #include "policy.h"
 #include "store.h"
@@ -121,6 +122,7 @@ typedef struct api_call {
   int http_status;
   char *reply;              /* malloc'd JSON text */
   /* internal */
+  jsonr_arena arena;        /* the request's parsed tree lives here (jsonr.h), dropped with the call */
   json_t *root;
   hsi_env env;
   store_inst inst;
