@@ -14,7 +14,7 @@
 typedef struct rd {
   const unsigned char *p, *end;
   size_t flags;
-  int depth;
+  int depth, max; /* nesting now, and the most it may reach */
 } rd;
 
 static void ws(rd *r) {
@@ -223,7 +223,7 @@ static json_t *value(rd *r) {
   switch (*r->p) {
   case '{':
   case '[': {
-    if (++r->depth > JR_MAX_DEPTH) return NULL;
+    if (++r->depth > r->max) return NULL;
     json_t *v = *r->p == '{' ? object(r) : array(r);
     r->depth--;
     return v;
@@ -254,9 +254,12 @@ static json_t *value(rd *r) {
   }
 }
 
-json_t *jsonr_fast(const char *s, size_t n, size_t flags) {
+json_t *jsonr_fast(const char *s, size_t n, size_t flags) { return jsonr_fast_max(s, n, flags, JR_MAX_DEPTH); }
+
+json_t *jsonr_fast_max(const char *s, size_t n, size_t flags, int max_depth) {
   if (flags & ~(size_t)JSON_ALLOW_NUL) return NULL;
-  rd r = {(const unsigned char *)s, (const unsigned char *)s + n, flags, 0};
+  rd r = {(const unsigned char *)s, (const unsigned char *)s + n, flags, 0,
+          max_depth < JR_MAX_DEPTH ? max_depth : JR_MAX_DEPTH};
   ws(&r);
   if (r.p >= r.end || (*r.p != '{' && *r.p != '[')) return NULL;
   json_t *v = value(&r);

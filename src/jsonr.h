@@ -13,6 +13,8 @@
 json_t *jsonr_loadb(const char *s, size_t n, size_t flags, json_error_t *err);
 /* The fast path alone: NULL where it declines (the caller then asks jansson). */
 json_t *jsonr_fast(const char *s, size_t n, size_t flags);
+/* The same, declining too any document nested deeper than max_depth arrays/objects. */
+json_t *jsonr_fast_max(const char *s, size_t n, size_t flags, int max_depth);
 
 /* ---- a per-call arena for jansson's allocations ------------------------------------------
  * jsonr_arena_install() (once, before threads use jansson) routes jansson's malloc and free

@@ -60,6 +60,17 @@ size_t jsonw_utf8_len(const unsigned char *s, size_t n) {
   return len;
 }
 
+/* Are the 8 bytes at s all printable ASCII other than '"' and '\\' (nothing to escape or check)? */
+static int plain8(const unsigned char *s) {
+  uint64_t w;
+  memcpy(&w, s, 8);
+  const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  uint64_t ctl = (w - ones * 0x20) & ~w;           /* a byte below 0x20 (or >= 0x80) sets its high bit */
+  uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+  uint64_t zq = (q - ones) & ~q, zb = (bs - ones) & ~bs; /* a zero byte: '"' or '\\' */
+  return !((ctl | zq | zb | w) & high);
+}
+
 /* A string literal; -1 (nothing kept of it) when str is not valid UTF-8, which the caller
  * either fails on (put_strn) or leaves out (jsonw_mstr). */
 static int put_strn_chk(jsonw_buf *b, const char *str, size_t n) {
@@ -68,6 +79,8 @@ static int put_strn_chk(jsonw_buf *b, const char *str, size_t n) {
   if (grow(b, n + 2)) return 0;
   b->p[b->n++] = '"';
   while (s < end) {
+    while (end - s >= 8 && plain8(s)) s += 8; /* eight plain ASCII bytes at a time */
+    if (s >= end) break;
     unsigned c = *s;
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       s++;
@@ -269,8 +282,13 @@ int jsonw_utf8_ok(const char *s) {
   return 1;
 }
 
+typedef struct jw_kv { /* a member, for sorting (jansson refuses NUL in keys: strcmp orders them) */
+  const char *k;
+  json_t *v;
+} jw_kv;
+
 static int key_cmp(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+  return strcmp(((const jw_kv *)a)->k, ((const jw_kv *)b)->k);
 }
 
 static void put_value(jsonw_buf *b, const json_t *v, size_t flags, int prec, int depth) {
@@ -290,7 +308,7 @@ static void put_value(jsonw_buf *b, const json_t *v, size_t flags, int prec, int
     }
     put_c(b, '{');
     if (flags & JSON_SORT_KEYS) {
-      const char *stack[32], **keys = n <= 32 ? stack : malloc(n * sizeof *keys);
+      jw_kv stack[32], *keys = n <= 32 ? stack : malloc(n * sizeof *keys);
       if (!keys) {
         b->failed = 1;
         return;
@@ -298,13 +316,22 @@ static void put_value(jsonw_buf *b, const json_t *v, size_t flags, int prec, int
       size_t k = 0;
       const char *key;
       json_t *val;
-      json_object_foreach((json_t *)v, key, val) keys[k++] = key;
-      qsort(keys, k, sizeof *keys, key_cmp);
+      json_object_foreach((json_t *)v, key, val) keys[k].k = key, keys[k++].v = val;
+      if (k > 32) {
+        qsort(keys, k, sizeof *keys, key_cmp);
+      } else { /* the few keys of a request's object: an insertion sort, no calls through qsort */
+        for (size_t i = 1; i < k; i++) {
+          jw_kv x = keys[i];
+          size_t j = i;
+          for (; j > 0 && strcmp(keys[j - 1].k, x.k) > 0; j--) keys[j] = keys[j - 1];
+          keys[j] = x;
+        }
+      }
       for (size_t i = 0; i < k && !b->failed; i++) {
         if (i) jsonw_raw(b, isep, il);
-        jsonw_str(b, keys[i]);
+        jsonw_str(b, keys[i].k);
         jsonw_raw(b, ksep, kl);
-        put_value(b, json_object_get(v, keys[i]), flags, prec, depth + 1);
+        put_value(b, keys[i].v, flags, prec, depth + 1);
       }
       if (keys != stack) free(keys);
     } else {

@@ -68,6 +68,26 @@ static void test_parse_refusals(void **state) {
   for (int i = 0; i < 20; i++) strcat(deep, "[");
   for (int i = 0; i < 20; i++) strcat(deep, "]");
   assert_int_equal(parse(deep, "", &env, &e), YB_ELIMIT);
+  assert_string_equal(e.field, "body");
+  assert_non_null(strstr(e.msg, "deeper than 16"));
+  /* the limit is exact: 16 levels parse (and fail on the envelope), 17 do not; in input too */
+  char body[400], lv[64];
+  for (int d = 15; d <= 17; d++) {
+    int inner = d - 1; /* the body object is level 1 */
+    memset(lv, '[', (size_t)inner), lv[inner] = 0;
+    snprintf(body, sizeof body, "{\"infno\":\"1101\",\"x\":%s", lv);
+    for (int i = 0; i < inner; i++) strcat(body, "]");
+    strcat(body, "}");
+    yb_err_clear(&e);
+    assert_int_equal(parse(body, "", &env, &e), d <= 16 ? YB_EMISSING : YB_ELIMIT);
+    assert_string_equal(e.field, d <= 16 ? "msgid" : "body");
+  }
+  snprintf(body, sizeof body, "{\"infno\":\"1101\",\"msgid\":\"M1\",\"mdtrtarea_admvs\":\"411500\",\"opter_type\":1,"
+           "\"opter\":\"a\",\"fixmedins_code\":\"H\",\"input\":\"{\\\"a\\\":%s%s}\"}",
+           "[[[[[[[[[[[[[[[[[", "]]]]]]]]]]]]]]]]]");
+  yb_err_clear(&e);
+  assert_int_equal(parse(body, "", &env, &e), YB_ELIMIT);
+  assert_string_equal(e.field, "input");
   assert_int_equal(hsi_json_depth("{\"a\":\"[[[[\"}", 11), 1); /* brackets in strings do not count */
 }
 
