@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "catalog.h"
 #include "err.h"
@@ -80,6 +81,13 @@ typedef struct api_req {
 } api_req;
 
 typedef int (*api_fn)(api_req *r, yb_err *e);
+
+/* snprintf(dst, cap, "%s", src) without printf: copy at most cap - 1 bytes, NUL-terminate. */
+static inline void api_cpy(char *dst, size_t cap, const char *src) {
+  size_t n = strnlen(src, cap - 1);
+  memcpy(dst, src, n);
+  dst[n] = 0;
+}
 
 enum { API_NODE_NONE = 0, API_NODE_OBJECT = 1, API_NODE_LIST = 2, API_NODE_ANY = 3 };
 

@@ -163,7 +163,7 @@ static int load_policy(const char *region, int year, const char *version, const 
   }
   srv->pol = n;
   api_policy *ap = &srv->pol[srv->n_pol++];
-  snprintf(ap->region, sizeof ap->region, "%s", region);
+  api_cpy(ap->region, sizeof ap->region, region);
   ap->year = year;
   ap->p = p;
   return 0;
@@ -176,7 +176,7 @@ static int sign_cmp(const void *a, const void *b) {
 /* The sign-in entry of sign_no, or NULL. Caller holds the lock. */
 static const sign_entry *sign_find(const api_server *srv, const char *sign_no) {
   sign_entry k;
-  snprintf(k.sign_no, sizeof k.sign_no, "%s", sign_no);
+  api_cpy(k.sign_no, sizeof k.sign_no, sign_no);
   return srv->n_signs ? bsearch(&k, srv->signs, (size_t)srv->n_signs, sizeof k, sign_cmp) : NULL;
 }
 
@@ -195,9 +195,9 @@ static void sign_add_locked(api_server *srv, const char *sign_no, const char *co
     srv->signs[i] = srv->signs[i - 1];
     i--;
   }
-  snprintf(srv->signs[i].sign_no, sizeof srv->signs[i].sign_no, "%s", sign_no);
-  snprintf(srv->signs[i].code, sizeof srv->signs[i].code, "%s", code);
-  snprintf(srv->signs[i].opter, sizeof srv->signs[i].opter, "%s", opter);
+  api_cpy(srv->signs[i].sign_no, sizeof srv->signs[i].sign_no, sign_no);
+  api_cpy(srv->signs[i].code, sizeof srv->signs[i].code, code);
+  api_cpy(srv->signs[i].opter, sizeof srv->signs[i].opter, opter);
   srv->n_signs++;
 }
 
@@ -289,7 +289,7 @@ const policy *api_policy_for(api_server *srv, const char *region, int year) {
 static const store_inst *inst_by(api_server *srv, int scheme, const char *who) {
   if (scheme == HSI_SCHEME_HMAC) {
     store_inst k;
-    snprintf(k.fixmedins_code, sizeof k.fixmedins_code, "%s", who);
+    api_cpy(k.fixmedins_code, sizeof k.fixmedins_code, who);
     return srv->n_inst ? bsearch(&k, srv->inst, (size_t)srv->n_inst, sizeof k, inst_cmp) : NULL;
   }
   for (int i = 0; i < srv->n_inst; i++)
@@ -329,7 +329,7 @@ int api_visit_mine(api_req *r, const char *mdtrt_id, const char *psn_no, store_v
   if (rc) return rc;
   if (psn_no && psn_no[0] && strcmp(psn_no, v->psn_no))
     return yb_fail(e, YB_EMISMATCH, "psn_no", "visit %s belongs to another person", mdtrt_id);
-  snprintf(r->psn_no, sizeof r->psn_no, "%s", v->psn_no);
+  api_cpy(r->psn_no, sizeof r->psn_no, v->psn_no);
   api_touch(r, API_KEY_VISIT, v->mdtrt_id); /* a write that finds a visit may change it */
   api_hist(r, v->begntime);
   return 0;

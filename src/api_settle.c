@@ -35,14 +35,14 @@ static int active_on(const char *begn, const char *end, int32_t date) {
 static int add_idet(const store_idet *d, void *arg) {
   settle_ctx *x = arg;
   if (active_on(d->begntime, d->endtime, x->bv.date) && x->bp.n_idet < BENEFIT_MAX_IDET)
-    snprintf(x->bp.idet[x->bp.n_idet++], sizeof x->bp.idet[0], "%s", d->psn_idet_type);
+    api_cpy(x->bp.idet[x->bp.n_idet++], sizeof x->bp.idet[0], d->psn_idet_type);
   return 0;
 }
 
 static int add_dise(const store_dise *d, void *arg) {
   settle_ctx *x = arg;
   if (active_on(d->begndate, d->enddate, x->bv.date) && x->bp.n_dise < BENEFIT_MAX_DISE)
-    snprintf(x->bp.dise[x->bp.n_dise++], sizeof x->bp.dise[0], "%s", d->dise_codg);
+    api_cpy(x->bp.dise[x->bp.n_dise++], sizeof x->bp.dise[0], d->dise_codg);
   return 0;
 }
 
@@ -52,7 +52,7 @@ static int add_filing(const store_filing *f, void *arg) {
   settle_ctx *x = a[0];
   const char *inst_region = a[1];
   char pre[8];
-  snprintf(pre, sizeof pre, "%s", f->admvs);
+  api_cpy(pre, sizeof pre, f->admvs);
   size_t n = strlen(pre);
   while (n > 2 && pre[n - 1] == '0' && pre[n - 2] == '0') pre[n -= 2] = 0;
   if (strncmp(inst_region, pre, n) || !active_on(f->begndate, f->enddate, x->bv.date)) return 0;
@@ -88,26 +88,26 @@ static int ctx_load(api_req *r, const store_visit *v, int acct_used, settle_ctx 
                    x->psn.insuplc_admdvs, x->year);
   benefit_person *bp = &x->bp;
   benefit_visit *bv = &x->bv;
-  snprintf(bp->psn_no, sizeof bp->psn_no, "%s", x->psn.psn_no);
+  api_cpy(bp->psn_no, sizeof bp->psn_no, x->psn.psn_no);
   bp->gend = (uint8_t)atoi(x->psn.gend);
   jsonx_parse_date(x->psn.brdy, &bp->brdy, NULL);
-  snprintf(bp->psn_type, sizeof bp->psn_type, "%s", x->en.psn_type);
+  api_cpy(bp->psn_type, sizeof bp->psn_type, x->en.psn_type);
   bp->cvlserv_flag = x->psn.cvlserv_flag[0] == '1';
   if (x->en.wait_until[0]) jsonx_parse_date(x->en.wait_until, &bp->wait_until, NULL);
-  snprintf(bp->wait_reason, sizeof bp->wait_reason, "%s", x->en.wait_reason);
+  api_cpy(bp->wait_reason, sizeof bp->wait_reason, x->en.wait_reason);
   bp->acct_balc = x->psn.acct_balc;
   bp->ci_cap_raise = x->en.ci_cap_raise;
   if (x->psn.family_psn_no[0]) {
     if ((rc = store_person_get(r->c, x->psn.family_psn_no, &x->fam, e))) return rc;
     bp->family_balc = x->fam.acct_balc;
   }
-  snprintf(bv->insutype, sizeof bv->insutype, "%s", v->insutype);
-  snprintf(bv->med_type, sizeof bv->med_type, "%s", v->med_type);
+  api_cpy(bv->insutype, sizeof bv->insutype, v->insutype);
+  api_cpy(bv->med_type, sizeof bv->med_type, v->med_type);
   bv->hosp_lv = (uint8_t)r->inst->hosp_lv;
   bv->date = date;
   snprintf(bv->dise_codg, sizeof bv->dise_codg, "%.*s", (int)sizeof bv->dise_codg - 1, v->dise_codg);
   for (int i = 0; i < v->n_diag && i < BENEFIT_MAX_DIAG; i++)
-    snprintf(bv->diag[bv->n_diag++], sizeof bv->diag[0], "%s", v->diag[i]);
+    api_cpy(bv->diag[bv->n_diag++], sizeof bv->diag[0], v->diag[i]);
   bv->acct_used = acct_used != 0;
   /* area: local when the institution is in the insured region, else by filing */
   const char *ir = r->inst->admdvs, *pr = x->psn.insuplc_admdvs;
@@ -128,7 +128,7 @@ static int ctx_load(api_req *r, const store_visit *v, int acct_used, settle_ctx 
 
 static void line_of(const store_fee *f, const catalog *cat, benefit_line *l) {
   memset(l, 0, sizeof *l);
-  snprintf(l->feedetl_sn, sizeof l->feedetl_sn, "%s", f->feedetl_sn);
+  api_cpy(l->feedetl_sn, sizeof l->feedetl_sn, f->feedetl_sn);
   l->item = catalog_find(cat, f->med_list_codg);
   l->cnt = f->cnt;
   l->pric = f->pric;
@@ -156,7 +156,7 @@ int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int
     store_fee f = fees[i];
     int ret = f.cnt < 0; /* a return is split as the quantity it gives back, then negated */
     if (ret) f.cnt = -f.cnt, f.sumamt = -f.sumamt;
-    if (f.med_type[0]) snprintf(x->bv.med_type, sizeof x->bv.med_type, "%s", f.med_type);
+    if (f.med_type[0]) api_cpy(x->bv.med_type, sizeof x->bv.med_type, f.med_type);
     line_of(&f, api_catalog(r->srv), &l);
     memset(&lo, 0, sizeof lo);
     if ((rc = benefit_settle(x->p, &x->bp, &x->acc, &x->bv, &l, 1, &lo, res, e))) {
@@ -460,19 +460,19 @@ static int settle_write(api_req *r, int ipt, settle_run *s, const char *setl_id,
   benefit_result *res = &s->res;
   store_setl row;
   memset(&row, 0, sizeof row);
-  snprintf(row.setl_id, sizeof row.setl_id, "%s", setl_id);
-  snprintf(row.mdtrt_id, sizeof row.mdtrt_id, "%s", s->v.mdtrt_id);
-  snprintf(row.psn_no, sizeof row.psn_no, "%s", s->v.psn_no);
-  snprintf(row.fixmedins_code, sizeof row.fixmedins_code, "%s", r->inst->fixmedins_code);
-  snprintf(row.infno, sizeof row.infno, "%s", r->env->infno);
-  snprintf(row.msgid, sizeof row.msgid, "%s", r->env->msgid);
-  snprintf(row.insutype, sizeof row.insutype, "%s", s->v.insutype);
-  snprintf(row.med_type, sizeof row.med_type, "%s", s->v.med_type);
-  snprintf(row.clr_type, sizeof row.clr_type, "%s", res->clr_type);
-  snprintf(row.setl_time, sizeof row.setl_time, "%s", r->now);
-  snprintf(row.chrg_bchno, sizeof row.chrg_bchno, "%s", s->in.chrg_bchno);
+  api_cpy(row.setl_id, sizeof row.setl_id, setl_id);
+  api_cpy(row.mdtrt_id, sizeof row.mdtrt_id, s->v.mdtrt_id);
+  api_cpy(row.psn_no, sizeof row.psn_no, s->v.psn_no);
+  api_cpy(row.fixmedins_code, sizeof row.fixmedins_code, r->inst->fixmedins_code);
+  api_cpy(row.infno, sizeof row.infno, r->env->infno);
+  api_cpy(row.msgid, sizeof row.msgid, r->env->msgid);
+  api_cpy(row.insutype, sizeof row.insutype, s->v.insutype);
+  api_cpy(row.med_type, sizeof row.med_type, s->v.med_type);
+  api_cpy(row.clr_type, sizeof row.clr_type, res->clr_type);
+  api_cpy(row.setl_time, sizeof row.setl_time, r->now);
+  api_cpy(row.chrg_bchno, sizeof row.chrg_bchno, s->in.chrg_bchno);
   if (res->pay[PAYER_ACCT_MULAID])
-    snprintf(row.family_psn_no, sizeof row.family_psn_no, "%s", s->x.psn.family_psn_no);
+    api_cpy(row.family_psn_no, sizeof row.family_psn_no, s->x.psn.family_psn_no);
   row.year = s->x.year;
   row.state = 1;
   row.medfee_sumamt = res->medfee_sumamt;
@@ -507,7 +507,7 @@ static int settle_write(api_req *r, int ipt, settle_run *s, const char *setl_id,
   char a[32];
   snprintf(r->what, sizeof r->what, "settle %s as %s: %s", s->v.mdtrt_id, setl_id,
            money_fen_str(res->medfee_sumamt, a));
-  snprintf(r->psn_no, sizeof r->psn_no, "%s", s->v.psn_no);
+  api_cpy(r->psn_no, sizeof r->psn_no, s->v.psn_no);
   return 0;
 }
 
@@ -602,7 +602,7 @@ static int settle_apply(api_req *r, int ipt, yb_err *e) {
   int rc;
   api_touch(r, API_KEY_VISIT, s->v.mdtrt_id); /* as api_visit_mine would */
   api_hist(r, s->v.begntime);
-  snprintf(r->psn_no, sizeof r->psn_no, "%s", s->v.psn_no);
+  api_cpy(r->psn_no, sizeof r->psn_no, s->v.psn_no);
   if (r->stale & API_STALE_HIST) { /* the person's history moved: judge the visit again */
     r->warn_msg[0] = 0;
     api_prep_count(r->srv, API_PREP_AUDIT);
@@ -680,7 +680,7 @@ int api_cancel_setl(api_req *r, const char *setl_id, const char *mdtrt_id, const
   else if (o.state != 1)
     rc = yb_fail(e, YB_ECONFLICT, "setl_id", "settlement %s is already cancelled", setl_id);
   if (!rc) {
-    snprintf(r->psn_no, sizeof r->psn_no, "%s", o.psn_no);
+    api_cpy(r->psn_no, sizeof r->psn_no, o.psn_no);
     api_touch(r, API_KEY_VISIT, o.mdtrt_id); /* its lines are unsettled */
     api_hist(r, "");
     if ((rc = store_person_get(r->c, o.psn_no, &x->psn, e))) goto out;
@@ -727,11 +727,11 @@ int api_cancel_setl(api_req *r, const char *setl_id, const char *mdtrt_id, const
     json_object_set_new(si, "medins_setl_id", json_string(r->env->msgid));
     store_setl rev = o;
     rev.setlinfo = rev.setldetail = rev.trace = rev.accum_delta = NULL;
-    snprintf(rev.setl_id, sizeof rev.setl_id, "%s", rev_id);
-    snprintf(rev.orig_setl_id, sizeof rev.orig_setl_id, "%s", setl_id);
-    snprintf(rev.infno, sizeof rev.infno, "%s", r->env->infno);
-    snprintf(rev.msgid, sizeof rev.msgid, "%s", r->env->msgid);
-    snprintf(rev.setl_time, sizeof rev.setl_time, "%s", r->now);
+    api_cpy(rev.setl_id, sizeof rev.setl_id, rev_id);
+    api_cpy(rev.orig_setl_id, sizeof rev.orig_setl_id, setl_id);
+    api_cpy(rev.infno, sizeof rev.infno, r->env->infno);
+    api_cpy(rev.msgid, sizeof rev.msgid, r->env->msgid);
+    api_cpy(rev.setl_time, sizeof rev.setl_time, r->now);
     rev.refd_setl_flag = 1;
     rev.state = 1;
     rev.medfee_sumamt = -o.medfee_sumamt;

@@ -270,26 +270,17 @@ json_t *benefit_json_trace(const benefit_result *r) {
   return a;
 }
 
-/* One "key":value of a trace step; a string jansson would refuse (NULL, bad UTF-8) leaves the
- * key out, as json_object_set_new does with json_string's NULL. */
-static void trace_str(jsonw_buf *b, const char *key, const char *v, int null_ok) {
-  if (!v && !null_ok) return;
-  if (v && !jsonw_utf8_ok(v)) return;
-  jsonw_raw(b, ",", 1);
-  jsonw_str(b, key);
-  jsonw_raw(b, ":", 1);
-  if (v)
-    jsonw_str(b, v);
-  else
-    jsonw_raw(b, "null", 4);
+/* A trace step's string member: NULL gives null where the tree has json_null() (null_ok), else
+ * the member is left out, as is a string jansson would refuse (not UTF-8). */
+static void trace_str(jsonw_obj *o, const char *key, size_t kn, const char *v, int null_ok) {
+  if (v) {
+    jsonw_mstr(o, key, kn, v);
+  } else if (null_ok) {
+    jsonw_key_lit(o, key, kn);
+    jsonw_raw(o->b, "null", 4);
+  }
 }
-
-static void trace_num(jsonw_buf *b, const char *key, long long v, int scale) {
-  jsonw_raw(b, ",", 1);
-  jsonw_str(b, key);
-  jsonw_raw(b, ":", 1);
-  jsonw_dec(b, v, scale);
-}
+#define TRACE_STR(o, k, v, null_ok) trace_str(o, k, sizeof k - 1, v, null_ok)
 
 char *benefit_json_trace_text(const benefit_result *r) {
   jsonw_buf b = {0};
@@ -297,27 +288,30 @@ char *benefit_json_trace_text(const benefit_result *r) {
   jsonw_raw(&b, "[", 1);
   for (int i = 0; i < r->n_trace; i++) {
     const benefit_step *s = &r->trace[i];
-    jsonw_raw(&b, i ? ",{\"step\":" : "{\"step\":", i ? 9 : 8);
+    jsonw_obj o;
+    if (i) jsonw_raw(&b, ",", 1);
+    jsonw_obj_open(&o, &b);
+    JW_KEY(&o, "step");
     jsonw_int(&b, i + 1);
-    trace_str(&b, "key", benefit_step_key(s), 0);
-    trace_str(&b, "rule", s->rule, 1);
-    trace_str(&b, "layer", s->layer, 1);
-    trace_str(&b, "payer",
+    TRACE_STR(&o, "key", benefit_step_key(s), 0);
+    TRACE_STR(&o, "rule", s->rule, 1);
+    TRACE_STR(&o, "layer", s->layer, 1);
+    TRACE_STR(&o, "payer",
               s->payer ? benefit_payer_field(s->payer)
                        : (s->kind == STEP_POOL || s->kind == STEP_BAND ? "hifp_pay" : NULL),
               !s->payer);
-    trace_num(&b, "base", s->base, 2);
-    trace_num(&b, "ratio", s->ratio, 4);
-    trace_num(&b, "amount", s->amount, 2);
+    JW_FEN(&o, "base", s->base);
+    JW_DEC(&o, "ratio", s->ratio, 4);
+    JW_FEN(&o, "amount", s->amount);
     if (s->kind == STEP_WAITING) {
-      jsonw_raw(&b, ",\"limit\":", 9);
+      JW_KEY(&o, "limit");
       jsonw_int(&b, s->limit);
     } else {
-      trace_num(&b, "limit", s->limit, 2);
+      JW_FEN(&o, "limit", s->limit);
     }
     benefit_step_text(s, text, sizeof text);
-    trace_str(&b, "reason", text, 0);
-    jsonw_raw(&b, "}", 1);
+    TRACE_STR(&o, "reason", text, 0);
+    jsonw_obj_close(&o);
   }
   jsonw_raw(&b, "]", 1);
   return jsonw_take(&b);
