@@ -358,9 +358,15 @@ int api_get_dt(json_t *o, const char *path, const char *key, int required, char 
     out[0] = 0;
     return 0;
   }
-  char day[11];
-  snprintf(out, 20, "%s %02d:%02d:%02d", jsonx_date_str(d, day), (s / 3600) % 24, (s / 60) % 60,
-           s % 60);
+  /* "yyyy-MM-dd HH:mm:ss" written out (snprintf was a tenth of this path) */
+  jsonx_date_str(d, out);
+  int f[3] = {(s / 3600) % 24, (s / 60) % 60, s % 60};
+  for (int i = 0; i < 3; i++) {
+    out[10 + 3 * i] = i ? ':' : ' ';
+    out[11 + 3 * i] = (char)('0' + f[i] / 10);
+    out[12 + 3 * i] = (char)('0' + f[i] % 10);
+  }
+  out[19] = 0;
   return 0;
 }
 

@@ -411,9 +411,10 @@ void benefit_jw_fee_result(jsonw_buf *b, const benefit_line *l, const benefit_li
   JW_FEN(&o, "overlmt_amt", sg * x->overlmt_amt);
   JW_FEN(&o, "preselfpay_amt", sg * x->preselfpay_amt);
   JW_FEN(&o, "inscp_scp_amt", sg * x->inscp_scp_amt);
-  snprintf(code, sizeof code, "%02u", (unsigned)it->lv % 100u);
+  unsigned lv = (unsigned)it->lv % 100u, ty = (unsigned)it->chrgitm_type % 100u; /* "%02u" */
+  code[0] = (char)('0' + lv / 10), code[1] = (char)('0' + lv % 10), code[2] = 0;
   JW_STR(&o, "chrgitm_lv", code);
-  snprintf(code, sizeof code, "%02u", (unsigned)it->chrgitm_type % 100u);
+  code[0] = (char)('0' + ty / 10), code[1] = (char)('0' + ty % 10);
   JW_STR(&o, "med_chrgitm_type", code);
   JW_STR(&o, "bas_medn_flag", it->bas_medn_flag ? "1" : "0");
   JW_STR(&o, "hi_nego_drug_flag", it->hi_nego_drug_flag ? "1" : "0");

@@ -162,14 +162,20 @@ static char *reply(const char *region, int64_t serial, const char *refmsg_time, 
                    const char *err_msg, const char *warn_msg, json_t *output, const char *output_text) {
   char respond[18], refid[40];
   hsi_time17(respond);
-  snprintf(refid, sizeof refid, "%.6s%.14s%010lld", region, refmsg_time,
-           (long long)(serial % 10000000000LL));
+  long long v = serial % 10000000000LL;
+  if (v < 0) { /* serials count up from 0: not met */
+    snprintf(refid, sizeof refid, "%.6s%.14s%010lld", region, refmsg_time, v);
+  } else { /* the same without printf */
+    size_t a = strnlen(region, 6), t = strnlen(refmsg_time, 14);
+    memcpy(refid, region, a);
+    memcpy(refid + a, refmsg_time, t);
+    for (int i = 9; i >= 0; i--, v /= 10) refid[a + t + (size_t)i] = (char)('0' + v % 10);
+    refid[a + t + 10] = 0;
+  }
   /* written directly, byte for byte what dumping the envelope object gave */
   jsonw_buf b = {0};
-  char code[16];
-  snprintf(code, sizeof code, "%d", infcode);
   JW_LIT(&b, "{\"infcode\":");
-  jsonw_raw(&b, code, strlen(code));
+  jsonw_int(&b, infcode);
   JW_LIT(&b, ",\"inf_refmsgid\":");
   jsonw_str(&b, refid);
   JW_LIT(&b, ",\"refmsg_time\":");
