@@ -75,6 +75,7 @@ typedef struct api_req {
   unsigned stale;           /* in the writer: API_STALE_* bits of kinds changed since the prep read */
   uint32_t touch[API_MAX_TOUCH];
   int n_touch, touch_all;
+  int n_bumped, all_bumped; /* of those, counted as running (a job may run again: store.h rerun) */
   int hist_known, hist_recent; /* api_hist */
   void *plan;               /* the prep's result for its apply; freed with plan_free */
   void (*plan_free)(void *plan);

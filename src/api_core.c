@@ -455,14 +455,14 @@ static void plan_drop(api_req *r) {
 static void touch_bump(api_call *c, int done) {
   api_server *srv = c->srv;
   api_req *r = &c->req;
-  for (int i = 0; i < r->n_touch; i++) {
-    if (done) atomic_fetch_add(&srv->ver_done[r->touch[i]], 1);
-    else srv->ver_run[r->touch[i]]++;
+  if (done) { /* what the runs counted as running is now done */
+    for (int i = 0; i < r->n_bumped; i++) atomic_fetch_add(&srv->ver_done[r->touch[i]], 1);
+    if (r->all_bumped) atomic_fetch_add(&srv->all_done, 1);
+    return;
   }
-  if (r->touch_all) {
-    if (done) atomic_fetch_add(&srv->all_done, 1);
-    else srv->all_run++;
-  }
+  /* a job run again (store.h rerun) counts only what its first run did not touch */
+  for (; r->n_bumped < r->n_touch; r->n_bumped++) srv->ver_run[r->touch[r->n_bumped]]++;
+  if (r->touch_all && !r->all_bumped) srv->all_run++, r->all_bumped = 1;
 }
 
 /* New msgids are the rule, so the write runs first and the msglog key catches a retry (its
@@ -648,6 +648,7 @@ int api_call_start(api_call *c) {
   c->job.run = job_run;
   c->job.done = job_done;
   c->job.keyed = 1;
+  c->job.rerun = 1; /* job_run keeps nothing of a run but its reply (touch_bump counts once) */
   if (c->txn->prep && c->srv->prep) prepare(c);
   return 1;
 }

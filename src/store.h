@@ -33,8 +33,8 @@ int store_schema_version(store_conn *c);
 /* ---- writes: group commit ------------------------------------------------------------ */
 typedef struct store_job store_job;
 struct store_job {
-  /* Runs in the writer thread inside a SAVEPOINT; a non-zero return rolls back this job
-   * alone. Must not block. */
+  /* Runs in the writer thread inside a SAVEPOINT (or see `rerun`); a non-zero return rolls back
+   * this job alone. Must not block. */
   int (*run)(store_conn *w, store_job *job);
   /* Called in the writer thread after the batch's COMMIT: commit_rc 0, or YB_ESTORE when
    * the commit failed (then nothing of the batch was written). May free the job. */
@@ -42,7 +42,12 @@ struct store_job {
   int rc;         /* run's return, kept for done */
   int keyed;      /* 1: the submitter tracks what the job changes (api_core.c's versions); 0: the
                    * store counts it as a write that may change anything (store_unkeyed_*) */
+  int rerun;      /* 1: run may be called again for the same job, from the state it first ran in,
+                   * and gives the same result (it keeps nothing of a run but its result). Such
+                   * jobs run without their own SAVEPOINT; one that fails after it wrote has the
+                   * batch rolled back and the jobs before it run again (store_sqlite.c) */
   store_job *next; /* queue link, owned by the store */
+  uint64_t t_submit, t_run, t_commit; /* ns, CLOCK_MONOTONIC: YB_STORE_TIMING's per-job figures */
 };
 int store_writer_start(store *s, yb_err *e);
 void store_writer_stop(store *s);
@@ -59,6 +64,9 @@ uint64_t store_unkeyed_run(store *s);
 uint64_t store_unkeyed_done(store *s);
 /* Batches committed and jobs run since open (for the bench and operations). */
 void store_stats(store *s, uint64_t *batches, uint64_t *jobs);
+/* Batches rolled back and run again because a job without its own SAVEPOINT failed after it
+ * wrote (store_job.rerun). */
+uint64_t store_redos(store *s);
 
 /* ---- records --------------------------------------------------------------------------- */
 typedef struct store_person {
