@@ -574,9 +574,16 @@ int api_call_start(api_call *c) {
   const char *nonce = scheme == HSI_SCHEME_HMAC ? c->auth.yb_nonce
                       : scheme == HSI_SCHEME_TIF ? c->auth.tif_nonce
                                                  : c->auth.api_ts;
-  char nkey[128];
-  snprintf(nkey, sizeof nkey, "%s|%s|%s", inst->fixmedins_code, nonce,
-           scheme == HSI_SCHEME_API ? c->auth.api_name : "");
+  char nkey[128]; /* "code|nonce|api_name" (bounded as snprintf bounded it) */
+  const char *parts[3] = {inst->fixmedins_code, nonce, scheme == HSI_SCHEME_API ? c->auth.api_name : ""};
+  size_t kn = 0;
+  for (int i = 0; i < 3; i++) {
+    if (i && kn < sizeof nkey - 1) nkey[kn++] = '|';
+    size_t l = strnlen(parts[i], sizeof nkey - 1 - kn);
+    memcpy(nkey + kn, parts[i], l);
+    kn += l;
+  }
+  nkey[kn] = 0;
   int64_t window = scheme == HSI_SCHEME_API ? HSI_TS_WINDOW_API : HSI_TS_WINDOW;
   if (hsi_nonce_seen(srv->nonces, scheme_names[scheme], nkey, now + 2 * window, now))
     return gateway(c, 401, "重复的请求!");
@@ -632,19 +639,19 @@ int api_call_start(api_call *c) {
   }
   /* 4. writes go to the writer: identical retries are recognized by (institution, msgid) and
    * a hash of the infno and input */
-  char *canon = jsonw_dumps(c->input, JSON_COMPACT | JSON_SORT_KEYS);
-  size_t n = canon ? strlen(canon) : 0;
-  char *buf = malloc(n + sizeof c->env.infno + 1);
-  if (!canon || !buf) {
-    free(canon), free(buf);
+  jsonw_buf hb = {0}; /* "infno\n" + the input dumped compact with sorted keys, in one buffer */
+  jsonw_raw(&hb, c->env.infno, strlen(c->env.infno));
+  JW_LIT(&hb, "\n");
+  jsonw_value(&hb, c->input, JSON_COMPACT | JSON_SORT_KEYS);
+  size_t n = hb.n;
+  char *buf = jsonw_take(&hb);
+  if (!buf) {
     yb_fail(&e, YB_ENOMEM, "", "out of memory");
     reply_error(c, &e);
     return 0;
   }
-  int k = snprintf(buf, sizeof c->env.infno + 1, "%s\n", c->env.infno);
-  memcpy(buf + k, canon, n);
-  hsi_sha256_hex(buf, (size_t)k + n, c->req_hash);
-  free(canon), free(buf);
+  hsi_sha256_hex(buf, n, c->req_hash);
+  free(buf);
   c->job.run = job_run;
   c->job.done = job_done;
   c->job.keyed = 1;

@@ -224,15 +224,21 @@ static void hex(const unsigned char *d, size_t n, char *out) {
   out[2 * n] = 0;
 }
 
-void hsi_sha256_hex(const char *s, size_t n, char *out) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256((const unsigned char *)s, n, d);
-  hex(d, sizeof d, out);
-}
-
 static EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 static void sha256_fetch(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
+/* On the digest fetched once: SHA256() looked it up again on every call. */
+void hsi_sha256_hex(const char *s, size_t n, char *out) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int dl = 0;
+  pthread_once(&sha256_once, sha256_fetch);
+  if (!sha256_md || !EVP_Digest(s, n, d, &dl, sha256_md, NULL) || dl != SHA256_DIGEST_LENGTH) {
+    SHA256((const unsigned char *)s, n, d);
+    dl = SHA256_DIGEST_LENGTH;
+  }
+  hex(d, dl, out);
+}
 
 /* HMAC-SHA256 (RFC 2104) over ts ‖ nonce ‖ body, without copying the body. Written out on a
  * digest fetched once: EVP_MAC with its parameters looked the digest up again on every
