@@ -2,7 +2,8 @@
 -- (not a generator of realistic claims: `yibao gen` is). Run on a db made by `yibao init --demo`:
 -- 4 more level-2 hospitals, 20 township health centres, 380 village clinics (a third of them never
 -- settle), 40 pharmacies; 1 M persons enrolled in 2026 (80 % residents); 2 M settled visits over
--- 2025–2026, 1 % reversed, 3 fee lines each. Triggers keep the console's summary tables as it loads.
+-- 2025–2026, 1 % reversed, 3 fee lines each. Raw SQL bypasses the store, which keeps the console's
+-- summary tables: bench/console.sh rebuilds them afterwards (yibao console refresh).
 PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-400000; PRAGMA foreign_keys=OFF;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<444)

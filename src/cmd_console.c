@@ -1,6 +1,6 @@
 /* cmd_console.c — `yibao console refresh`: rebuild the console's summary tables from the core
- * tables (after a bulk load that bypassed them, or to check the triggers: the figures must not
- * change). */
+ * tables (after a bulk load that bypassed the store, or to check the store's sums: the figures
+ * must not change). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>

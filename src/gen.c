@@ -436,14 +436,13 @@ typedef struct chunk_arg {
 static int chunk_tx(store_conn *w, void *arg, yb_err *e) {
   chunk_arg *a = arg;
   gen_region *g = a->x->g;
-  char *triggers = NULL;
-  int rc = store_gen_bulk(w, &triggers, e);
-  gen_console_begin(g, triggers != NULL);
+  int rc = store_gen_bulk(w, e);
+  gen_console_begin(g, 1);
   while (!rc && a->x->next_person < a->upto) rc = household(w, a->x, e);
   if (!rc && g->con_on) rc = gen_console_flush(w, g, e);
   g->con_on = 0;
   yb_err e2 = {0};
-  int rc2 = store_gen_bulk_end(w, rc != 0, triggers, &e2);
+  int rc2 = store_gen_bulk_end(w, rc != 0, &e2);
   return rc ? rc : rc2 ? (*e = e2, rc2) : 0;
 }
 

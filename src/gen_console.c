@@ -1,7 +1,8 @@
-/* gen_console.c — what a generator chunk adds to the console's summary tables while the
- * console's triggers are off (store_gen_bulk): item totals by fee year, settlements by month,
- * scheme, institution and visit kind, and by main diagnosis — the rows the triggers would have
- * written, summed in memory and upserted once per chunk before it commits. */
+/* gen_console.c — what a generator chunk adds to the console's summary tables while the store's
+ * own console sums are held (store_gen_bulk): item totals by fee year, settlements by month,
+ * scheme, institution and visit kind, and by main diagnosis — the deltas the store would have
+ * added, summed in memory over the whole chunk (no visit lookups) and upserted once before it
+ * commits. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

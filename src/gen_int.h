@@ -40,11 +40,11 @@ typedef struct gen_region {
   int64_t next_visit, next_setl;     /* id sequences */
   void *hist;                        /* gen_visit.c's per-person working set */
   struct gen_console *con;            /* gen_console.c: the chunk's console summaries */
-  int con_on;                        /* the console's triggers are off: add to con */
+  int con_on;                        /* the store's console sums are held: add to con */
 } gen_region;
 
-/* gen_console.c: what the chunk adds to the console's summary tables while its triggers are
- * off (store_gen.h). -1: out of memory, or a value outside what the summaries hold. */
+/* gen_console.c: what the chunk adds to the console's summary tables while the store's own
+ * console sums are held (store_gen.h). -1: out of memory, or a value outside what the summaries hold. */
 typedef struct gen_console gen_console;
 int gen_console_open(gen_region *g); /* after the catalog is built */
 void gen_console_close(gen_region *g);

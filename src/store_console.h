@@ -1,7 +1,8 @@
 /* store_console.h — the console's read queries and the summary tables that keep its pages fast
- * on a county of a million persons (backend: store_sqlite_console.c, area CONSOLE). The summary
- * tables are maintained by triggers on the core tables as settlements arrive and rebuilt in full
- * by store_console_rebuild (`yibao console refresh`, and the area's migration on an old db). */
+ * on a county of a million persons (backend: store_sqlite_console.c, area CONSOLE). The store
+ * keeps the summary tables as settlements and settled fee lines are written (their deltas summed
+ * in C and upserted once at each commit; the contributions' income by a trigger) and rebuilds
+ * them in full with store_console_rebuild (`yibao console refresh`, the area's first migration). */
 #ifndef YB_STORE_CONSOLE_H
 #define YB_STORE_CONSOLE_H
 
@@ -48,7 +49,8 @@ typedef struct store_console_arg {
  * stop the walk by returning non-zero (that value is returned). */
 int store_console_each(store_conn *c, store_console_q q, const store_console_arg *args, int nargs,
                        int (*fn)(const store_console_row *, void *), void *arg, yb_err *e);
-/* Rebuild every summary table from the core tables (in transaction w). */
+/* Rebuild every summary table from the core tables (in transaction w); the sums the store holds
+ * for the transaction so far are then in the tables, and only later writes add theirs. */
 int store_console_rebuild(store_conn *w, yb_err *e);
 
 #endif

@@ -13,14 +13,13 @@
  * in-memory list it walks from the start: quadratic on a big job). The whole transaction
  * still commits or rolls back as one: store_gen_bulk_end re-opens the savepoint before the
  * job returns, after rolling the whole transaction back when `failed`.
- * The console's triggers console_fee_insert and console_setl (store_sqlite_console.c: for every
- * fee line and settlement an upsert, lookups and a statement journal — 40 % of the generator's
- * time) are dropped for the transaction: *triggers gets their SQL (NULL: they are not both there,
- * none is dropped, and the caller adds nothing to the summaries), which store_gen_bulk_end runs
- * again before the commit and frees; the caller adds what the triggers would have added with
- * the three functions below (refd_setl_flag is 0 on every generated settlement). */
-int store_gen_bulk(store_conn *c, char **triggers, yb_err *e);
-int store_gen_bulk_end(store_conn *c, int failed, char *triggers, yb_err *e);
+ * The console's sums that the store keeps as settlements and settled lines are written
+ * (store_sqlite_console.c: a visit lookup per settlement and a delta per line) are held for the
+ * transaction: the caller adds what they would have added, summed over the chunk, with the three
+ * functions below (refd_setl_flag is 0 on every generated settlement); store_gen_bulk_end ends
+ * the hold. */
+int store_gen_bulk(store_conn *c, yb_err *e);
+int store_gen_bulk_end(store_conn *c, int failed, yb_err *e);
 /* console_item(year, med_list_codg) += `lines` settled fee lines with cnt > 0, `sumamt` fen. */
 int store_gen_console_item(store_conn *c, const char *year, const char *med_list_codg, int64_t lines,
                            int64_t sumamt, yb_err *e);

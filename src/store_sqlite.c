@@ -208,9 +208,12 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(FEE_EACH_SETL, "SELECT " FEE_COLS " FROM fee WHERE setl_id=?1 ORDER BY mdtrt_id, seq")      \
   X(FEE_EACH_PSN, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id IN (SELECT mdtrt_id FROM visit WHERE psn_no=?1) AND state=1 AND (?2='' OR med_type=?2) AND fee_ocur_time BETWEEN ?3 AND ?4 ORDER BY fee_ocur_time") \
   X(FEE_CANCEL, "UPDATE fee SET state=0 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL") \
-  X(FEE_SETTLE, "UPDATE fee SET setl_id=?3 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL") \
-  X(FEE_SETTLE_ALL, "UPDATE fee SET setl_id=?3 WHERE mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND state=1 AND setl_id IS NULL") \
+  X(FEE_SETTLE, "UPDATE fee SET setl_id=?3 WHERE " FEE_SETTLE_WHERE)                          \
+  X(FEE_SETTLE_ALL, "UPDATE fee SET setl_id=?3 WHERE " FEE_SETTLE_ALL_WHERE)                  \
   X(FEE_UNSETTLE, "UPDATE fee SET setl_id=NULL WHERE setl_id=?1")                               \
+  X(FEE_SETTLE_SUMS, "SELECT " FEE_CONSOLE " FROM fee WHERE " FEE_SETTLE_WHERE)                 \
+  X(FEE_SETTLE_ALL_SUMS, "SELECT " FEE_CONSOLE " FROM fee WHERE " FEE_SETTLE_ALL_WHERE)         \
+  X(FEE_UNSETTLE_SUMS, "SELECT " FEE_CONSOLE " FROM fee WHERE setl_id=?1")                      \
   X(SETL_PUT, "INSERT INTO settlement(" SETL_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)") \
   X(SETL_GET, "SELECT " SETL_COLS " FROM settlement WHERE setl_id=?1")                          \
   X(SETL_CANCEL, "UPDATE settlement SET state=0 WHERE setl_id=?1 AND state=1 AND refd_setl_flag=0") \
@@ -228,6 +231,11 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(SIGNIN_ACTIVE, "SELECT sign_no,fixmedins_code,opter_no FROM signin WHERE signout_time=''")   \
   X(LOG_PUT, "INSERT INTO write_log(at,fixmedins_code,opter,infno,msgid,psn_no,what) VALUES(" NOW_SQL ",?1,?2,?3,?4,?5,?6)")
 
+/* The lines an UPDATE of setl_id changes, read first for the console's item sums
+ * (store_console_on_fees). A RETURNING clause would be a trigger of its own to SQLite. */
+#define FEE_CONSOLE "med_list_codg, cnt>0, sumamt, substr(fee_ocur_time,1,4)"
+#define FEE_SETTLE_WHERE "mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL"
+#define FEE_SETTLE_ALL_WHERE "mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND state=1 AND setl_id IS NULL"
 #define PERSON_COLS_INS                                                                         \
   "psn_no,psn_cert_type,certno,psn_name,gend,naty,brdy,card_no,card_sn,ecert,insuplc_admdvs," \
   "emp_name,cvlserv_flag,family_psn_no,death_date,acct_balc"
@@ -258,6 +266,7 @@ struct store_conn {
   sqlite3_stmt *st[ST_COUNT];
   int in_batch, n_seq, n_seq_saved;
   seq_slot seq[SEQ_CACHE];
+  store_console_sums *sums; /* the console's pending deltas (store_sqlite_console.c) */
   sqlite3_stmt **area_st[STORE_AREA_MAX]; /* each area's statements, allocated on first use */
   store_conn *next_reader;
 };
@@ -309,6 +318,7 @@ static sqlite3_stmt *stmt(store_conn *c, int id, yb_err *e) {
 }
 
 sqlite3 *store_sqlite_db(store_conn *c) { return c->db; }
+store_console_sums **store_sqlite_console_sums(store_conn *c) { return &c->sums; }
 int store_sqlite_err(store_conn *c, yb_err *e, const char *what) { return dberr(c, e, what); }
 
 sqlite3_stmt *store_sqlite_stmt(store_conn *c, const store_area *a, int id, yb_err *e) {
@@ -429,6 +439,7 @@ static void conn_close(store_conn *c) {
     for (int i = 0; i < store_areas[a]->n_sql; i++) sqlite3_finalize(c->area_st[a][i]);
     free(c->area_st[a]);
   }
+  store_console_free(c);
   sqlite3_close(c->db);
   free(c);
 }
@@ -645,16 +656,18 @@ static int run_job(store_conn *w, store_job *j, int bare) {
   if (bare) {
     sqlite3_int64 changes = sqlite3_total_changes64(w->db);
     seq_savepoint(w);
+    store_console_mark(w);
     j->rc = j->run(w, j);
     if (sqlite3_get_autocommit(w->db)) return -1; /* an I/O or memory error ended the transaction */
     if (j->rc == 0) return 0;
-    seq_rollback(w);
+    seq_rollback(w), store_console_undo(w);
     return sqlite3_total_changes64(w->db) != changes ? 1 : 0;
   }
   if (step_ctl(w, ST_SAVEPOINT) != 0) return -1;
   seq_savepoint(w);
+  store_console_mark(w);
   j->rc = j->run(w, j);
-  if (j->rc != 0) seq_rollback(w);
+  if (j->rc != 0) seq_rollback(w), store_console_undo(w);
   if (j->rc != 0 && step_ctl(w, ST_ROLLBACK_TO) != 0) return -1;
   return step_ctl(w, ST_RELEASE) != 0 ? -1 : 0;
 }
@@ -662,11 +675,13 @@ static int run_job(store_conn *w, store_job *j, int bare) {
 /* A bare job failed after it wrote: the whole transaction is rolled back and begun again, and
  * the jobs before it that succeeded run again, each in its SAVEPOINT (all may run again, or the
  * batch would not have been bare). The ones that failed stay failed: they would meet the same
- * state. The sequences the batch took are dropped with it (its cache starts empty). */
+ * state. The sequences the batch took are dropped with it (its cache starts empty), and so are its
+ * pending console sums. */
 static int redo(store *s, store_conn *w, store_job *batch, store_job *failed) {
   s->redos++;
   if (step_ctl(w, ST_ROLLBACK) != 0 || step_ctl(w, ST_BEGIN) != 0) return -1;
   w->n_seq = 0;
+  store_console_reset(w); /* the console's sums too: the jobs run again add theirs */
   for (store_job *j = batch; j != failed; j = j->next)
     if (j->rc == 0 && run_job(w, j, 0) != 0) return -1;
   return 0;
@@ -681,6 +696,7 @@ static void run_batch(store *s, store_job *batch) {
   uint64_t n = 0, t0 = now_ns();
   if (step_ctl(w, ST_BEGIN) != 0) commit_rc = YB_ESTORE;
   w->in_batch = 1, w->n_seq = 0;
+  store_console_reset(w);
   store_job *last = NULL, *j = batch;
   for (;;) {
     for (; j && !commit_rc; last = j, j = j->next, n++) {
@@ -718,6 +734,8 @@ static void run_batch(store *s, store_job *batch) {
   }
   w->in_batch = 0;
   if (!commit_rc && seq_flush(w) != 0) commit_rc = YB_ESTORE;
+  if (!commit_rc && store_console_flush(w, NULL) != 0) commit_rc = YB_ESTORE;
+  store_console_reset(w);
   w->n_seq = 0;
   uint64_t t1 = now_ns();
   if (!commit_rc && step_ctl(w, ST_COMMIT) != 0) commit_rc = YB_ESTORE;
@@ -1544,29 +1562,46 @@ int store_fee_cancel(store_conn *c, const char *mdtrt_id, const char *feedetl_sn
   return changed_one(c, run_done(c, s, e, "fee"), e, "feedetl_sn",
                      "line is settled or already cancelled");
 }
+/* The console's sums, outside a batch, go to their tables with the write itself. */
+static int console_now(store_conn *c, int rc, yb_err *e) {
+  if (!rc && !c->in_batch) rc = store_console_flush(c, e);
+  return rc;
+}
+
+/* Settling and unsettling lines: the lines the UPDATE will change are read first (same WHERE,
+ * same transaction, nothing between) and add to the console's sums; *n the lines changed. */
+static int fee_setl_update(store_conn *c, int sums_id, int update_id, const char *a1, const char *a2,
+                           const char *setl_id, int sign, int64_t *n, yb_err *e) {
+  sqlite3_stmt *q = stmt(c, sums_id, e), *u = q ? stmt(c, update_id, e) : NULL;
+  if (!u) return YB_ESTORE;
+  if (sign > 0) { /* (mdtrt_id, feedetl_sn or chrg_bchno) and, for the UPDATE, setl_id */
+    bt(q, 1, a1), bt(q, 2, a2);
+    bt(u, 1, a1), bt(u, 2, a2), bt(u, 3, setl_id);
+  } else {
+    bt(q, 1, setl_id), bt(u, 1, setl_id);
+  }
+  int64_t lines = 0;
+  int rc = store_console_on_fees(c, q, setl_id, sign, &lines, e);
+  if (!rc) rc = run_done(c, u, e, "fee");
+  else finish(u);
+  *n = rc ? 0 : sqlite3_changes64(c->db);
+  if (!rc && *n != lines) rc = yb_fail(e, YB_ESTORE, "fee", "%lld lines read, %lld changed", (long long)lines, (long long)*n);
+  return console_now(c, rc, e);
+}
 int store_fee_settle(store_conn *c, const char *mdtrt_id, const char *feedetl_sn,
                      const char *setl_id, yb_err *e) {
-  PREP(s, FEE_SETTLE);
-  bt(s, 1, mdtrt_id);
-  bt(s, 2, feedetl_sn);
-  bt(s, 3, setl_id);
-  return changed_one(c, run_done(c, s, e, "fee"), e, "feedetl_sn",
-                     "line is already settled or cancelled");
+  int64_t n = 0;
+  int rc = fee_setl_update(c, ST_FEE_SETTLE_SUMS, ST_FEE_SETTLE, mdtrt_id, feedetl_sn, setl_id, +1, &n, e);
+  if (!rc && n < 1) rc = yb_fail(e, YB_ECONFLICT, "feedetl_sn", "line is already settled or cancelled");
+  return rc;
 }
 int store_fee_settle_all(store_conn *c, const char *mdtrt_id, const char *chrg_bchno,
                          const char *setl_id, int64_t *n, yb_err *e) {
-  PREP(s, FEE_SETTLE_ALL);
-  bt(s, 1, mdtrt_id);
-  bt(s, 2, chrg_bchno);
-  bt(s, 3, setl_id);
-  int rc = run_done(c, s, e, "fee");
-  *n = rc ? 0 : sqlite3_changes64(c->db);
-  return rc;
+  return fee_setl_update(c, ST_FEE_SETTLE_ALL_SUMS, ST_FEE_SETTLE_ALL, mdtrt_id, chrg_bchno, setl_id, +1, n, e);
 }
 int store_fee_unsettle(store_conn *c, const char *setl_id, yb_err *e) {
-  PREP(s, FEE_UNSETTLE);
-  bt(s, 1, setl_id);
-  return run_done(c, s, e, "fee");
+  int64_t n = 0;
+  return fee_setl_update(c, ST_FEE_UNSETTLE_SUMS, ST_FEE_UNSETTLE, NULL, NULL, setl_id, -1, &n, e);
 }
 
 /* ---- settlements ------------------------------------------------------------------------- */
@@ -1624,7 +1659,9 @@ int store_setl_put(store_conn *c, const store_setl *r, yb_err *e) {
   bt(s, 23, r->setldetail ? r->setldetail : "[]");
   bt(s, 24, r->trace ? r->trace : "[]");
   bt(s, 25, r->accum_delta ? r->accum_delta : "{}");
-  return run_done(c, s, e, "settlement");
+  int rc = run_done(c, s, e, "settlement");
+  if (!rc) rc = console_now(c, store_console_on_setl(c, r, e), e);
+  return rc;
 }
 
 int store_setl_get(store_conn *c, const char *setl_id, store_setl *out, yb_err *e) {

@@ -56,4 +56,30 @@ const char *store_sqlite_cs(sqlite3_stmt *s, int col);
 int64_t store_sqlite_ci(sqlite3_stmt *s, int col);
 char *store_sqlite_cdup(sqlite3_stmt *s, int col);
 
+/* The console's summaries kept in C (store_sqlite_console.c) instead of triggers: the core's
+ * writes of settlements and of fee.setl_id add their deltas to the connection's pending sums,
+ * which every commit flushes (the writer's batch before its COMMIT; a write outside a batch at
+ * once). A job's SAVEPOINT rollback drops its own deltas, a failed batch all of them. */
+typedef struct store_console_sums store_console_sums;
+store_console_sums **store_sqlite_console_sums(store_conn *c);
+/* A settlement row was inserted: console_month and (its visit known) console_dise. */
+int store_console_on_setl(store_conn *c, const store_setl *s, yb_err *e);
+/* Step a SELECT of med_list_codg, cnt>0, sumamt and substr(fee_ocur_time,1,4) of the lines an
+ * UPDATE of fee.setl_id is about to change: they go to console_item, sign +1 (settled by
+ * setl_id) or -1 (setl_id's lines unsettled), in the year of settlement setl_id, or the line's
+ * own year while that settlement is not written. *n gets the lines. */
+int store_console_on_fees(store_conn *c, sqlite3_stmt *s, const char *setl_id, int sign, int64_t *n,
+                          yb_err *e);
+/* A fee line inserted already settled (setl_id not NULL), as console_fee_insert did. */
+int store_console_on_fee_insert(store_conn *c, const char *setl_id, const char *med_list_codg,
+                                const char *fee_ocur_time, int64_t cnt, int64_t sumamt, yb_err *e);
+int store_console_flush(store_conn *c, yb_err *e); /* upsert each touched key once, then empty */
+void store_console_mark(store_conn *c);            /* a job's SAVEPOINT … */
+void store_console_undo(store_conn *c);            /* … and its ROLLBACK TO: its deltas go */
+void store_console_reset(store_conn *c);           /* drop every pending delta (a failed batch) */
+/* While held (the generator's bulk chunks, which add their own sums: gen_console.c) the hooks
+ * add nothing. A batch's start ends a hold. */
+void store_console_hold(store_conn *c, int on);
+void store_console_free(store_conn *c);
+
 #endif

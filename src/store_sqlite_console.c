@@ -1,8 +1,11 @@
 /* store_sqlite_console.c — store_console.h on SQLite: the console's named read queries, and
- * three summary tables kept by triggers as settlements and fee lines are written (months by
- * scheme and institution; diseases; items), so the overview reads thousands of rows, not
- * millions. Rebuilt in full by the area's migration and by store_console_rebuild. */
+ * three summary tables (months by scheme and institution; diseases; items) that the writer keeps
+ * in C as settlements and fee lines are written (deltas summed per key, upserted once before each
+ * commit), so the overview reads thousands of rows, not millions. Rebuilt in full by the area's
+ * first migration and by store_console_rebuild. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_console.h"
@@ -89,6 +92,11 @@ static const char *const console_migrations[] = {
     " INSERT INTO console_income VALUES(substr(new.paid_date,1,7), new.insutype, new.kind, 1,"
     "  new.fiscal_fen+new.assistance_fen+new.person_fen+new.employer_fen)"
     " ON CONFLICT DO UPDATE SET n=n+1, amount=amount+excluded.amount; END;" REBUILD_INCOME_SQL,
+    /* 3: the settlement side's triggers go: the writer adds the same deltas in C (an upsert and a
+     * lookup of the settlement for every settled fee line cost ~10 % of the writer). The sums they
+     * kept stay as they are. */
+    "DROP TRIGGER IF EXISTS console_setl; DROP TRIGGER IF EXISTS console_fee_settle;"
+    " DROP TRIGGER IF EXISTS console_fee_unsettle; DROP TRIGGER IF EXISTS console_fee_insert;",
 };
 
 #define SETL_COLS                                                                              \
@@ -101,7 +109,10 @@ static const char *const console_migrations[] = {
 #define YEAR_RANGE(col, p) col " BETWEEN " p "||'-01' AND " p "||'-12'"
 #define PSN_COLS "psn_no, psn_name, gend, brdy, certno, insuplc_admdvs"
 
-static const char *const console_sql[STORE_CONSOLE_Q_N] = {
+/* The writer's own statements, after the named queries (store_console_each refuses them). */
+enum { CS_VISIT = STORE_CONSOLE_Q_N, CS_SETL_YEAR, CS_MONTH_ADD, CS_DISE_ADD, CS_ITEM_ADD, CS_N };
+
+static const char *const console_sql[CS_N] = {
     [STORE_CONSOLE_YEARS] = "SELECT DISTINCT substr(month,1,4) FROM console_month UNION"
                             " SELECT DISTINCT substr(month,1,4) FROM console_income ORDER BY 1 DESC",
     [STORE_CONSOLE_INCOME] = "SELECT month, insutype, kind, n, amount FROM console_income"
@@ -151,11 +162,19 @@ static const char *const console_sql[STORE_CONSOLE_Q_N] = {
     /* count(*) walks the smallest index (30 ms for a million); counts that filter rows would scan
      * the table and are left to the enrollment module */
     [STORE_CONSOLE_COUNTS] = "SELECT count(*) FROM person",
+    /* what a settlement's visit brings: kind, main diagnosis, disease name */
+    [CS_VISIT] = "SELECT kind, " MAIN_DISE("visit") ", dise_name FROM visit WHERE mdtrt_id=?1",
+    [CS_SETL_YEAR] = "SELECT substr(setl_time,1,4) FROM settlement WHERE setl_id=?1",
+    [CS_MONTH_ADD] = "INSERT INTO console_month VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)" MONTH_UPSERT,
+    [CS_DISE_ADD] = "INSERT INTO console_dise VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT DO UPDATE SET"
+                    " n=n+excluded.n, fund=fund+excluded.fund, medfee=medfee+excluded.medfee,"
+                    " dise_name=CASE WHEN dise_name='' THEN excluded.dise_name ELSE dise_name END",
+    [CS_ITEM_ADD] = "INSERT INTO console_item VALUES(?1,?2,?3,?4)" ITEM_UPSERT,
 };
 
 const store_area store_area_console = {
     STORE_AREA_CONSOLE, "console", console_migrations,
-    (int)(sizeof console_migrations / sizeof console_migrations[0]), console_sql, STORE_CONSOLE_Q_N};
+    (int)(sizeof console_migrations / sizeof console_migrations[0]), console_sql, CS_N};
 
 int store_console_each(store_conn *c, store_console_q q, const store_console_arg *args, int nargs,
                        int (*fn)(const store_console_row *, void *), void *arg, yb_err *e) {
@@ -186,6 +205,305 @@ int store_console_each(store_conn *c, store_console_q q, const store_console_arg
   return out;
 }
 
+
+/* ---- the sums kept by the writer ----------------------------------------------------------
+ * Each delta is appended to a log as a trigger would have upserted it (its table, its key's
+ * fields joined by NULs in a text arena, its figures); a job's SAVEPOINT keeps the log's length
+ * and its rollback cuts back to it, like the writer's sequences. A flush sums the log per key (a
+ * hash over the records) and upserts each key once, in the order keys first came, so that
+ * console_dise keeps the first non-empty disease name as the trigger's CASE did. A rebuild in the
+ * transaction makes what came before it part of the tables: the log from there on is kept. */
+enum { T_MONTH, T_DISE, T_ITEM };
+#define NO_NAME UINT32_MAX
+
+typedef struct cs_rec {
+  int table;     /* T_*, or -1 once summed into an earlier record of its key */
+  uint32_t key;  /* arena offset of the key's fields, each NUL-terminated */
+  uint32_t klen; /* bytes of those fields, NULs included */
+  uint32_t name; /* console_dise: arena offset of the disease name */
+  int64_t v[6];  /* month: n nrev medfee fund acct cash; dise: n fund medfee; item: lines sumamt */
+} cs_rec;
+
+struct store_console_sums {
+  cs_rec *rec;
+  size_t n, cap, base; /* records from base on are pending (a rebuild moves base) */
+  char *arena;
+  size_t alen, acap;
+  size_t mark_n, mark_alen, mark_base; /* at the job's SAVEPOINT */
+  int hold;
+  char last_setl[32], last_year[8]; /* the last settlement written: its year, without a lookup */
+  uint32_t *slot;                   /* flush's hash index (record index + 1) */
+  size_t nslot;
+};
+
+static store_console_sums *sums(store_conn *c) {
+  store_console_sums **p = store_sqlite_console_sums(c);
+  if (!*p) *p = calloc(1, sizeof **p);
+  return *p;
+}
+
+/* The first n characters of UTF-8 text t, as SQL's substr(t,1,n) (bytes returned). */
+static size_t prefix_chars(const char *t, int n) {
+  size_t i = 0;
+  for (int k = 0; t[i] && k < n; k++)
+    for (i++; ((unsigned char)t[i] & 0xc0) == 0x80; i++) {
+    }
+  return i;
+}
+
+static int arena_put(store_console_sums *p, const char *t, size_t len, uint32_t *off) {
+  if (p->alen + len + 1 > p->acap) {
+    size_t cap = p->acap ? p->acap : 4096;
+    while (p->alen + len + 1 > cap) cap *= 2;
+    if (cap > UINT32_MAX) return -1;
+    char *a = realloc(p->arena, cap);
+    if (!a) return -1;
+    p->arena = a, p->acap = cap;
+  }
+  *off = (uint32_t)p->alen;
+  memcpy(p->arena + p->alen, t, len);
+  p->arena[p->alen + len] = 0;
+  p->alen += len + 1;
+  return 0;
+}
+
+/* Append a record: table t, key fields f[0..nf) (lengths len[], -1 for strlen), name or NULL. */
+static int rec_add(store_conn *c, int t, const char *const *f, const int *len, int nf, const char *name,
+                   const int64_t *v, int nv, yb_err *e) {
+  store_console_sums *p = sums(c);
+  if (!p) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  if (p->hold) return 0;
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? p->cap * 2 : 256;
+    cs_rec *r = realloc(p->rec, cap * sizeof *r);
+    if (!r) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+    p->rec = r, p->cap = cap;
+  }
+  cs_rec *r = &p->rec[p->n];
+  memset(r, 0, sizeof *r);
+  r->table = t, r->name = NO_NAME;
+  size_t start = p->alen;
+  for (int i = 0; i < nf; i++) {
+    uint32_t off;
+    if (arena_put(p, f[i], len[i] < 0 ? strlen(f[i]) : (size_t)len[i], &off))
+      return yb_fail(e, YB_ENOMEM, "", "out of memory");
+    if (!i) r->key = off;
+  }
+  r->klen = (uint32_t)(p->alen - start);
+  if (name && arena_put(p, name, strlen(name), &r->name)) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  memcpy(r->v, v, (size_t)nv * sizeof *v);
+  p->n++;
+  return 0;
+}
+
+int store_console_on_setl(store_conn *c, const store_setl *s, yb_err *e) {
+  store_console_sums *p = sums(c);
+  if (!p) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  if (p->hold) return 0;
+  size_t y = prefix_chars(s->setl_time, 4);
+  if (strlen(s->setl_id) < sizeof p->last_setl && y < sizeof p->last_year) {
+    snprintf(p->last_setl, sizeof p->last_setl, "%s", s->setl_id);
+    memcpy(p->last_year, s->setl_time, y);
+    p->last_year[y] = 0;
+  }
+  sqlite3_stmt *q = store_sqlite_stmt(c, &store_area_console, CS_VISIT, e);
+  if (!q) return YB_ESTORE;
+  store_sqlite_bt(q, 1, s->mdtrt_id);
+  int step = sqlite3_step(q);
+  if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    int rc = store_sqlite_err(c, e, "console: visit");
+    store_sqlite_reset(q);
+    return rc;
+  }
+  int refd = s->refd_setl_flag != 0;
+  const char *kind = step == SQLITE_ROW ? store_sqlite_cs(q, 0) : "";
+  const char *mf[] = {s->setl_time, s->insutype, s->fixmedins_code, kind};
+  const int ml[] = {(int)prefix_chars(s->setl_time, 7), -1, -1, -1};
+  const int64_t mv[6] = {refd ? -1 : 1, refd, s->medfee_sumamt, s->fund_pay_sumamt,
+                         s->acct_pay + s->acct_mulaid_pay, s->psn_cash_pay};
+  int rc = rec_add(c, T_MONTH, mf, ml, 4, NULL, mv, 6, e);
+  if (!rc && step == SQLITE_ROW) { /* console_dise only for a settlement whose visit is there */
+    const char *df[] = {s->setl_time, store_sqlite_cs(q, 1)};
+    const int dl[] = {(int)y, -1};
+    const int64_t dv[3] = {refd ? -1 : 1, s->fund_pay_sumamt, s->medfee_sumamt};
+    rc = rec_add(c, T_DISE, df, dl, 2, store_sqlite_cs(q, 2), dv, 3, e);
+  }
+  store_sqlite_reset(q);
+  return rc;
+}
+
+/* The year of settlement setl_id into out: 1, or 0 when it is not written (or YB_ESTORE). */
+static int setl_year(store_conn *c, const char *setl_id, char *out, size_t cap, yb_err *e) {
+  store_console_sums *p = sums(c);
+  if (p && p->last_setl[0] && !strcmp(p->last_setl, setl_id)) {
+    snprintf(out, cap, "%s", p->last_year);
+    return 1;
+  }
+  sqlite3_stmt *q = store_sqlite_stmt(c, &store_area_console, CS_SETL_YEAR, e);
+  if (!q) return YB_ESTORE;
+  store_sqlite_bt(q, 1, setl_id);
+  int step = sqlite3_step(q);
+  if (step == SQLITE_ROW) store_sqlite_ct(q, 0, out, cap);
+  int rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : store_sqlite_err(c, e, "console: settlement");
+  store_sqlite_reset(q);
+  return rc;
+}
+
+static int item_add(store_conn *c, const char *year, int ylen, const char *code, int64_t lines, int64_t sumamt,
+                    yb_err *e) {
+  const char *f[] = {year, code};
+  const int l[] = {ylen, -1};
+  const int64_t v[2] = {lines, sumamt};
+  return rec_add(c, T_ITEM, f, l, 2, NULL, v, 2, e);
+}
+
+int store_console_on_fees(store_conn *c, sqlite3_stmt *s, const char *setl_id, int sign, int64_t *n,
+                          yb_err *e) {
+  char year[16];
+  int have = -1, rc = 0, step;
+  *n = 0;
+  while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    (*n)++;
+    if (rc) continue;
+    if (have < 0 && (have = setl_year(c, setl_id, year, sizeof year, e)) < 0) {
+      rc = have;
+      continue;
+    }
+    rc = have ? item_add(c, year, -1, store_sqlite_cs(s, 0), sign * store_sqlite_ci(s, 1), sign * store_sqlite_ci(s, 2), e)
+              : item_add(c, store_sqlite_cs(s, 3), -1, store_sqlite_cs(s, 0), sign * store_sqlite_ci(s, 1),
+                         sign * store_sqlite_ci(s, 2), e);
+  }
+  if (step != SQLITE_DONE && !rc)
+    rc = (step & 0xff) == SQLITE_CONSTRAINT ? yb_fail(e, YB_ECONFLICT, "", "fee: %s", sqlite3_errmsg(store_sqlite_db(c)))
+                                            : store_sqlite_err(c, e, "fee");
+  store_sqlite_reset(s);
+  return rc;
+}
+
+int store_console_on_fee_insert(store_conn *c, const char *setl_id, const char *med_list_codg,
+                                const char *fee_ocur_time, int64_t cnt, int64_t sumamt, yb_err *e) {
+  store_console_sums *p = sums(c);
+  if (!p) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  if (p->hold || !setl_id || !setl_id[0]) return 0;
+  char year[16];
+  int have = setl_year(c, setl_id, year, sizeof year, e);
+  if (have < 0) return have;
+  return have ? item_add(c, year, -1, med_list_codg, cnt > 0, sumamt, e)
+              : item_add(c, fee_ocur_time, (int)prefix_chars(fee_ocur_time, 4), med_list_codg, cnt > 0, sumamt, e);
+}
+
+static void sums_clear(store_console_sums *p) {
+  p->n = p->base = p->alen = 0;
+  p->mark_n = p->mark_alen = p->mark_base = 0;
+  p->last_setl[0] = 0;
+}
+
+static uint64_t rec_hash(const store_console_sums *p, const cs_rec *r) {
+  uint64_t h = 1469598103934665603u ^ (uint64_t)r->table;
+  for (uint32_t i = 0; i < r->klen; i++) h = (h ^ (unsigned char)p->arena[r->key + i]) * 1099511628211u;
+  return h;
+}
+
+static int rec_bind_upsert(store_conn *c, store_console_sums *p, const cs_rec *r, yb_err *e) {
+  static const int stmt_of[] = {[T_MONTH] = CS_MONTH_ADD, [T_DISE] = CS_DISE_ADD, [T_ITEM] = CS_ITEM_ADD};
+  static const int nv_of[] = {[T_MONTH] = 6, [T_DISE] = 3, [T_ITEM] = 2};
+  sqlite3_stmt *s = store_sqlite_stmt(c, &store_area_console, stmt_of[r->table], e);
+  if (!s) return YB_ESTORE;
+  int col = 1;
+  for (const char *f = p->arena + r->key; f < p->arena + r->key + r->klen; f += strlen(f) + 1)
+    store_sqlite_bt(s, col++, f);
+  if (r->table == T_DISE) store_sqlite_bt(s, col++, r->name == NO_NAME ? "" : p->arena + r->name);
+  for (int i = 0; i < nv_of[r->table]; i++) store_sqlite_bi(s, col++, r->v[i]);
+  return store_sqlite_done(c, s, e, "console");
+}
+
+int store_console_flush(store_conn *c, yb_err *e) {
+  store_console_sums *p = *store_sqlite_console_sums(c);
+  if (!p) return 0;
+  if (p->n <= p->base) {
+    sums_clear(p);
+    return 0;
+  }
+  size_t want = 16;
+  while (want < 2 * (p->n - p->base)) want *= 2;
+  if (want > p->nslot) {
+    uint32_t *sl = realloc(p->slot, want * sizeof *sl);
+    if (!sl) {
+      sums_clear(p);
+      return yb_fail(e, YB_ENOMEM, "", "out of memory");
+    }
+    p->slot = sl, p->nslot = want;
+  }
+  memset(p->slot, 0, want * sizeof *p->slot);
+  for (size_t i = p->base; i < p->n; i++) { /* sum each record into the first of its key */
+    cs_rec *r = &p->rec[i];
+    size_t j = (size_t)rec_hash(p, r) & (want - 1);
+    for (; p->slot[j]; j = (j + 1) & (want - 1)) {
+      cs_rec *f = &p->rec[p->slot[j] - 1];
+      if (f->table == r->table && f->klen == r->klen && !memcmp(p->arena + f->key, p->arena + r->key, r->klen))
+        break;
+    }
+    if (!p->slot[j]) {
+      p->slot[j] = (uint32_t)(i + 1);
+      continue;
+    }
+    cs_rec *f = &p->rec[p->slot[j] - 1];
+    for (int k = 0; k < 6; k++) f->v[k] += r->v[k];
+    if (r->name != NO_NAME && p->arena[r->name] && (f->name == NO_NAME || !p->arena[f->name])) f->name = r->name;
+    r->table = -1;
+  }
+  int rc = 0;
+  for (size_t i = p->base; i < p->n && !rc; i++) {
+    const cs_rec *r = &p->rec[i];
+    if (r->table < 0) continue;
+    int zero = 1; /* a key whose deltas cancel out changes nothing (a trigger left a row of zeros) */
+    for (int k = 0; k < 6; k++) zero &= r->v[k] == 0;
+    if (!zero) rc = rec_bind_upsert(c, p, r, e);
+  }
+  sums_clear(p);
+  return rc;
+}
+
+void store_console_mark(store_conn *c) {
+  store_console_sums *p = *store_sqlite_console_sums(c);
+  if (!p) return;
+  p->mark_n = p->n, p->mark_alen = p->alen, p->mark_base = p->base;
+}
+
+void store_console_undo(store_conn *c) {
+  store_console_sums *p = *store_sqlite_console_sums(c);
+  if (!p) return;
+  p->n = p->mark_n, p->alen = p->mark_alen, p->base = p->mark_base;
+  p->last_setl[0] = 0; /* its settlement may be one the rollback took */
+}
+
+void store_console_reset(store_conn *c) {
+  store_console_sums *p = *store_sqlite_console_sums(c);
+  if (!p) return;
+  sums_clear(p);
+  p->hold = 0;
+}
+
+void store_console_hold(store_conn *c, int on) {
+  store_console_sums *p = sums(c);
+  if (p) p->hold = on;
+}
+
+void store_console_free(store_conn *c) {
+  store_console_sums **p = store_sqlite_console_sums(c);
+  if (!*p) return;
+  free((*p)->rec), free((*p)->arena), free((*p)->slot), free(*p);
+  *p = NULL;
+}
+
+/* Pending deltas before the rebuild are in the rebuilt tables: the flush skips them. */
+static void sums_rebuilt(store_conn *w) {
+  store_console_sums *p = *store_sqlite_console_sums(w);
+  if (p) p->base = p->n;
+}
+
 int store_console_rebuild(store_conn *w, yb_err *e) {
-  return store_sqlite_exec(w, REBUILD_SQL REBUILD_INCOME_SQL, e);
+  int rc = store_sqlite_exec(w, REBUILD_SQL REBUILD_INCOME_SQL, e);
+  if (!rc) sums_rebuilt(w);
+  return rc;
 }

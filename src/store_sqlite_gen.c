@@ -22,8 +22,6 @@ static const char *const gen_migrations[] = {
   X(CHECKIN, "INSERT OR IGNORE INTO dialysis_checkin VALUES(?1,?2,?3)")                              \
   X(RUN, "INSERT INTO gen_run(at,seed,params,stats) VALUES(strftime('%Y-%m-%d %H:%M:%S','now'),?1,?2,?3)") \
   X(RUNS, "SELECT count(*) FROM gen_run")                                                             \
-  X(TRIGGERS, "SELECT group_concat(sql||';',''), count(*) FROM sqlite_master WHERE type='trigger'"       \
-              " AND name IN ('console_fee_insert','console_setl')")                                   \
   X(CONSOLE_ITEM, "INSERT INTO console_item VALUES(?1,?2,?3,?4)"                                      \
                   " ON CONFLICT DO UPDATE SET lines=lines+excluded.lines, sumamt=sumamt+excluded.sumamt") \
   X(CONSOLE_MONTH, "INSERT INTO console_month VALUES(?1,?2,?3,?4,?5,0,?6,?7,?8,?9) ON CONFLICT DO UPDATE"   \
@@ -65,24 +63,17 @@ int store_gen_journal(store_conn *c, int bulk, yb_err *e) {
   return rc ? rc : rc2;
 }
 
-int store_gen_bulk(store_conn *c, char **triggers, yb_err *e) {
-  *triggers = NULL;
-  GPREP(s, TRIGGERS);
-  int rc = sqlite3_step(s);
-  if (rc == SQLITE_ROW && store_sqlite_ci(s, 1) == 2 && !(*triggers = store_sqlite_cdup(s, 0))) rc = SQLITE_NOMEM;
-  store_sqlite_reset(s);
-  if (rc != SQLITE_ROW) return store_sqlite_err(c, e, "console triggers");
-  rc = store_sqlite_exec(c, "PRAGMA cache_size=-131072; RELEASE job;", e);
-  if (!rc && *triggers) rc = store_sqlite_exec(c, "DROP TRIGGER console_fee_insert; DROP TRIGGER console_setl;", e);
+int store_gen_bulk(store_conn *c, yb_err *e) {
+  int rc = store_sqlite_exec(c, "PRAGMA cache_size=-131072; RELEASE job;", e);
+  if (!rc) store_console_hold(c, 1); /* the chunk adds its console sums itself (gen_console.c) */
   return rc;
 }
 
-int store_gen_bulk_end(store_conn *c, int failed, char *triggers, yb_err *e) {
-  /* on failure the whole transaction goes (the dropped triggers come back with it), and an
-   * empty one takes its place for the caller */
-  int rc = failed || !triggers ? 0 : store_sqlite_exec(c, triggers, e);
-  free(triggers);
-  if (rc) return rc;
+int store_gen_bulk_end(store_conn *c, int failed, yb_err *e) {
+  store_console_hold(c, 0);
+  /* on failure the whole transaction goes, with every console delta pending in it, and an empty
+   * one takes its place for the caller */
+  if (failed) store_console_reset(c);
   return store_sqlite_exec(c, failed ? "ROLLBACK; BEGIN IMMEDIATE; SAVEPOINT job;" : "SAVEPOINT job;", e);
 }
 
@@ -141,7 +132,10 @@ int store_gen_fee_put(store_conn *c, const store_gen_fee *f, int seq, yb_err *e)
   store_sqlite_bt(s, 18, f->setl_id);
   store_sqlite_bt(s, 19, f->body);
   store_sqlite_bt(s, 20, f->result);
-  return store_sqlite_done(c, s, e, "fee");
+  int rc = store_sqlite_done(c, s, e, "fee");
+  /* a line inserted settled counts in the console's items (nothing while a bulk chunk holds them) */
+  if (!rc) rc = store_console_on_fee_insert(c, f->setl_id, f->med_list_codg, f->fee_ocur_time, f->cnt, f->sumamt, e);
+  return rc;
 }
 
 int store_gen_label_put(store_conn *c, const char *kind, const char *psn_no, const char *fixmedins_code,

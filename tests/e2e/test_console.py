@@ -67,7 +67,7 @@ def test_refresh_is_for_administrators_with_csrf(seeded):
     before = users["admin"].get("/api/v1/console/overview").json()
     r = users["admin"].post("/api/v1/console/refresh")
     assert r.status_code == 200
-    # the triggers kept the summary tables exactly as a full rebuild makes them
+    # the store kept the summary tables exactly as a full rebuild makes them
     assert users["admin"].get("/api/v1/console/overview").json() == before
     assert server.sql("SELECT count(*) FROM write_log WHERE infno='console.refresh' AND opter='admin'") == [(1,)]
 
