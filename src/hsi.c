@@ -135,23 +135,31 @@ int hsi_parse(const char *body, size_t len, const char *path_infno, json_t **roo
   return 0;
 }
 
+/* The local time of second t as yyyyMMddHHmmss and yyyy-MM-dd HH:mm:ss, formatted once a second
+ * per thread (localtime_r takes the time-zone lock on every call; a request asked three times). */
+static void local_second(time_t t, char s14[15], char s19[20]) {
+  static _Thread_local time_t last = (time_t)-1;
+  static _Thread_local char c14[15], c19[20];
+  if (t != last) {
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(c14, sizeof c14, "%Y%m%d%H%M%S", &tm);
+    strftime(c19, sizeof c19, "%Y-%m-%d %H:%M:%S", &tm);
+    last = t;
+  }
+  if (s14) memcpy(s14, c14, sizeof c14);
+  if (s19) memcpy(s19, c19, sizeof c19);
+}
+
 void hsi_time17(char *buf) {
   struct timeval tv;
-  struct tm tm;
   gettimeofday(&tv, NULL);
-  localtime_r(&tv.tv_sec, &tm);
-  strftime(buf, 15, "%Y%m%d%H%M%S", &tm);
+  local_second(tv.tv_sec, buf, NULL);
   unsigned ms = (unsigned)(tv.tv_usec / 1000) % 1000u;
   buf[14] = (char)('0' + ms / 100), buf[15] = (char)('0' + ms / 10 % 10), buf[16] = (char)('0' + ms % 10);
   buf[17] = 0;
 }
-
-void hsi_time19(char *buf) {
-  time_t now = time(NULL);
-  struct tm tm;
-  localtime_r(&now, &tm);
-  strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm);
-}
+void hsi_time19(char *buf) { local_second(time(NULL), NULL, buf); }
 
 char *hsi_reply(const char *region, int64_t serial, const char *refmsg_time, int infcode,
                 const char *err_msg, json_t *output) {
