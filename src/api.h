@@ -7,10 +7,13 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "catalog.h"
 #include "err.h"
 #include "hsi.h"
+#include "jsonr.h"
+#include "jsonw.h"
 #include "policy.h"
 #include "store.h"
 
@@ -80,6 +83,13 @@ typedef struct api_req {
 
 typedef int (*api_fn)(api_req *r, yb_err *e);
 
+/* snprintf(dst, cap, "%s", src) without printf: copy at most cap - 1 bytes, NUL-terminate. */
+static inline void api_cpy(char *dst, size_t cap, const char *src) {
+  size_t n = strnlen(src, cap - 1);
+  memcpy(dst, src, n);
+  dst[n] = 0;
+}
+
 enum { API_NODE_NONE = 0, API_NODE_OBJECT = 1, API_NODE_LIST = 2, API_NODE_ANY = 3 };
 
 typedef struct api_txn {
@@ -121,6 +131,7 @@ typedef struct api_call {
   int http_status;
   char *reply;              /* malloc'd JSON text */
   /* internal */
+  jsonr_arena arena;        /* the request's parsed tree lives here (jsonr.h), dropped with the call */
   json_t *root;
   hsi_env env;
   store_inst inst;
@@ -210,8 +221,10 @@ void api_dip_on_cancel(api_req *r, const char *mdtrt_id);
 int api_audit_rules_load(const char *dir, int *n, yb_err *e);
 
 /* api_settle.c: split fee lines alone (2204/2301) and cancel a settlement (2208/2305/2601). */
-int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, json_t **results,
-                    yb_err *e);
+/* FEE-RESULT rows as the JSON list text "[row,…]" appended to out; ends[i] (n of them) is the
+ * offset in out just past row i. */
+int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, jsonw_buf *out,
+                    size_t *ends, yb_err *e);
 int api_cancel_visit(api_req *r, store_visit *v, yb_err *e);
 int api_cancel_setl(api_req *r, const char *setl_id, const char *mdtrt_id, const char *psn_no,
                     json_t **output, yb_err *e);

@@ -35,14 +35,14 @@ static int active_on(const char *begn, const char *end, int32_t date) {
 static int add_idet(const store_idet *d, void *arg) {
   settle_ctx *x = arg;
   if (active_on(d->begntime, d->endtime, x->bv.date) && x->bp.n_idet < BENEFIT_MAX_IDET)
-    snprintf(x->bp.idet[x->bp.n_idet++], sizeof x->bp.idet[0], "%s", d->psn_idet_type);
+    api_cpy(x->bp.idet[x->bp.n_idet++], sizeof x->bp.idet[0], d->psn_idet_type);
   return 0;
 }
 
 static int add_dise(const store_dise *d, void *arg) {
   settle_ctx *x = arg;
   if (active_on(d->begndate, d->enddate, x->bv.date) && x->bp.n_dise < BENEFIT_MAX_DISE)
-    snprintf(x->bp.dise[x->bp.n_dise++], sizeof x->bp.dise[0], "%s", d->dise_codg);
+    api_cpy(x->bp.dise[x->bp.n_dise++], sizeof x->bp.dise[0], d->dise_codg);
   return 0;
 }
 
@@ -52,7 +52,7 @@ static int add_filing(const store_filing *f, void *arg) {
   settle_ctx *x = a[0];
   const char *inst_region = a[1];
   char pre[8];
-  snprintf(pre, sizeof pre, "%s", f->admvs);
+  api_cpy(pre, sizeof pre, f->admvs);
   size_t n = strlen(pre);
   while (n > 2 && pre[n - 1] == '0' && pre[n - 2] == '0') pre[n -= 2] = 0;
   if (strncmp(inst_region, pre, n) || !active_on(f->begndate, f->enddate, x->bv.date)) return 0;
@@ -88,26 +88,26 @@ static int ctx_load(api_req *r, const store_visit *v, int acct_used, settle_ctx 
                    x->psn.insuplc_admdvs, x->year);
   benefit_person *bp = &x->bp;
   benefit_visit *bv = &x->bv;
-  snprintf(bp->psn_no, sizeof bp->psn_no, "%s", x->psn.psn_no);
+  api_cpy(bp->psn_no, sizeof bp->psn_no, x->psn.psn_no);
   bp->gend = (uint8_t)atoi(x->psn.gend);
   jsonx_parse_date(x->psn.brdy, &bp->brdy, NULL);
-  snprintf(bp->psn_type, sizeof bp->psn_type, "%s", x->en.psn_type);
+  api_cpy(bp->psn_type, sizeof bp->psn_type, x->en.psn_type);
   bp->cvlserv_flag = x->psn.cvlserv_flag[0] == '1';
   if (x->en.wait_until[0]) jsonx_parse_date(x->en.wait_until, &bp->wait_until, NULL);
-  snprintf(bp->wait_reason, sizeof bp->wait_reason, "%s", x->en.wait_reason);
+  api_cpy(bp->wait_reason, sizeof bp->wait_reason, x->en.wait_reason);
   bp->acct_balc = x->psn.acct_balc;
   bp->ci_cap_raise = x->en.ci_cap_raise;
   if (x->psn.family_psn_no[0]) {
     if ((rc = store_person_get(r->c, x->psn.family_psn_no, &x->fam, e))) return rc;
     bp->family_balc = x->fam.acct_balc;
   }
-  snprintf(bv->insutype, sizeof bv->insutype, "%s", v->insutype);
-  snprintf(bv->med_type, sizeof bv->med_type, "%s", v->med_type);
+  api_cpy(bv->insutype, sizeof bv->insutype, v->insutype);
+  api_cpy(bv->med_type, sizeof bv->med_type, v->med_type);
   bv->hosp_lv = (uint8_t)r->inst->hosp_lv;
   bv->date = date;
   snprintf(bv->dise_codg, sizeof bv->dise_codg, "%.*s", (int)sizeof bv->dise_codg - 1, v->dise_codg);
   for (int i = 0; i < v->n_diag && i < BENEFIT_MAX_DIAG; i++)
-    snprintf(bv->diag[bv->n_diag++], sizeof bv->diag[0], "%s", v->diag[i]);
+    api_cpy(bv->diag[bv->n_diag++], sizeof bv->diag[0], v->diag[i]);
   bv->acct_used = acct_used != 0;
   /* area: local when the institution is in the insured region, else by filing */
   const char *ir = r->inst->admdvs, *pr = x->psn.insuplc_admdvs;
@@ -128,7 +128,7 @@ static int ctx_load(api_req *r, const store_visit *v, int acct_used, settle_ctx 
 
 static void line_of(const store_fee *f, const catalog *cat, benefit_line *l) {
   memset(l, 0, sizeof *l);
-  snprintf(l->feedetl_sn, sizeof l->feedetl_sn, "%s", f->feedetl_sn);
+  api_cpy(l->feedetl_sn, sizeof l->feedetl_sn, f->feedetl_sn);
   l->item = catalog_find(cat, f->med_list_codg);
   l->cnt = f->cnt;
   l->pric = f->pric;
@@ -144,21 +144,19 @@ static void negate_keys(json_t *o, const char *const *keys) {
   }
 }
 
-int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, json_t **results,
-                    yb_err *e) {
+int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int n, jsonw_buf *out,
+                    size_t *ends, yb_err *e) {
   settle_ctx *x = malloc(sizeof *x);
   benefit_result *res = malloc(sizeof *res);
   int rc = (x && res) ? ctx_load(r, v, 0, x, e) : yb_fail(e, YB_ENOMEM, "", "out of memory");
-  json_t *arr = json_array();
-  static const char *const neg[] = {"det_item_fee_sumamt", "cnt", "fulamt_ownpay_amt", "overlmt_amt",
-                                    "preselfpay_amt", "inscp_scp_amt", NULL};
+  jsonw_raw(out, "[", 1);
   for (int i = 0; i < n && !rc; i++) {
     benefit_line l;
     benefit_line_out lo;
     store_fee f = fees[i];
     int ret = f.cnt < 0; /* a return is split as the quantity it gives back, then negated */
     if (ret) f.cnt = -f.cnt, f.sumamt = -f.sumamt;
-    if (f.med_type[0]) snprintf(x->bv.med_type, sizeof x->bv.med_type, "%s", f.med_type);
+    if (f.med_type[0]) api_cpy(x->bv.med_type, sizeof x->bv.med_type, f.med_type);
     line_of(&f, api_catalog(r->srv), &l);
     memset(&lo, 0, sizeof lo);
     if ((rc = benefit_settle(x->p, &x->bp, &x->acc, &x->bv, &l, 1, &lo, res, e))) {
@@ -167,18 +165,15 @@ int api_fee_results(api_req *r, const store_visit *v, const store_fee *fees, int
       snprintf(e->field, sizeof e->field, "%.*s", (int)sizeof e->field - 1, field);
       break;
     }
-    json_t *row = benefit_json_fee_result(&l, &lo);
-    if (ret) negate_keys(row, neg);
-    json_array_append_new(arr, row);
+    if (i) jsonw_raw(out, ",", 1);
+    benefit_jw_fee_result(out, &l, &lo, ret);
+    ends[i] = out->n;
   }
+  jsonw_raw(out, "]", 1);
   free(x);
   free(res);
-  if (rc) {
-    json_decref(arr);
-    return rc;
-  }
-  *results = arr;
-  return 0;
+  if (!rc && out->failed) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
+  return rc;
 }
 
 /* ---- settlement ---------------------------------------------------------------------------- */
@@ -354,43 +349,62 @@ static int settle_compute(api_req *r, int ipt, int full, settle_run *s, yb_err *
   return 0;
 }
 
-/* SETLINFO with the identity fields around the engine's amounts. */
-static json_t *setlinfo_json(api_req *r, settle_run *s, const char *setl_id) {
-  json_t *si = benefit_json_setlinfo(&s->res);
+/* SETLINFO with the identity fields around the engine's amounts, as text: the bytes that
+ * setting them on benefit_json_setlinfo's tree and dumping it gave (clr_way, set twice there,
+ * keeps its first place and value). Caller frees; NULL on OOM. */
+static char *setlinfo_text(api_req *r, settle_run *s, const char *setl_id) {
   const store_person *p = &s->x.psn;
   int32_t b = 0;
   jsonx_parse_date(p->brdy, &b, NULL);
-  json_object_set_new(si, "mdtrt_id", json_string(s->v.mdtrt_id));
-  if (setl_id) json_object_set_new(si, "setl_id", json_string(setl_id));
-  json_object_set_new(si, "psn_no", json_string(p->psn_no));
-  json_object_set_new(si, "psn_name", json_string(p->psn_name));
-  json_object_set_new(si, "psn_cert_type", json_string(p->psn_cert_type));
-  json_object_set_new(si, "certno", json_string(p->certno));
-  json_object_set_new(si, "gend", json_string(p->gend));
-  json_object_set_new(si, "naty", json_string(p->naty));
-  json_object_set_new(si, "brdy", json_string(p->brdy));
-  json_object_set_new(si, "age", json_real((double)benefit_age(b, s->x.bv.date)));
-  json_object_set_new(si, "insutype", json_string(s->v.insutype));
-  json_object_set_new(si, "psn_type", json_string(s->x.en.psn_type));
-  json_object_set_new(si, "cvlserv_flag", json_string(p->cvlserv_flag));
-  json_object_set_new(si, "setl_time", json_string(r->now));
-  json_object_set_new(si, "mdtrt_cert_type", json_string(s->in.cert_type));
-  json_object_set_new(si, "med_type", json_string(s->v.med_type));
-  json_object_set_new(si, "medins_setl_id", json_string(r->env->msgid));
-  json_object_set_new(si, "clr_optins", json_string(api_region(r->srv)));
-  json_object_set_new(si, "clr_way", json_string("1"));
-  if (s->res.waiting) /* why no fund paid: the enrollment's waiting period (enroll.c) */
-    json_object_set_new(si, "memo", json_sprintf("待遇等待期至%s，基金不予支付：%s", s->x.en.wait_until, s->x.en.wait_reason));
-  return si;
+  jsonw_buf w = {0};
+  jsonw_obj o;
+  jsonw_obj_open(&o, &w);
+  benefit_jw_setlinfo(&o, &s->res);
+  JW_STR(&o, "mdtrt_id", s->v.mdtrt_id);
+  if (setl_id) JW_STR(&o, "setl_id", setl_id);
+  JW_STR(&o, "psn_no", p->psn_no);
+  JW_STR(&o, "psn_name", p->psn_name);
+  JW_STR(&o, "psn_cert_type", p->psn_cert_type);
+  JW_STR(&o, "certno", p->certno);
+  JW_STR(&o, "gend", p->gend);
+  JW_STR(&o, "naty", p->naty);
+  JW_STR(&o, "brdy", p->brdy);
+  JW_KEY(&o, "age");
+  jsonw_real(&w, (double)benefit_age(b, s->x.bv.date), 15);
+  JW_STR(&o, "insutype", s->v.insutype);
+  JW_STR(&o, "psn_type", s->x.en.psn_type);
+  JW_STR(&o, "cvlserv_flag", p->cvlserv_flag);
+  JW_STR(&o, "setl_time", r->now);
+  JW_STR(&o, "mdtrt_cert_type", s->in.cert_type);
+  JW_STR(&o, "med_type", s->v.med_type);
+  JW_STR(&o, "medins_setl_id", r->env->msgid);
+  JW_STR(&o, "clr_optins", api_region(r->srv));
+  if (s->res.waiting) { /* why no fund paid: the enrollment's waiting period (enroll.c) */
+    char memo[sizeof s->x.en.wait_until + sizeof s->x.en.wait_reason + 64];
+    snprintf(memo, sizeof memo, "待遇等待期至%s，基金不予支付：%s", s->x.en.wait_until, s->x.en.wait_reason);
+    JW_STR(&o, "memo", memo);
+  }
+  jsonw_obj_close(&o);
+  return jsonw_take(&w);
+}
+
+static char *setldetail_text(const benefit_result *res) {
+  jsonw_buf w = {0};
+  benefit_jw_setldetail(&w, res);
+  return jsonw_take(&w);
 }
 
 static int pre_settle(api_req *r, int ipt, yb_err *e) {
   settle_run *s = calloc(1, sizeof *s);
   if (!s) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   int rc = settle_compute(r, ipt, 0, s, e);
-  if (!rc)
-    r->output = json_pack("{s:o,s:o}", "setlinfo", setlinfo_json(r, s, NULL), "setldetail",
-                          benefit_json_setldetail(&s->res));
+  if (!rc) { /* a tree from the texts 2207 stores: the audit hook adds audit_result to it */
+    char *si = setlinfo_text(r, s, NULL), *sd = setldetail_text(&s->res);
+    json_t *a = si ? json_loads(si, 0, NULL) : NULL, *b = sd ? json_loads(sd, 0, NULL) : NULL;
+    if (a && b) r->output = json_pack("{s:o,s:o}", "setlinfo", a, "setldetail", b);
+    else rc = yb_fail(e, YB_ENOMEM, "", "out of memory"), json_decref(a), json_decref(b);
+    free(si), free(sd);
+  }
   run_free(s);
   return rc;
 }
@@ -425,10 +439,12 @@ static void texts_free(setl_texts *t) {
 }
 
 static int texts_make(api_req *r, settle_run *s, const char *setl_id, setl_texts *t, yb_err *e) {
-  t->t[0] = dumpo(setlinfo_json(r, s, setl_id));
-  t->t[1] = dumpo(benefit_json_setldetail(&s->res));
+  jsonw_buf w = {0};
+  t->t[0] = setlinfo_text(r, s, setl_id);
+  t->t[1] = setldetail_text(&s->res);
   t->t[2] = benefit_json_trace_text(&s->res); /* jsonx_dumps(benefit_json_trace) without the tree */
-  t->t[3] = dumpo(benefit_json_accum(s->x.p, &s->res.delta));
+  benefit_jw_accum(&w, s->x.p, &s->res.delta);
+  t->t[3] = jsonw_take(&w);
   for (int i = 0; i < 4; i++)
     if (!t->t[i]) {
       texts_free(t);
@@ -444,19 +460,19 @@ static int settle_write(api_req *r, int ipt, settle_run *s, const char *setl_id,
   benefit_result *res = &s->res;
   store_setl row;
   memset(&row, 0, sizeof row);
-  snprintf(row.setl_id, sizeof row.setl_id, "%s", setl_id);
-  snprintf(row.mdtrt_id, sizeof row.mdtrt_id, "%s", s->v.mdtrt_id);
-  snprintf(row.psn_no, sizeof row.psn_no, "%s", s->v.psn_no);
-  snprintf(row.fixmedins_code, sizeof row.fixmedins_code, "%s", r->inst->fixmedins_code);
-  snprintf(row.infno, sizeof row.infno, "%s", r->env->infno);
-  snprintf(row.msgid, sizeof row.msgid, "%s", r->env->msgid);
-  snprintf(row.insutype, sizeof row.insutype, "%s", s->v.insutype);
-  snprintf(row.med_type, sizeof row.med_type, "%s", s->v.med_type);
-  snprintf(row.clr_type, sizeof row.clr_type, "%s", res->clr_type);
-  snprintf(row.setl_time, sizeof row.setl_time, "%s", r->now);
-  snprintf(row.chrg_bchno, sizeof row.chrg_bchno, "%s", s->in.chrg_bchno);
+  api_cpy(row.setl_id, sizeof row.setl_id, setl_id);
+  api_cpy(row.mdtrt_id, sizeof row.mdtrt_id, s->v.mdtrt_id);
+  api_cpy(row.psn_no, sizeof row.psn_no, s->v.psn_no);
+  api_cpy(row.fixmedins_code, sizeof row.fixmedins_code, r->inst->fixmedins_code);
+  api_cpy(row.infno, sizeof row.infno, r->env->infno);
+  api_cpy(row.msgid, sizeof row.msgid, r->env->msgid);
+  api_cpy(row.insutype, sizeof row.insutype, s->v.insutype);
+  api_cpy(row.med_type, sizeof row.med_type, s->v.med_type);
+  api_cpy(row.clr_type, sizeof row.clr_type, res->clr_type);
+  api_cpy(row.setl_time, sizeof row.setl_time, r->now);
+  api_cpy(row.chrg_bchno, sizeof row.chrg_bchno, s->in.chrg_bchno);
   if (res->pay[PAYER_ACCT_MULAID])
-    snprintf(row.family_psn_no, sizeof row.family_psn_no, "%s", s->x.psn.family_psn_no);
+    api_cpy(row.family_psn_no, sizeof row.family_psn_no, s->x.psn.family_psn_no);
   row.year = s->x.year;
   row.state = 1;
   row.medfee_sumamt = res->medfee_sumamt;
@@ -491,7 +507,7 @@ static int settle_write(api_req *r, int ipt, settle_run *s, const char *setl_id,
   char a[32];
   snprintf(r->what, sizeof r->what, "settle %s as %s: %s", s->v.mdtrt_id, setl_id,
            money_fen_str(res->medfee_sumamt, a));
-  snprintf(r->psn_no, sizeof r->psn_no, "%s", s->v.psn_no);
+  api_cpy(r->psn_no, sizeof r->psn_no, s->v.psn_no);
   return 0;
 }
 
@@ -586,7 +602,7 @@ static int settle_apply(api_req *r, int ipt, yb_err *e) {
   int rc;
   api_touch(r, API_KEY_VISIT, s->v.mdtrt_id); /* as api_visit_mine would */
   api_hist(r, s->v.begntime);
-  snprintf(r->psn_no, sizeof r->psn_no, "%s", s->v.psn_no);
+  api_cpy(r->psn_no, sizeof r->psn_no, s->v.psn_no);
   if (r->stale & API_STALE_HIST) { /* the person's history moved: judge the visit again */
     r->warn_msg[0] = 0;
     api_prep_count(r->srv, API_PREP_AUDIT);
@@ -604,7 +620,7 @@ static int settle_apply(api_req *r, int ipt, yb_err *e) {
   snprintf(key, sizeof key, "\"setl_id\":\"%s\"", p->ph);
   if (strlen(setl_id) != n || !(at = strstr(p->t.t[0], key))) { /* cannot happen: compute it here */
     char *old = p->t.t[0];
-    p->t.t[0] = dumpo(setlinfo_json(r, s, setl_id));
+    p->t.t[0] = setlinfo_text(r, s, setl_id);
     free(old);
     if (!p->t.t[0]) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   } else {
@@ -664,7 +680,7 @@ int api_cancel_setl(api_req *r, const char *setl_id, const char *mdtrt_id, const
   else if (o.state != 1)
     rc = yb_fail(e, YB_ECONFLICT, "setl_id", "settlement %s is already cancelled", setl_id);
   if (!rc) {
-    snprintf(r->psn_no, sizeof r->psn_no, "%s", o.psn_no);
+    api_cpy(r->psn_no, sizeof r->psn_no, o.psn_no);
     api_touch(r, API_KEY_VISIT, o.mdtrt_id); /* its lines are unsettled */
     api_hist(r, "");
     if ((rc = store_person_get(r->c, o.psn_no, &x->psn, e))) goto out;
@@ -711,11 +727,11 @@ int api_cancel_setl(api_req *r, const char *setl_id, const char *mdtrt_id, const
     json_object_set_new(si, "medins_setl_id", json_string(r->env->msgid));
     store_setl rev = o;
     rev.setlinfo = rev.setldetail = rev.trace = rev.accum_delta = NULL;
-    snprintf(rev.setl_id, sizeof rev.setl_id, "%s", rev_id);
-    snprintf(rev.orig_setl_id, sizeof rev.orig_setl_id, "%s", setl_id);
-    snprintf(rev.infno, sizeof rev.infno, "%s", r->env->infno);
-    snprintf(rev.msgid, sizeof rev.msgid, "%s", r->env->msgid);
-    snprintf(rev.setl_time, sizeof rev.setl_time, "%s", r->now);
+    api_cpy(rev.setl_id, sizeof rev.setl_id, rev_id);
+    api_cpy(rev.orig_setl_id, sizeof rev.orig_setl_id, setl_id);
+    api_cpy(rev.infno, sizeof rev.infno, r->env->infno);
+    api_cpy(rev.msgid, sizeof rev.msgid, r->env->msgid);
+    api_cpy(rev.setl_time, sizeof rev.setl_time, r->now);
     rev.refd_setl_flag = 1;
     rev.state = 1;
     rev.medfee_sumamt = -o.medfee_sumamt;

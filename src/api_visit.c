@@ -43,7 +43,7 @@ static int person_for_visit(api_req *r, json_t *in, const char *P, const char *p
   snprintf(path, sizeof path, "%s.certno", P);
   if (certno[0] && strcmp(certno, p->certno))
     return yb_fail(e, YB_EMISMATCH, path, "does not match person %s", psn_no);
-  snprintf(r->psn_no, sizeof r->psn_no, "%s", psn_no);
+  api_cpy(r->psn_no, sizeof r->psn_no, psn_no);
   return 0;
 }
 
@@ -98,7 +98,7 @@ static int read_diag(json_t *list, const char *P, store_visit *v, yb_err *e) {
       for (int k = found; k + 1 < v->n_diag; k++) memcpy(v->diag[k], v->diag[k + 1], sizeof v->diag[k]);
       v->n_diag--;
     } else if (vali && found < 0 && v->n_diag < STORE_MAX_DIAG) {
-      snprintf(v->diag[v->n_diag++], sizeof v->diag[0], "%s", code);
+      api_cpy(v->diag[v->n_diag++], sizeof v->diag[0], code);
     }
   }
   json_decref(list);
@@ -137,20 +137,30 @@ int api_2201(api_req *r, yb_err *e) {
   if (rc != YB_ENOT_FOUND) return rc;
   yb_err_clear(e);
   if ((rc = api_new_id(r, "MZ", v.mdtrt_id, sizeof v.mdtrt_id, e))) return rc;
-  snprintf(v.fixmedins_code, sizeof v.fixmedins_code, "%s", r->inst->fixmedins_code);
+  api_cpy(v.fixmedins_code, sizeof v.fixmedins_code, r->inst->fixmedins_code);
   snprintf(v.kind, sizeof v.kind, "otp");
   v.state = STORE_VISIT_OPEN;
-  json_t *reg = json_pack("{s:O}", "registration", in);
-  char *info = dump(reg);
-  json_decref(reg);
+  jsonw_buf b = {0}; /* {"registration":input.data}, as dumping that tree gave */
+  JW_LIT(&b, "{\"registration\":");
+  jsonw_value(&b, in, JSON_COMPACT);
+  JW_LIT(&b, "}");
+  char *info = jsonw_take(&b);
+  if (!info) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   v.info = info;
   rc = store_visit_put(r->c, &v, e);
   free(info);
   if (rc) return rc;
   api_hist(r, v.begntime);
   snprintf(r->what, sizeof r->what, "register outpatient %s", v.mdtrt_id);
-  r->output = json_pack("{s:{s:s,s:s,s:s}}", "data", "mdtrt_id", v.mdtrt_id, "psn_no", v.psn_no,
-                        "ipt_otp_no", v.ipt_otp_no);
+  jsonw_obj o; /* {"data":{"mdtrt_id","psn_no","ipt_otp_no"}} */
+  JW_LIT(&b, "{\"data\":");
+  jsonw_obj_open(&o, &b);
+  JW_STR(&o, "mdtrt_id", v.mdtrt_id);
+  JW_STR(&o, "psn_no", v.psn_no);
+  JW_STR(&o, "ipt_otp_no", v.ipt_otp_no);
+  jsonw_obj_close(&o);
+  JW_LIT(&b, "}");
+  if (!(r->output_text = jsonw_take(&b))) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   return 0;
 }
 
@@ -265,9 +275,9 @@ int api_2203(api_req *r, yb_err *e) {
   if ((rc = store_person_get(r->c, psn_no, &p, e))) return rc;
   if ((rc = check_med_type(r, &p, atoi(v.begntime), med_type, "input.mdtrtinfo.med_type", e)))
     return rc;
-  snprintf(v.med_type, sizeof v.med_type, "%s", med_type);
-  snprintf(v.dise_codg, sizeof v.dise_codg, "%s", dise);
-  snprintf(v.dise_name, sizeof v.dise_name, "%s", dise_name);
+  api_cpy(v.med_type, sizeof v.med_type, med_type);
+  api_cpy(v.dise_codg, sizeof v.dise_codg, dise);
+  api_cpy(v.dise_name, sizeof v.dise_name, dise_name);
   if ((rc = read_diag(json_object_get(r->input, "diseinfo"), "input.diseinfo", &v, e))) return rc;
   json_t *node = json_pack("{s:O,s:O}", "mdtrtinfo", in, "diseinfo",
                            json_object_get(r->input, "diseinfo") ? json_object_get(r->input, "diseinfo")
@@ -329,11 +339,11 @@ static int fee_parse(api_req *r, json_t *row, const char *path, const store_visi
                    money_fen_str(f->sumamt, a), money_fen_str(want, b));
   }
 #undef FIELD
-  if (!ipt) snprintf(f->med_type, sizeof f->med_type, "%s", v->med_type);
+  if (!ipt) api_cpy(f->med_type, sizeof f->med_type, v->med_type);
   f->hosp_appr_flag = (int)appr;
-  snprintf(f->mdtrt_id, sizeof f->mdtrt_id, "%s", v->mdtrt_id);
-  snprintf(f->psn_no, sizeof f->psn_no, "%s", v->psn_no);
-  snprintf(f->fixmedins_code, sizeof f->fixmedins_code, "%s", v->fixmedins_code);
+  api_cpy(f->mdtrt_id, sizeof f->mdtrt_id, v->mdtrt_id);
+  api_cpy(f->psn_no, sizeof f->psn_no, v->psn_no);
+  api_cpy(f->fixmedins_code, sizeof f->fixmedins_code, v->fixmedins_code);
   return 0;
 }
 
@@ -367,7 +377,8 @@ static int upload(api_req *r, int ipt, yb_err *e) {
   int rc = 0;
   size_t n = json_array_size(owned);
   store_fee *fees = NULL;
-  json_t *results = NULL;
+  jsonw_buf results = {0};
+  size_t *ends = NULL;
   if (n == 0) {
     rc = yb_fail(e, YB_EMISSING, "input.feedetail", "no rows");
     goto out;
@@ -466,19 +477,36 @@ static int upload(api_req *r, int ipt, yb_err *e) {
     }
   }
   if (rc) goto out;
-  if ((rc = api_fee_results(r, &v, fees, (int)n, &results, e))) goto out;
+  /* the reply's output is {"result":[rows]}: the rows written once, each stored from its place */
+  JW_LIT(&results, "{\"result\":");
+  if (!(ends = malloc(n * sizeof *ends))) {
+    rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
+    goto out;
+  }
+  if ((rc = api_fee_results(r, &v, fees, (int)n, &results, ends, e))) goto out;
+  JW_LIT(&results, "}");
+  if (results.failed) {
+    rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
+    goto out;
+  }
   for (size_t i = 0; i < n && !rc; i++) {
-    char *body = dump(json_array_get(owned, i)), *res = dump(json_array_get(results, i));
+    char *row = results.p + (i ? ends[i - 1] + 1 : sizeof "{\"result\":[" - 1), *end = results.p + ends[i];
+    char c = *end;
+    *end = 0; /* the row alone, for the moment it is stored */
+    char *body = dump(json_array_get(owned, i));
     fees[i].body = body;
-    fees[i].result = res;
-    rc = store_fee_put(r->c, &fees[i], e);
-    free(body), free(res);
+    fees[i].result = row;
+    rc = body ? store_fee_put(r->c, &fees[i], e) : yb_fail(e, YB_ENOMEM, "", "out of memory");
+    fees[i].result = NULL;
+    *end = c;
+    free(body);
   }
   if (rc) goto out;
   snprintf(r->what, sizeof r->what, "upload %zu fee line(s) to %s", n, v.mdtrt_id);
-  r->output = json_pack("{s:O}", "result", results);
+  r->output_text = jsonw_take(&results);
 out:
-  json_decref(results);
+  free(jsonw_take(&results));
+  free(ends);
   json_decref(owned);
   free(fees);
   return rc;
@@ -575,7 +603,7 @@ int api_2401(api_req *r, yb_err *e) {
   yb_err_clear(e);
   if ((rc = read_diag(json_object_get(r->input, "diseinfo"), "input.diseinfo", &v, e))) return rc;
   if ((rc = api_new_id(r, "ZY", v.mdtrt_id, sizeof v.mdtrt_id, e))) return rc;
-  snprintf(v.fixmedins_code, sizeof v.fixmedins_code, "%s", r->inst->fixmedins_code);
+  api_cpy(v.fixmedins_code, sizeof v.fixmedins_code, r->inst->fixmedins_code);
   snprintf(v.kind, sizeof v.kind, "ipt");
   v.state = STORE_VISIT_OPEN;
   json_t *info = json_pack("{s:O,s:O}", "mdtrtinfo", in, "diseinfo",
@@ -623,9 +651,9 @@ int api_2402(api_req *r, yb_err *e) {
     return yb_fail(e, YB_ERANGE, "input.dscginfo.endtime", "before the admission %s", v.begntime);
   if (way < 1 || (way > 5 && way != 9))
     return yb_fail(e, YB_EUNKNOWN_CODE, "input.dscginfo.dscg_way", "must be 1–5 or 9");
-  snprintf(v.endtime, sizeof v.endtime, "%s", end);
-  if (dise[0]) snprintf(v.dise_codg, sizeof v.dise_codg, "%s", dise);
-  if (dise_name[0]) snprintf(v.dise_name, sizeof v.dise_name, "%s", dise_name);
+  api_cpy(v.endtime, sizeof v.endtime, end);
+  if (dise[0]) api_cpy(v.dise_codg, sizeof v.dise_codg, dise);
+  if (dise_name[0]) api_cpy(v.dise_name, sizeof v.dise_name, dise_name);
   if ((rc = read_diag(json_object_get(r->input, "diseinfo"), "input.diseinfo", &v, e))) return rc;
   v.state = STORE_VISIT_DISCHARGED;
   json_t *node = json_pack("{s:O,s:O}", "dscginfo", in, "diseinfo",
@@ -697,7 +725,7 @@ int api_2302(api_req *r, yb_err *e) {
       rc = yb_fail(e, YB_ECONFLICT, path, "%s is not an inpatient stay", mdtrt_id);
       break;
     }
-    snprintf(first_visit, sizeof first_visit, "%s", mdtrt_id);
+    api_cpy(first_visit, sizeof first_visit, mdtrt_id);
     char field[64];
     snprintf(field, sizeof field, "%s.feedetl_sn", path);
     if (!strcmp(sn, "0000")) {

@@ -270,26 +270,17 @@ json_t *benefit_json_trace(const benefit_result *r) {
   return a;
 }
 
-/* One "key":value of a trace step; a string jansson would refuse (NULL, bad UTF-8) leaves the
- * key out, as json_object_set_new does with json_string's NULL. */
-static void trace_str(jsonw_buf *b, const char *key, const char *v, int null_ok) {
-  if (!v && !null_ok) return;
-  if (v && !jsonw_utf8_ok(v)) return;
-  jsonw_raw(b, ",", 1);
-  jsonw_str(b, key);
-  jsonw_raw(b, ":", 1);
-  if (v)
-    jsonw_str(b, v);
-  else
-    jsonw_raw(b, "null", 4);
+/* A trace step's string member: NULL gives null where the tree has json_null() (null_ok), else
+ * the member is left out, as is a string jansson would refuse (not UTF-8). */
+static void trace_str(jsonw_obj *o, const char *key, size_t kn, const char *v, int null_ok) {
+  if (v) {
+    jsonw_mstr(o, key, kn, v);
+  } else if (null_ok) {
+    jsonw_key_lit(o, key, kn);
+    jsonw_raw(o->b, "null", 4);
+  }
 }
-
-static void trace_num(jsonw_buf *b, const char *key, double d) {
-  jsonw_raw(b, ",", 1);
-  jsonw_str(b, key);
-  jsonw_raw(b, ":", 1);
-  jsonw_real(b, d, 15);
-}
+#define TRACE_STR(o, k, v, null_ok) trace_str(o, k, sizeof k - 1, v, null_ok)
 
 char *benefit_json_trace_text(const benefit_result *r) {
   jsonw_buf b = {0};
@@ -297,28 +288,140 @@ char *benefit_json_trace_text(const benefit_result *r) {
   jsonw_raw(&b, "[", 1);
   for (int i = 0; i < r->n_trace; i++) {
     const benefit_step *s = &r->trace[i];
-    jsonw_raw(&b, i ? ",{\"step\":" : "{\"step\":", i ? 9 : 8);
+    jsonw_obj o;
+    if (i) jsonw_raw(&b, ",", 1);
+    jsonw_obj_open(&o, &b);
+    JW_KEY(&o, "step");
     jsonw_int(&b, i + 1);
-    trace_str(&b, "key", benefit_step_key(s), 0);
-    trace_str(&b, "rule", s->rule, 1);
-    trace_str(&b, "layer", s->layer, 1);
-    trace_str(&b, "payer",
+    TRACE_STR(&o, "key", benefit_step_key(s), 0);
+    TRACE_STR(&o, "rule", s->rule, 1);
+    TRACE_STR(&o, "layer", s->layer, 1);
+    TRACE_STR(&o, "payer",
               s->payer ? benefit_payer_field(s->payer)
                        : (s->kind == STEP_POOL || s->kind == STEP_BAND ? "hifp_pay" : NULL),
               !s->payer);
-    trace_num(&b, "base", (double)s->base / 100.0);
-    trace_num(&b, "ratio", (double)s->ratio / 10000.0);
-    trace_num(&b, "amount", (double)s->amount / 100.0);
+    JW_FEN(&o, "base", s->base);
+    JW_DEC(&o, "ratio", s->ratio, 4);
+    JW_FEN(&o, "amount", s->amount);
     if (s->kind == STEP_WAITING) {
-      jsonw_raw(&b, ",\"limit\":", 9);
+      JW_KEY(&o, "limit");
       jsonw_int(&b, s->limit);
     } else {
-      trace_num(&b, "limit", (double)s->limit / 100.0);
+      JW_FEN(&o, "limit", s->limit);
     }
     benefit_step_text(s, text, sizeof text);
-    trace_str(&b, "reason", text, 0);
-    jsonw_raw(&b, "}", 1);
+    TRACE_STR(&o, "reason", text, 0);
+    jsonw_obj_close(&o);
   }
   jsonw_raw(&b, "]", 1);
   return jsonw_take(&b);
+}
+
+/* ---- the same, written as text (benefit_json.h) ---------------------------------------------- */
+void benefit_jw_setlinfo(jsonw_obj *o, const benefit_result *r) {
+  JW_FEN(o, "medfee_sumamt", r->medfee_sumamt);
+  JW_FEN(o, "fulamt_ownpay_amt", r->fulamt_ownpay_amt);
+  JW_FEN(o, "overlmt_selfpay", r->overlmt_selfpay);
+  JW_FEN(o, "preselfpay_amt", r->preselfpay_amt);
+  JW_FEN(o, "inscp_scp_amt", r->inscp_scp_amt);
+  JW_FEN(o, "act_pay_dedc", r->act_pay_dedc);
+  JW_FEN(o, "hifp_pay", r->pay[PAYER_HIFP]);
+  JW_DEC(o, "pool_prop_selfpay", r->pool_prop_selfpay, 4);
+  JW_FEN(o, "cvlserv_pay", r->pay[PAYER_CVLSERV]);
+  JW_FEN(o, "hifes_pay", r->pay[PAYER_HIFES]);
+  JW_FEN(o, "hifmi_pay", r->pay[PAYER_HIFMI]);
+  JW_FEN(o, "hifob_pay", r->pay[PAYER_HIFOB]);
+  JW_FEN(o, "maf_pay", r->pay[PAYER_MAF]);
+  JW_FEN(o, "oth_pay", r->pay[PAYER_OTH]);
+  JW_FEN(o, "fund_pay_sumamt", r->fund_pay_sumamt);
+  JW_FEN(o, "psn_part_amt", r->psn_part_amt);
+  JW_FEN(o, "acct_pay", r->pay[PAYER_ACCT]);
+  JW_FEN(o, "psn_cash_pay", r->psn_cash_pay);
+  JW_FEN(o, "hosp_part_amt", r->hosp_part_amt);
+  JW_FEN(o, "balc", r->balc);
+  JW_FEN(o, "acct_mulaid_pay", r->pay[PAYER_ACCT_MULAID]);
+  JW_STR(o, "clr_way", "1");
+  JW_STR(o, "clr_type", r->clr_type);
+}
+
+void benefit_jw_setldetail(jsonw_buf *b, const benefit_result *r) {
+  jsonw_raw(b, "[", 1);
+  for (int i = 0; i < r->n_detail; i++) {
+    const benefit_detail *d = &r->detail[i];
+    jsonw_obj o;
+    if (i) jsonw_raw(b, ",", 1);
+    jsonw_obj_open(&o, b);
+    JW_STR(&o, "fund_pay_type", d->fund_pay_type);
+    JW_FEN(&o, "inscp_scp_amt", d->inscp_scp_amt);
+    JW_FEN(&o, "crt_payb_lmt_amt", d->crt_payb_lmt_amt);
+    JW_FEN(&o, "fund_payamt", d->fund_payamt);
+    JW_STR(&o, "fund_pay_type_name", d->name ? d->name : "");
+    JW_STR(&o, "setl_proc_info", "");
+    jsonw_obj_close(&o);
+  }
+  jsonw_raw(b, "]", 1);
+}
+
+static void accum_key(const policy *p, const accum_entry *x, char *key, size_t cap) {
+  if (x->period)
+    snprintf(key, cap, "%s@%d", p->buckets[x->bucket], x->period);
+  else
+    snprintf(key, cap, "%s", p->buckets[x->bucket]);
+}
+
+void benefit_jw_accum(jsonw_buf *b, const policy *p, const accum *a) {
+  char key[ACCUM_MAX][48];
+  int n = a->n < ACCUM_MAX ? a->n : ACCUM_MAX;
+  for (int i = 0; i < n; i++) { /* a key given twice keeps its first place: the tree's way */
+    accum_key(p, &a->e[i], key[i], sizeof key[i]);
+    for (int j = 0; j < i; j++)
+      if (!strcmp(key[j], key[i])) {
+        json_t *t = benefit_json_accum(p, a);
+        jsonw_value(b, t, JSON_COMPACT | JSON_REAL_PRECISION(15));
+        json_decref(t);
+        return;
+      }
+  }
+  jsonw_obj o;
+  jsonw_obj_open(&o, b);
+  for (int i = 0; i < n; i++) {
+    const accum_entry *x = &a->e[i];
+    if (!jsonw_key(&o, key[i])) continue;
+    if (x->bucket == 0)
+      jsonw_int(b, x->value);
+    else
+      jsonw_fen(b, x->value);
+  }
+  jsonw_obj_close(&o);
+}
+
+void benefit_jw_fee_result(jsonw_buf *b, const benefit_line *l, const benefit_line_out *x, int negate) {
+  const catalog_item *it = l->item;
+  char code[8];
+  long long sg = negate ? -1 : 1;
+  jsonw_obj o;
+  jsonw_obj_open(&o, b);
+  JW_STR(&o, "feedetl_sn", l->feedetl_sn);
+  JW_FEN(&o, "det_item_fee_sumamt", sg * l->sumamt);
+  JW_DEC(&o, "cnt", sg * l->cnt, 4);
+  JW_DEC(&o, "pric", l->pric, 6);
+  JW_DEC(&o, "pric_uplmt_amt", x->pric_uplmt_amt, 6);
+  JW_DEC(&o, "selfpay_prop", x->selfpay_prop, 4);
+  JW_FEN(&o, "fulamt_ownpay_amt", sg * x->fulamt_ownpay_amt);
+  JW_FEN(&o, "overlmt_amt", sg * x->overlmt_amt);
+  JW_FEN(&o, "preselfpay_amt", sg * x->preselfpay_amt);
+  JW_FEN(&o, "inscp_scp_amt", sg * x->inscp_scp_amt);
+  unsigned lv = (unsigned)it->lv % 100u, ty = (unsigned)it->chrgitm_type % 100u; /* "%02u" */
+  code[0] = (char)('0' + lv / 10), code[1] = (char)('0' + lv % 10), code[2] = 0;
+  JW_STR(&o, "chrgitm_lv", code);
+  code[0] = (char)('0' + ty / 10), code[1] = (char)('0' + ty % 10);
+  JW_STR(&o, "med_chrgitm_type", code);
+  JW_STR(&o, "bas_medn_flag", it->bas_medn_flag ? "1" : "0");
+  JW_STR(&o, "hi_nego_drug_flag", it->hi_nego_drug_flag ? "1" : "0");
+  JW_STR(&o, "chld_medc_flag", it->chld_medc_flag ? "1" : "0");
+  JW_STR(&o, "list_sp_item_flag", it->list_sp_item_flag ? "1" : "0");
+  JW_STR(&o, "lmt_used_flag", it->lmt_used_flag ? "1" : "0");
+  JW_STR(&o, "drt_reim_flag", "0");
+  JW_STR(&o, "memo", benefit_line_reason_text(x->reason));
+  jsonw_obj_close(&o);
 }

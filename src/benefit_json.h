@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "benefit.h"
+#include "jsonw.h"
 
 /* Read a person / visit / fee lines from case-file JSON (field names in docs/cases.md).
  * Lines resolve med_list_codg through the catalog; unknown codes fail naming the line. */
@@ -31,5 +32,14 @@ json_t *benefit_json_trace(const benefit_result *r);
 /* The same as compact text, byte for byte jsonx_dumps(benefit_json_trace(r), JSON_COMPACT),
  * written without building the tree (the settlement stores it). Caller frees; NULL on OOM. */
 char *benefit_json_trace_text(const benefit_result *r);
+
+/* The same texts written straight into jsonw buffers, byte for byte jsonx_dumps(tree,
+ * JSON_COMPACT) of the trees above (the server stores and sends these; the unit tests hold
+ * them equal over the golden cases). _setlinfo writes its members into an open object. A
+ * FEE-RESULT row with `negate` set has its amounts and count negated (a return). */
+void benefit_jw_setlinfo(jsonw_obj *o, const benefit_result *r);
+void benefit_jw_setldetail(jsonw_buf *b, const benefit_result *r);
+void benefit_jw_accum(jsonw_buf *b, const policy *p, const accum *a);
+void benefit_jw_fee_result(jsonw_buf *b, const benefit_line *l, const benefit_line_out *o, int negate);
 
 #endif

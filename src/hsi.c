@@ -54,6 +54,8 @@ static int printable(const char *s) {
 }
 
 static int load(const char *text, size_t len, const char *field, json_t **out, yb_err *e) {
+  /* the usual body: the fast parser takes it within the depth limit, with no scan ahead */
+  if ((*out = jsonr_fast_max(text, len, JSON_ALLOW_NUL, HSI_MAX_DEPTH))) return 0;
   if (hsi_json_depth(text, len) > HSI_MAX_DEPTH)
     return yb_fail(e, YB_ELIMIT, field, "JSON nested deeper than %d levels", HSI_MAX_DEPTH);
   json_error_t je;
@@ -133,23 +135,31 @@ int hsi_parse(const char *body, size_t len, const char *path_infno, json_t **roo
   return 0;
 }
 
+/* The local time of second t as yyyyMMddHHmmss and yyyy-MM-dd HH:mm:ss, formatted once a second
+ * per thread (localtime_r takes the time-zone lock on every call; a request asked three times). */
+static void local_second(time_t t, char s14[15], char s19[20]) {
+  static _Thread_local time_t last = (time_t)-1;
+  static _Thread_local char c14[15], c19[20];
+  if (t != last) {
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(c14, sizeof c14, "%Y%m%d%H%M%S", &tm);
+    strftime(c19, sizeof c19, "%Y-%m-%d %H:%M:%S", &tm);
+    last = t;
+  }
+  if (s14) memcpy(s14, c14, sizeof c14);
+  if (s19) memcpy(s19, c19, sizeof c19);
+}
+
 void hsi_time17(char *buf) {
   struct timeval tv;
-  struct tm tm;
   gettimeofday(&tv, NULL);
-  localtime_r(&tv.tv_sec, &tm);
-  strftime(buf, 15, "%Y%m%d%H%M%S", &tm);
+  local_second(tv.tv_sec, buf, NULL);
   unsigned ms = (unsigned)(tv.tv_usec / 1000) % 1000u;
   buf[14] = (char)('0' + ms / 100), buf[15] = (char)('0' + ms / 10 % 10), buf[16] = (char)('0' + ms % 10);
   buf[17] = 0;
 }
-
-void hsi_time19(char *buf) {
-  time_t now = time(NULL);
-  struct tm tm;
-  localtime_r(&now, &tm);
-  strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm);
-}
+void hsi_time19(char *buf) { local_second(time(NULL), NULL, buf); }
 
 char *hsi_reply(const char *region, int64_t serial, const char *refmsg_time, int infcode,
                 const char *err_msg, json_t *output) {
@@ -160,14 +170,20 @@ static char *reply(const char *region, int64_t serial, const char *refmsg_time, 
                    const char *err_msg, const char *warn_msg, json_t *output, const char *output_text) {
   char respond[18], refid[40];
   hsi_time17(respond);
-  snprintf(refid, sizeof refid, "%.6s%.14s%010lld", region, refmsg_time,
-           (long long)(serial % 10000000000LL));
+  long long v = serial % 10000000000LL;
+  if (v < 0) { /* serials count up from 0: not met */
+    snprintf(refid, sizeof refid, "%.6s%.14s%010lld", region, refmsg_time, v);
+  } else { /* the same without printf */
+    size_t a = strnlen(region, 6), t = strnlen(refmsg_time, 14);
+    memcpy(refid, region, a);
+    memcpy(refid + a, refmsg_time, t);
+    for (int i = 9; i >= 0; i--, v /= 10) refid[a + t + (size_t)i] = (char)('0' + v % 10);
+    refid[a + t + 10] = 0;
+  }
   /* written directly, byte for byte what dumping the envelope object gave */
   jsonw_buf b = {0};
-  char code[16];
-  snprintf(code, sizeof code, "%d", infcode);
   JW_LIT(&b, "{\"infcode\":");
-  jsonw_raw(&b, code, strlen(code));
+  jsonw_int(&b, infcode);
   JW_LIT(&b, ",\"inf_refmsgid\":");
   jsonw_str(&b, refid);
   JW_LIT(&b, ",\"refmsg_time\":");
@@ -216,15 +232,21 @@ static void hex(const unsigned char *d, size_t n, char *out) {
   out[2 * n] = 0;
 }
 
-void hsi_sha256_hex(const char *s, size_t n, char *out) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256((const unsigned char *)s, n, d);
-  hex(d, sizeof d, out);
-}
-
 static EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 static void sha256_fetch(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
+/* On the digest fetched once: SHA256() looked it up again on every call. */
+void hsi_sha256_hex(const char *s, size_t n, char *out) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int dl = 0;
+  pthread_once(&sha256_once, sha256_fetch);
+  if (!sha256_md || !EVP_Digest(s, n, d, &dl, sha256_md, NULL) || dl != SHA256_DIGEST_LENGTH) {
+    SHA256((const unsigned char *)s, n, d);
+    dl = SHA256_DIGEST_LENGTH;
+  }
+  hex(d, dl, out);
+}
 
 /* HMAC-SHA256 (RFC 2104) over ts ‖ nonce ‖ body, without copying the body. Written out on a
  * digest fetched once: EVP_MAC with its parameters looked the digest up again on every

@@ -14,7 +14,7 @@
 typedef struct rd {
   const unsigned char *p, *end;
   size_t flags;
-  int depth;
+  int depth, max; /* nesting now, and the most it may reach */
 } rd;
 
 static void ws(rd *r) {
@@ -223,7 +223,7 @@ static json_t *value(rd *r) {
   switch (*r->p) {
   case '{':
   case '[': {
-    if (++r->depth > JR_MAX_DEPTH) return NULL;
+    if (++r->depth > r->max) return NULL;
     json_t *v = *r->p == '{' ? object(r) : array(r);
     r->depth--;
     return v;
@@ -254,9 +254,12 @@ static json_t *value(rd *r) {
   }
 }
 
-json_t *jsonr_fast(const char *s, size_t n, size_t flags) {
+json_t *jsonr_fast(const char *s, size_t n, size_t flags) { return jsonr_fast_max(s, n, flags, JR_MAX_DEPTH); }
+
+json_t *jsonr_fast_max(const char *s, size_t n, size_t flags, int max_depth) {
   if (flags & ~(size_t)JSON_ALLOW_NUL) return NULL;
-  rd r = {(const unsigned char *)s, (const unsigned char *)s + n, flags, 0};
+  rd r = {(const unsigned char *)s, (const unsigned char *)s + n, flags, 0,
+          max_depth < JR_MAX_DEPTH ? max_depth : JR_MAX_DEPTH};
   ws(&r);
   if (r.p >= r.end || (*r.p != '{' && *r.p != '[')) return NULL;
   json_t *v = value(&r);
@@ -273,3 +276,110 @@ json_t *jsonr_loadb(const char *s, size_t n, size_t flags, json_error_t *err) {
   json_t *v = jsonr_fast(s, n, flags);
   return v ? v : json_loadb(s, n, flags, err);
 }
+
+/* ---- the arena (jsonr.h) -------------------------------------------------------------------
+ * Chunks are CHUNK bytes at CHUNK-aligned addresses, so the chunk of any pointer is its
+ * address rounded down; a fixed open-addressing table of chunk addresses (entries only ever
+ * added: chunks are recycled, never freed) answers "is this arena memory" without a lock. A
+ * heap block cannot lie inside a chunk, so the answer is exact. */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define AR_CHUNK ((size_t)32 << 10)
+#define AR_BIG (AR_CHUNK / 4) /* larger allocations go to the heap */
+#define AR_SLOTS 8192         /* at most half of them used: 128 MiB of chunks */
+
+static _Atomic uintptr_t ar_table[AR_SLOTS];
+static atomic_size_t ar_nchunks;
+static _Thread_local jsonr_arena *ar_cur;
+static pthread_mutex_t ar_mu = PTHREAD_MUTEX_INITIALIZER;
+static void *ar_free_list; /* spare chunks, under ar_mu */
+
+static size_t ar_hash(uintptr_t c) { return (size_t)((c / AR_CHUNK) * 0x9E3779B97F4A7C15ULL >> 51) % AR_SLOTS; }
+
+static int ar_known(uintptr_t c) {
+  for (size_t i = ar_hash(c), k = 0; k < AR_SLOTS; k++, i = (i + 1) % AR_SLOTS) {
+    uintptr_t v = atomic_load_explicit(&ar_table[i], memory_order_acquire);
+    if (v == c) return 1;
+    if (!v) return 0;
+  }
+  return 0;
+}
+
+static int ar_register(uintptr_t c) {
+  for (size_t i = ar_hash(c), k = 0; k < AR_SLOTS; k++, i = (i + 1) % AR_SLOTS) {
+    uintptr_t zero = 0;
+    if (atomic_compare_exchange_strong(&ar_table[i], &zero, c)) return 0;
+  }
+  return -1;
+}
+
+static void *ar_chunk(void) {
+  pthread_mutex_lock(&ar_mu);
+  void *c = ar_free_list;
+  if (c) ar_free_list = *(void **)c;
+  pthread_mutex_unlock(&ar_mu);
+  if (c) return c;
+  if (atomic_load(&ar_nchunks) >= AR_SLOTS / 2) return NULL; /* the table stays sparse */
+  c = aligned_alloc(AR_CHUNK, AR_CHUNK);
+  if (!c) return NULL;
+  if (ar_register((uintptr_t)c)) { /* cannot happen below half full */
+    free(c);
+    return NULL;
+  }
+  atomic_fetch_add(&ar_nchunks, 1);
+  return c;
+}
+
+static void *ar_malloc(size_t n) {
+  jsonr_arena *a = ar_cur;
+  if (!a || n > AR_BIG) return malloc(n);
+  n = (n + 15) & ~(size_t)15;
+  if ((size_t)(a->end - a->at) < n) {
+    char *c = ar_chunk();
+    if (!c) return malloc(n);
+    *(void **)c = a->chunks;
+    a->chunks = c;
+    a->at = c + 16;
+    a->end = c + AR_CHUNK;
+  }
+  void *p = a->at;
+  a->at += n;
+  return p;
+}
+
+static void ar_free(void *p) {
+  if (!p) return;
+  if (ar_known((uintptr_t)p & ~(uintptr_t)(AR_CHUNK - 1))) return; /* arena memory: dropped with it */
+  free(p);
+}
+
+void jsonr_arena_install(void) {
+  json_malloc_t m;
+  json_free_t f;
+  json_get_alloc_funcs(&m, &f);
+  if (m != ar_malloc) json_set_alloc_funcs(ar_malloc, ar_free);
+}
+
+jsonr_arena *jsonr_arena_use(jsonr_arena *a) {
+  jsonr_arena *prev = ar_cur;
+  ar_cur = a;
+  return prev;
+}
+
+void jsonr_arena_drop(jsonr_arena *a) {
+  if (ar_cur == a) ar_cur = NULL;
+  void *c = a->chunks;
+  if (c) {
+    void *last = c;
+    while (*(void **)last) last = *(void **)last;
+    pthread_mutex_lock(&ar_mu);
+    *(void **)last = ar_free_list;
+    ar_free_list = c;
+    pthread_mutex_unlock(&ar_mu);
+  }
+  a->chunks = NULL;
+  a->at = a->end = NULL;
+}
+
+size_t jsonr_arena_chunks(void) { return atomic_load(&ar_nchunks); }

@@ -60,11 +60,27 @@ size_t jsonw_utf8_len(const unsigned char *s, size_t n) {
   return len;
 }
 
-static void put_strn(jsonw_buf *b, const char *str, size_t n) {
+/* Are the 8 bytes at s all printable ASCII other than '"' and '\\' (nothing to escape or check)? */
+static int plain8(const unsigned char *s) {
+  uint64_t w;
+  memcpy(&w, s, 8);
+  const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  uint64_t ctl = (w - ones * 0x20) & ~w;           /* a byte below 0x20 (or >= 0x80) sets its high bit */
+  uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+  uint64_t zq = (q - ones) & ~q, zb = (bs - ones) & ~bs; /* a zero byte: '"' or '\\' */
+  return !((ctl | zq | zb | w) & high);
+}
+
+/* A string literal; -1 (nothing kept of it) when str is not valid UTF-8, which the caller
+ * either fails on (put_strn) or leaves out (jsonw_mstr). */
+static int put_strn_chk(jsonw_buf *b, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str, *end = s + n, *run = s;
-  if (grow(b, n + 2)) return;
+  size_t n0 = b->n;
+  if (grow(b, n + 2)) return 0;
   b->p[b->n++] = '"';
   while (s < end) {
+    while (end - s >= 8 && plain8(s)) s += 8; /* eight plain ASCII bytes at a time */
+    if (s >= end) break;
     unsigned c = *s;
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       s++;
@@ -73,8 +89,9 @@ static void put_strn(jsonw_buf *b, const char *str, size_t n) {
     if (c >= 0x80) {
       size_t l = jsonw_utf8_len(s, (size_t)(end - s));
       if (!l) {
-        b->failed = 1;
-        return;
+        b->n = n0;
+        if (b->p) b->p[n0] = 0;
+        return -1;
       }
       s += l;
       continue;
@@ -98,6 +115,11 @@ static void put_strn(jsonw_buf *b, const char *str, size_t n) {
   }
   jsonw_raw(b, (const char *)run, (size_t)(s - run));
   put_c(b, '"');
+  return 0;
+}
+
+static void put_strn(jsonw_buf *b, const char *str, size_t n) {
+  if (put_strn_chk(b, str, n)) b->failed = 1;
 }
 
 void jsonw_str(jsonw_buf *b, const char *s) { put_strn(b, s, strlen(s)); }
@@ -171,6 +193,82 @@ static void put_real(jsonw_buf *b, double d, int prec) {
   jsonw_raw(b, t, (size_t)len);
 }
 
+void jsonw_dec(jsonw_buf *b, long long v, int scale) {
+  static const unsigned long long p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+  static const double d10[] = {1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0, 1000000.0};
+  if (scale < 0 || scale > 6) {
+    b->failed = 1;
+    return;
+  }
+  if (v == 0) {
+    jsonw_raw(b, "0.0", 3);
+    return;
+  }
+  unsigned long long a = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+  /* "%.15g" of the double nearest a / 10^scale prints its exact decimal when that has at most
+   * 15 digits and shows no exponent: a < 10^15 and a / 10^scale >= 1e-4 */
+  if (a >= 1000000000000000ULL || (scale > 4 && a < p10[scale - 4])) {
+    put_real(b, (double)v / d10[scale], 15);
+    return;
+  }
+  char t[40], *p = t + sizeof t;
+  unsigned long long ip = a / p10[scale], fp = a % p10[scale];
+  if (!fp) {
+    *--p = '0';
+  } else {
+    int k = scale;
+    while (fp % 10 == 0) fp /= 10, k--; /* no trailing zeros */
+    for (; k > 0; k--, fp /= 10) *--p = (char)('0' + fp % 10);
+  }
+  *--p = '.';
+  do *--p = (char)('0' + ip % 10); while (ip /= 10);
+  if (v < 0) *--p = '-';
+  jsonw_raw(b, p, (size_t)(t + sizeof t - p));
+}
+
+void jsonw_obj_open(jsonw_obj *o, jsonw_buf *b) {
+  o->b = b;
+  o->n = 0;
+  put_c(b, '{');
+}
+
+void jsonw_obj_close(jsonw_obj *o) { put_c(o->b, '}'); }
+
+void jsonw_key_lit(jsonw_obj *o, const char *key, size_t n) {
+  jsonw_buf *b = o->b;
+  if (grow(b, n + 4)) return;
+  char *p = b->p + b->n;
+  if (o->n++) *p++ = ',';
+  *p++ = '"';
+  memcpy(p, key, n);
+  p += n;
+  *p++ = '"';
+  *p++ = ':';
+  b->n = (size_t)(p - b->p);
+  b->p[b->n] = 0;
+}
+
+int jsonw_key(jsonw_obj *o, const char *key) {
+  if (!key || !jsonw_utf8_ok(key)) return 0;
+  if (o->n++) put_c(o->b, ',');
+  jsonw_str(o->b, key);
+  put_c(o->b, ':');
+  return 1;
+}
+
+void jsonw_mstr(jsonw_obj *o, const char *key, size_t kn, const char *v) {
+  if (!v) return;
+  jsonw_buf *b = o->b;
+  size_t n0 = b->n;
+  int m0 = o->n;
+  jsonw_key_lit(o, key, kn);
+  if (put_strn_chk(b, v, strlen(v))) { /* not UTF-8: json_string refuses it, the key stays out */
+    b->n = n0;
+    if (b->p) b->p[n0] = 0;
+    o->n = m0;
+  }
+}
+
 void jsonw_real(jsonw_buf *b, double d, int precision) { put_real(b, d, precision ? precision : 17); }
 void jsonw_int(jsonw_buf *b, long long v) { put_int(b, v); }
 
@@ -184,8 +282,13 @@ int jsonw_utf8_ok(const char *s) {
   return 1;
 }
 
+typedef struct jw_kv { /* a member, for sorting (jansson refuses NUL in keys: strcmp orders them) */
+  const char *k;
+  json_t *v;
+} jw_kv;
+
 static int key_cmp(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+  return strcmp(((const jw_kv *)a)->k, ((const jw_kv *)b)->k);
 }
 
 static void put_value(jsonw_buf *b, const json_t *v, size_t flags, int prec, int depth) {
@@ -205,7 +308,7 @@ static void put_value(jsonw_buf *b, const json_t *v, size_t flags, int prec, int
     }
     put_c(b, '{');
     if (flags & JSON_SORT_KEYS) {
-      const char *stack[32], **keys = n <= 32 ? stack : malloc(n * sizeof *keys);
+      jw_kv stack[32], *keys = n <= 32 ? stack : malloc(n * sizeof *keys);
       if (!keys) {
         b->failed = 1;
         return;
@@ -213,13 +316,22 @@ static void put_value(jsonw_buf *b, const json_t *v, size_t flags, int prec, int
       size_t k = 0;
       const char *key;
       json_t *val;
-      json_object_foreach((json_t *)v, key, val) keys[k++] = key;
-      qsort(keys, k, sizeof *keys, key_cmp);
+      json_object_foreach((json_t *)v, key, val) keys[k].k = key, keys[k++].v = val;
+      if (k > 32) {
+        qsort(keys, k, sizeof *keys, key_cmp);
+      } else { /* the few keys of a request's object: an insertion sort, no calls through qsort */
+        for (size_t i = 1; i < k; i++) {
+          jw_kv x = keys[i];
+          size_t j = i;
+          for (; j > 0 && strcmp(keys[j - 1].k, x.k) > 0; j--) keys[j] = keys[j - 1];
+          keys[j] = x;
+        }
+      }
       for (size_t i = 0; i < k && !b->failed; i++) {
         if (i) jsonw_raw(b, isep, il);
-        jsonw_str(b, keys[i]);
+        jsonw_str(b, keys[i].k);
         jsonw_raw(b, ksep, kl);
-        put_value(b, json_object_get(v, keys[i]), flags, prec, depth + 1);
+        put_value(b, keys[i].v, flags, prec, depth + 1);
       }
       if (keys != stack) free(keys);
     } else {

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
 #include "hsi.h"
 
 #define ENV_HEAD                                                                               \
@@ -68,7 +70,47 @@ static void test_parse_refusals(void **state) {
   for (int i = 0; i < 20; i++) strcat(deep, "[");
   for (int i = 0; i < 20; i++) strcat(deep, "]");
   assert_int_equal(parse(deep, "", &env, &e), YB_ELIMIT);
+  assert_string_equal(e.field, "body");
+  assert_non_null(strstr(e.msg, "deeper than 16"));
+  /* the limit is exact: 16 levels parse (and fail on the envelope), 17 do not; in input too */
+  char body[400], lv[64];
+  for (int d = 15; d <= 17; d++) {
+    int inner = d - 1; /* the body object is level 1 */
+    memset(lv, '[', (size_t)inner), lv[inner] = 0;
+    snprintf(body, sizeof body, "{\"infno\":\"1101\",\"x\":%s", lv);
+    for (int i = 0; i < inner; i++) strcat(body, "]");
+    strcat(body, "}");
+    yb_err_clear(&e);
+    assert_int_equal(parse(body, "", &env, &e), d <= 16 ? YB_EMISSING : YB_ELIMIT);
+    assert_string_equal(e.field, d <= 16 ? "msgid" : "body");
+  }
+  snprintf(body, sizeof body, "{\"infno\":\"1101\",\"msgid\":\"M1\",\"mdtrtarea_admvs\":\"411500\",\"opter_type\":1,"
+           "\"opter\":\"a\",\"fixmedins_code\":\"H\",\"input\":\"{\\\"a\\\":%s%s}\"}",
+           "[[[[[[[[[[[[[[[[[", "]]]]]]]]]]]]]]]]]");
+  yb_err_clear(&e);
+  assert_int_equal(parse(body, "", &env, &e), YB_ELIMIT);
+  assert_string_equal(e.field, "input");
   assert_int_equal(hsi_json_depth("{\"a\":\"[[[[\"}", 11), 1); /* brackets in strings do not count */
+}
+
+/* SHA-256 on the cached digest: FIPS 180-2 vectors, and many lengths against SHA256() itself. */
+static void test_sha256(void **state) {
+  (void)state;
+  char out[65];
+  hsi_sha256_hex("abc", 3, out);
+  assert_string_equal(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  hsi_sha256_hex("", 0, out);
+  assert_string_equal(out, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  char buf[300];
+  for (size_t n = 0; n < sizeof buf; n++) {
+    buf[n] = (char)('a' + n % 26);
+    unsigned char d[32];
+    char want[65];
+    SHA256((const unsigned char *)buf, n + 1, d);
+    for (int i = 0; i < 32; i++) snprintf(want + 2 * i, 3, "%02x", d[i]);
+    hsi_sha256_hex(buf, n + 1, out);
+    assert_string_equal(out, want);
+  }
 }
 
 static void test_reply_shape(void **state) {
@@ -166,7 +208,7 @@ static void test_nonces(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_variants), cmocka_unit_test(test_parse_refusals),
-      cmocka_unit_test(test_reply_shape),   cmocka_unit_test(test_sign_vectors),
+      cmocka_unit_test(test_reply_shape),   cmocka_unit_test(test_sha256),   cmocka_unit_test(test_sign_vectors),
       cmocka_unit_test(test_verify),        cmocka_unit_test(test_nonces),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,7 +92,55 @@ static void test_mutations(void **state) {
   }
 }
 
+/* The per-call arena: a request's tree parsed in it, changed with heap values, dumped, freed and
+ * dropped, over and over; jansson text made outside it goes to free(); chunks are reused. Under
+ * ASan (make asan) a free of arena memory reaching free(), or heap memory left unfreed, fails. */
+static void test_arena(void **state) {
+  (void)state;
+  jsonr_arena_install();
+  jsonr_arena_install(); /* twice is once */
+  const char *doc = "{\"infno\":\"2204\",\"input\":{\"feedetail\":[{\"feedetl_sn\":\"1\",\"cnt\":1.5,"
+                    "\"det_item_fee_sumamt\":\"12.30\",\"memo\":\"\\u4e2d\\n\"},{\"feedetl_sn\":\"2\",\"cnt\":2}]}}";
+  char *want = NULL;
+  size_t chunks = 0;
+  for (int round = 0; round < 200; round++) {
+    jsonr_arena a = {0};
+    jsonr_arena *prev = jsonr_arena_use(&a);
+    json_error_t je;
+    json_t *root = jsonr_loadb(doc, strlen(doc), JSON_ALLOW_NUL, &je);
+    json_t *big = json_array(); /* enough values to need more than one chunk */
+    for (int i = 0; i < 1500; i++) json_array_append_new(big, json_stringn("0123456789abcdef0123456789", 26));
+    assert_int_equal(jsonr_arena_use(prev), &a);
+    assert_non_null(root);
+    assert_non_null(a.chunks);
+    /* outside the arena: heap values into the arena's tree, replaced arena values, a dump */
+    json_t *in = json_object_get(root, "input");
+    json_object_set_new(in, "added", json_pack("{s:s,s:[i,i]}", "k", "heap", "l", 1, 2));
+    json_object_set_new(in, "feedetail", json_deep_copy(json_object_get(in, "feedetail")));
+    json_array_append_new(big, json_string("heap too"));
+    char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS); /* jansson's text: free() takes it */
+    assert_non_null(text);
+    if (!want) want = strdup(text);
+    assert_string_equal(want, text);
+    free(text);
+    json_decref(big);
+    json_decref(root);
+    jsonr_arena_drop(&a);
+    assert_null(a.chunks);
+    if (round == 0) chunks = jsonr_arena_chunks();
+  }
+  assert_true(chunks >= 2);
+  assert_int_equal(jsonr_arena_chunks(), chunks); /* every round reused the first round's chunks */
+  assert_non_null(strstr(want, "\"added\":{\"k\":\"heap\""));
+  free(want);
+  /* a thread without an arena allocates from the heap even while others have theirs */
+  json_t *h = json_string("plain");
+  assert_string_equal(json_string_value(h), "plain");
+  json_decref(h);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_docs), cmocka_unit_test(test_mutations)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_docs), cmocka_unit_test(test_mutations),
+                                     cmocka_unit_test(test_arena)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,36 @@ static void test_shapes(void **state) {
   json_decref(r);
 }
 
+/* Sorted keys: the insertion sort of small objects and qsort of large ones, nested; and strings
+ * long enough for the eight-byte scan, with an escape or a multibyte letter at every offset. */
+static void test_sorted_and_long(void **state) {
+  (void)state;
+  for (int n = 1; n <= 70; n += 3) {
+    json_t *o = json_object();
+    unsigned x = 7u * (unsigned)n;
+    for (int i = 0; i < n; i++) {
+      char k[32];
+      x = x * 1103515245u + 12345u;
+      snprintf(k, sizeof k, "k%u_%d", (x >> 16) % 1000, i);
+      json_object_set_new(o, k, i % 3 ? json_integer(i) : json_pack("{s:i,s:s,s:f}", "b", i, "a", k, "c", i / 7.0));
+    }
+    for (size_t f = 0; f < sizeof flag_sets / sizeof flag_sets[0]; f++) same(o, flag_sets[f]);
+    json_decref(o);
+  }
+  static const char *const odd[] = {"\"", "\\", "\n", "\x01", "\x7f", "\xc3\xa9", "\xe4\xb8\xad", "/", "~"};
+  for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++)
+    for (int at = 0; at < 40; at++) {
+      char t[64];
+      memset(t, 'a' + at % 26, sizeof t);
+      size_t l = strlen(odd[k]);
+      memcpy(t + at, odd[k], l);
+      t[at + l + 17] = 0;
+      json_t *a = json_pack("[s]", t);
+      same(a, JSON_COMPACT);
+      json_decref(a);
+    }
+}
+
 static void test_appenders(void **state) {
   (void)state;
   json_t *out = json_pack("{s:f,s:s}", "amt", 34.98, "name", "张\"三");
@@ -129,7 +159,7 @@ static void test_appenders(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_amounts), cmocka_unit_test(test_odd_reals), cmocka_unit_test(test_strings),
-      cmocka_unit_test(test_shapes),  cmocka_unit_test(test_appenders),
+      cmocka_unit_test(test_shapes),  cmocka_unit_test(test_appenders), cmocka_unit_test(test_sorted_and_long),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
