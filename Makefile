@@ -38,14 +38,15 @@ $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIBOBJ) | $(B)/tests
 $(B)/obj $(B)/tests:
 	@mkdir -p $@
 
-## run: install, build, explain a demo settlement, create the demo database (demo entities + a generated 3 000-person region) if absent, serve it on 127.0.0.1:8080
+## run: install, build, explain a demo settlement, create the demo database (demo entities + a generated 3 000-person region) if absent (built as DB.new, renamed when complete: an interrupted first run leaves no half-made region), serve it on 127.0.0.1:8080
 DB      ?= $(B)/demo.db
 run: deps all
 	$(B)/yibao adjudicate --policy policies/demo-county.json --catalog policies/catalog-demo.json \
 	  --case tests/cases/demo_inpatient.json --explain
-	@test -f $(DB) || ($(B)/yibao init --demo --db $(DB) && \
-	  $(B)/yibao gen --db $(DB) --persons 3000 --institutions 40 --years 1 --seed 1 >$(B)/demo-gen.txt && \
-	  tail -5 $(B)/demo-gen.txt)
+	@test -f $(DB) || (rm -f $(DB).new $(DB).new-wal $(DB).new-shm && \
+	  $(B)/yibao init --demo --db $(DB).new && \
+	  $(B)/yibao gen --db $(DB).new --persons 3000 --institutions 40 --years 1 --seed 1 >$(B)/demo-gen.txt && \
+	  mv $(DB).new $(DB) && tail -5 $(B)/demo-gen.txt)
 	@echo "console: http://127.0.0.1:8080/  log in as admin, supervisor, clerk, inst1 or inst2 with password demo-<name> (e.g. admin / demo-admin)"
 	$(B)/yibao serve --db $(DB) --host 127.0.0.1 --port 8080
 
