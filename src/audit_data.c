@@ -68,7 +68,7 @@ int ad_intern_find(const audit_data *d, const ad_intern *in, const char *s) {
 static int intern(audit_data *d, ad_intern *in, const char *s, bool *added) {
   if (added) *added = false;
   if (2 * (in->n + 1) > in->cap) {
-    size_t cap = in->cap ? in->cap * 2 : 1024;
+    size_t cap = in->cap ? in->cap * 2 : 64; /* small first: a live audit holds one person */
     uint32_t *sl = calloc(cap, sizeof *sl), *offs = realloc(in->offs, cap * sizeof *offs);
     if (!sl || !offs) {
       free(sl);
@@ -114,7 +114,7 @@ static uint64_t mix64(uint64_t k) {
 
 static int set_add(ad_set64 *s, uint64_t k) {
   if (2 * (s->n + 1) > s->mask + 1 || !s->k) {
-    size_t cap = s->k ? (s->mask + 1) * 2 : 1024;
+    size_t cap = s->k ? (s->mask + 1) * 2 : 64;
     uint64_t *nk = calloc(cap, sizeof *nk);
     if (!nk) return -1;
     if (s->k)
@@ -140,7 +140,7 @@ static int set_add(ad_set64 *s, uint64_t k) {
 static uint32_t map_get(ad_map64 *m, uint64_t k, uint32_t next, bool *added) {
   *added = false;
   if (2 * (m->n + 1) > m->mask + 1 || !m->k) {
-    size_t cap = m->k ? (m->mask + 1) * 2 : 1024;
+    size_t cap = m->k ? (m->mask + 1) * 2 : 64;
     uint64_t *nk = calloc(cap, sizeof *nk);
     uint32_t *nv = calloc(cap, sizeof *nv);
     if (!nk || !nv) {
@@ -284,8 +284,8 @@ audit_data *audit_data_new(const catalog *cat) {
   if (ad_grow((void **)&d->str, &d->str_cap, 1 << 12, 1)) goto fail;
   d->str[0] = 0;
   d->str_n = 1;
-  d->n_items = (cat ? catalog_count(cat) : 0) + 1; /* built lines: catalog index + 1, 0 none */
-  if (!(d->items = calloc(d->n_items, sizeof *d->items))) goto fail;
+  d->n_items = d->cap_items = 1; /* item 0: none; built lines add theirs as they are met */
+  if (!(d->items = calloc(1, sizeof *d->items))) goto fail;
   d->items[0] = (ad_item){.ready = true, .cat = -1, .ingr = -1};
   d->hold.fd = -1;
   return d;
@@ -299,6 +299,7 @@ void audit_data_free(audit_data *d) {
   intern_free(&d->i_psn), intern_free(&d->i_inst), intern_free(&d->i_visit);
   intern_free(&d->i_doc), intern_free(&d->i_mcode), intern_free(&d->i_ingr);
   free(d->mgrp.k), free(d->mgrp.v), free(d->mgrp_code);
+  free(d->item_of.k), free(d->item_of.v);
   free(d->items), free(d->str), free(d->psn), free(d->inst), free(d->doc), free(d->visit), free(d->line);
   free(d->line_visit), free(d->span), free(d->dr_of), free(d->checkin.k);
   if (d->hold.base) munmap(d->hold.base, d->hold.len);
@@ -452,8 +453,16 @@ int audit_data_line(audit_data *d, const audit_line_in *in, yb_err *e) {
   const catalog_item *it = d->cat ? catalog_find(d->cat, in->med_list_codg) : NULL;
   if (it) {
     size_t ci = (size_t)(it - catalog_at(d->cat, 0));
-    l->item = (uint32_t)ci + 1;
-    if (!d->items[l->item].ready) item_fill(d, l->item, ci);
+    bool added;
+    uint32_t id = map_get(&d->item_of, (uint64_t)ci + 1, (uint32_t)d->n_items, &added);
+    if (id == UINT32_MAX || (added && ad_grow((void **)&d->items, &d->cap_items, d->n_items + 1, sizeof *d->items)))
+      return nomem(e);
+    if (added) {
+      d->items[id] = (ad_item){.cat = -1, .ingr = -1};
+      item_fill(d, id, ci);
+      d->n_items++;
+    }
+    l->item = id;
   }
   if (in->bilg_dr_codg && *in->bilg_dr_codg) { /* doctor ids when built: 0 none, 1 registered nowhere, doc + 2 */
     int dr = ad_intern_find(d, &d->i_doc, in->bilg_dr_codg);
@@ -684,7 +693,7 @@ ax_load *ax_load_new(audit_data *d, int32_t since, int32_t from, int32_t until) 
     free(dr), free(l);
     return NULL;
   }
-  d->items = items, d->n_items = 1;
+  d->items = items, d->n_items = d->cap_items = 1;
   d->dr_of = dr, d->dr_of[0] = -1, d->n_dr_of = 1;
   d->loaded = true;
   d->line_from = from;

@@ -72,8 +72,10 @@ typedef struct ad_map64 {  /* open-addressing map of non-zero uint64 keys to uin
 
 struct audit_data {
   const catalog *cat;
-  ad_item *items;          /* by a line's item id: catalog index + 1 when built, a dictionary id when loaded (0 none) */
-  size_t n_items;
+  ad_item *items;          /* by a line's item id: numbered as items are met when built, a dictionary id when loaded (0 none) */
+  size_t n_items, cap_items;
+  ad_map64 item_of;        /* built lines: catalog index + 1 → item id (not an array over the whole catalog:
+                            * a live audit of one visit would clear and scan one entry per catalog item) */
   int32_t *dr_of;          /* a line's doctor id → doc index, -1 none, -2 registered nowhere, -3 unknown id */
   size_t n_dr_of;
   char *str;               /* string arena; offset 0 is "" */
