@@ -583,6 +583,15 @@ static uint64_t now_ns(void) {
   return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+/* Wait on cv (mu held) for at most ns (< 1 s): pthread_cond_timedwait's deadline is realtime. */
+static void wait_ns(pthread_cond_t *cv, pthread_mutex_t *mu, long ns) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_nsec += ns;
+  if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+  pthread_cond_timedwait(cv, mu, &ts);
+}
+
 static int step_ctl(store_conn *c, int id) {
   sqlite3_stmt *s = stmt(c, id, NULL);
   if (!s) return -1;
@@ -718,12 +727,8 @@ static void run_batch(store *s, store_job *batch) {
     pthread_mutex_lock(&s->mu);
     if (STORE_BATCH_LINGER_US > 0 && !s->head && n >= STORE_BATCH_LINGER_MIN &&
         n < STORE_BATCH_LINGER_JOBS && !s->stop) {
-      struct timespec ts;
-      clock_gettime(CLOCK_REALTIME, &ts);
-      ts.tv_nsec += STORE_BATCH_LINGER_US * 1000L;
-      if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
       uint64_t l0 = now_ns();
-      pthread_cond_timedwait(&s->cv, &s->mu, &ts); /* store_submit signals cv */
+      wait_ns(&s->cv, &s->mu, STORE_BATCH_LINGER_US * 1000L); /* store_submit signals cv */
       s->linger_ns += now_ns() - l0;
     }
     store_job *more = s->head;
@@ -861,13 +866,8 @@ static void *ckpt_main(void *arg) {
   pthread_mutex_lock(&s->mu);
   int behind = 0;
   while (!s->stop) {
-    if (!behind) { /* else straight on: the WAL is past its restart size and not yet copied */
-      struct timespec ts;
-      clock_gettime(CLOCK_REALTIME, &ts);
-      ts.tv_nsec += STORE_CKPT_MS * 1000000L;
-      if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-      pthread_cond_timedwait(&s->ckpt_cv, &s->mu, &ts);
-    }
+    if (!behind) /* else straight on: the WAL is past its restart size and not yet copied */
+      wait_ns(&s->ckpt_cv, &s->mu, STORE_CKPT_MS * 1000000L);
     if (s->stop || (s->batches == s->ckpt_seen && !behind)) continue;
     s->ckpt_seen = s->batches;
     pthread_mutex_unlock(&s->mu);
