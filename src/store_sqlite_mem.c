@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if !defined(__SANITIZE_ADDRESS__)
 #define STORE_MEM_MAX 4096 /* the largest block served from a list */
 #define STORE_MEM_KEEP 1024 /* blocks a thread keeps per class */
 #define HDR 16
@@ -140,10 +141,11 @@ static int x_init(void *arg) {
 static void x_shutdown(void *arg) { (void)arg; }
 
 void store_sqlite_mem_install(void) {
-#if !defined(__SANITIZE_ADDRESS__)
   static const sqlite3_mem_methods m = {x_malloc, x_free, x_realloc, x_size,
                                         x_roundup, x_init, x_shutdown, NULL};
   sqlite3_config(SQLITE_CONFIG_MALLOC, &m); /* SQLITE_MISUSE once SQLite is initialized: then
                                              * it keeps malloc, which is only slower */
-#endif
 }
+#else
+void store_sqlite_mem_install(void) {}
+#endif
