@@ -4,6 +4,7 @@
 #include "store.h"
 #include "store_sqlite.h"
 #include "store_sqlite_wal.h"
+#include "store_sqlite_cache.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -164,6 +165,7 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
 /* Every statement yibao runs, prepared once per connection. */
 #define STORE_SQL(X)                                                                            \
   X(BEGIN, "BEGIN IMMEDIATE")                                                                   \
+  X(DATA_VERSION, "PRAGMA data_version")                                                        \
   X(BEGIN_READ, "BEGIN")                                                                        \
   X(COMMIT, "COMMIT")                                                                           \
   X(ROLLBACK, "ROLLBACK")                                                                       \
@@ -269,6 +271,8 @@ struct store_conn {
   store_console_sums *sums; /* the console's pending deltas (store_sqlite_console.c) */
   sqlite3_stmt **area_st[STORE_AREA_MAX]; /* each area's statements, allocated on first use */
   store_conn *next_reader;
+  store_cache *cache;      /* the writer's: rows its jobs read again (store_sqlite_cache.h) */
+  int64_t data_version;    /* PRAGMA data_version at the last batch: another connection wrote */
 };
 
 struct store {
@@ -408,6 +412,7 @@ static int conn_open(const char *path, int reader, store_conn **out, yb_err *e) 
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   const char *no_vfs = getenv("YB_WAL_WRITES"); /* YB_WAL_WRITES=sqlite: SQLite's own writes */
   const char *vfs = reader == 2 && !(no_vfs && !strcmp(no_vfs, "sqlite")) ? store_sqlite_wal_vfs() : NULL;
+  int writer = reader == 2;
   if (reader == 2) reader = 0;
   if (sqlite3_open_v2(path, &c->db, flags, vfs) != SQLITE_OK) {
     int rc = yb_fail(e, YB_ESTORE, "db", "cannot open %s: %s", path, sqlite3_errmsg(c->db));
@@ -425,6 +430,8 @@ static int conn_open(const char *path, int reader, store_conn **out, yb_err *e) 
                       "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000; PRAGMA secure_delete=FAST;",
                       e);
   if (rc == 0 && reader) rc = exec_plain(c, "PRAGMA query_only=1;", e);
+  if (rc == 0 && writer && !(c->cache = store_cache_new(c->db)))
+    rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
   if (rc) {
     sqlite3_close(c->db);
     free(c);
@@ -443,6 +450,7 @@ static void conn_close(store_conn *c) {
     free(c->area_st[a]);
   }
   store_console_free(c);
+  store_cache_free(c->cache);
   sqlite3_close(c->db);
   free(c);
 }
@@ -628,6 +636,16 @@ static void seq_rollback(store_conn *w) {
   for (int i = 0; i < w->n_seq; i++) w->seq[i].value = w->seq[i].saved;
 }
 
+/* At a batch's BEGIN: another connection's commit since the last batch makes the writer's cache
+ * forget everything (its own commits do not change PRAGMA data_version). */
+static void cache_check(store_conn *w) {
+  sqlite3_stmt *s = stmt(w, ST_DATA_VERSION, NULL);
+  int64_t v = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+  if (s) sqlite3_reset(s);
+  if (v < 0 || v != w->data_version) store_cache_clear(w->cache);
+  w->data_version = v;
+}
+
 static void finish_jobs(store *s, store_job *j, int commit_rc) {
   for (store_job *next; j; j = next) {
     next = j->next;
@@ -673,14 +691,14 @@ static int run_job(store_conn *w, store_job *j, int bare) {
     j->rc = j->run(w, j);
     if (sqlite3_get_autocommit(w->db)) return -1; /* an I/O or memory error ended the transaction */
     if (j->rc == 0) return 0;
-    seq_rollback(w), store_console_undo(w);
+    seq_rollback(w), store_console_undo(w), store_cache_clear(w->cache);
     return sqlite3_total_changes64(w->db) != changes ? 1 : 0;
   }
   if (step_ctl(w, ST_SAVEPOINT) != 0) return -1;
   seq_savepoint(w);
   store_console_mark(w);
   j->rc = j->run(w, j);
-  if (j->rc != 0) seq_rollback(w), store_console_undo(w);
+  if (j->rc != 0) seq_rollback(w), store_console_undo(w), store_cache_clear(w->cache); /* rolled back */
   if (j->rc != 0 && step_ctl(w, ST_ROLLBACK_TO) != 0) return -1;
   return step_ctl(w, ST_RELEASE) != 0 ? -1 : 0;
 }
@@ -708,6 +726,7 @@ static void run_batch(store *s, store_job *batch) {
   int commit_rc = 0, bare = 1;
   uint64_t n = 0, t0 = now_ns();
   if (step_ctl(w, ST_BEGIN) != 0) commit_rc = YB_ESTORE;
+  cache_check(w);
   w->in_batch = 1, w->n_seq = 0;
   store_console_reset(w);
   store_job *last = NULL, *j = batch;
@@ -750,6 +769,7 @@ static void run_batch(store *s, store_job *batch) {
   if (!commit_rc && step_ctl(w, ST_COMMIT) != 0) commit_rc = YB_ESTORE;
   uint64_t t2 = now_ns();
   if (commit_rc) {
+    store_cache_clear(w->cache);
     fprintf(stderr, "store: batch failed: %s\n", sqlite3_errmsg(w->db));
     if (!sqlite3_get_autocommit(w->db)) step_ctl(w, ST_ROLLBACK);
   }
@@ -966,6 +986,10 @@ void store_stats(store *s, uint64_t *batches, uint64_t *jobs) {
             (double)s->sync_ns / ms, (unsigned long long)s->resets, (unsigned long long)atomic_load(&s->redos));
     fprintf(stderr, "store: a job waited %.0f us queued, %.0f us in its batch, %.0f us from COMMIT to durable\n",
             (double)s->lat_queue_ns / per / 1e3, (double)s->lat_batch_ns / per / 1e3, (double)s->lat_sync_ns / per / 1e3);
+    uint64_t hits = 0, misses = 0, clears = 0;
+    if (s->w->cache) store_cache_stats(s->w->cache, &hits, &misses, &clears);
+    fprintf(stderr, "store: the writer's cache: %llu hits, %llu misses, %llu clears\n", (unsigned long long)hits,
+            (unsigned long long)misses, (unsigned long long)clears);
   }
   *batches = s->batches;
   *jobs = s->jobs;
@@ -1058,13 +1082,18 @@ static void read_person(sqlite3_stmt *s, store_person *p) {
   p->acct_balc = ci(s, 15);
 }
 
+/* Inside the writer's batches its jobs read persons and visits through its cache. */
+static int cached(const store_conn *c) { return c->cache && c->in_batch; }
+
 int store_person_get(store_conn *c, const char *psn_no, store_person *out, yb_err *e) {
+  if (cached(c) && store_cache_person(c->cache, psn_no, out)) return 0;
   PREP(s, PERSON_GET);
   bt(s, 1, psn_no);
   int rc = row1(c, s, e, "person");
   if (rc) return rc;
   read_person(s, out);
   finish(s);
+  if (cached(c)) store_cache_put_person(c->cache, out);
   return 0;
 }
 
@@ -1136,6 +1165,7 @@ int store_enroll_put(store_conn *c, const store_enroll *r, yb_err *e) {
 
 int store_enroll_get(store_conn *c, const char *psn_no, int year, const char *insutype,
                      store_enroll *out, yb_err *e) {
+  if (cached(c) && store_cache_enroll(c->cache, psn_no, year, insutype, out)) return 0;
   PREP(s, ENROLL_GET);
   bt(s, 1, psn_no);
   bi(s, 2, year);
@@ -1144,6 +1174,7 @@ int store_enroll_get(store_conn *c, const char *psn_no, int year, const char *in
   if (rc) return rc;
   read_enroll(s, out);
   finish(s);
+  if (cached(c)) store_cache_put_enroll(c->cache, out);
   return 0;
 }
 
@@ -1173,6 +1204,51 @@ int store_enroll_each(store_conn *c, const char *psn_no, int year,
   EACH(s, r, read_enroll, fn, arg, "enrollment");
 }
 
+/* A person's list through the writer's cache: its rows read once into the cache, then handed to
+ * fn from a copy (fn may read more through the cache). Returns -2 when the list is not cached
+ * (more than STORE_CACHE_ROWS rows, or out of memory): the caller reads it from the database. */
+static int list_cached(store_conn *c, int id, const char *psn_no, store_cache_kind which,
+                       void (*reader)(sqlite3_stmt *, void *), size_t size, void *copy, int *n,
+                       yb_err *e) {
+  const void *rows = store_cache_list(c->cache, which, psn_no, n);
+  if (!rows) {
+    char *fill = store_cache_list_fill(c->cache, which, psn_no);
+    if (!fill) return -2;
+    sqlite3_stmt *s = stmt(c, id, e);
+    if (!s) return YB_ESTORE;
+    bt(s, 1, psn_no);
+    int k = 0, rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && k < STORE_CACHE_ROWS) reader(s, fill + (size_t)k++ * size);
+    finish(s);
+    if (rc == SQLITE_ROW) return -2;
+    if (rc != SQLITE_DONE) return dberr(c, e, "person");
+    store_cache_list_set(c->cache, which, psn_no, k);
+    *n = k;
+    rows = fill;
+  }
+  memcpy(copy, rows, (size_t)*n * size);
+  return 0;
+}
+
+/* The body of store_X_each: through the cache inside batches, else (or when not cached) row by
+ * row from the statement. */
+#define EACH_PSN(type, ID, which, reader, what)                                                 \
+  do {                                                                                          \
+    if (cached(c)) {                                                                            \
+      type rows_[STORE_CACHE_ROWS];                                                             \
+      int n_ = 0;                                                                               \
+      int rc_ = list_cached(c, ST_##ID, psn_no, which, reader##_v, sizeof(type), rows_, &n_, e); \
+      if (rc_ != -2) {                                                                          \
+        for (int i_ = 0; i_ < n_ && !rc_; i_++) rc_ = fn(&rows_[i_], arg);                      \
+        return rc_;                                                                             \
+      }                                                                                         \
+    }                                                                                           \
+    PREP(s, ID);                                                                                \
+    bt(s, 1, psn_no);                                                                           \
+    type r;                                                                                     \
+    EACH(s, r, reader, fn, arg, what);                                                          \
+  } while (0)
+
 static void read_idet(sqlite3_stmt *s, store_idet *r) {
   memset(r, 0, sizeof *r);
   ct(s, 0, r->psn_no, sizeof r->psn_no);
@@ -1188,12 +1264,10 @@ int store_idet_put(store_conn *c, const store_idet *r, yb_err *e) {
   for (int i = 0; i < 6; i++) bt(s, i + 1, t[i]);
   return run_done(c, s, e, "person_idet");
 }
+static void read_idet_v(sqlite3_stmt *s, void *r) { read_idet(s, r); }
 int store_idet_each(store_conn *c, const char *psn_no, int (*fn)(const store_idet *, void *),
                     void *arg, yb_err *e) {
-  PREP(s, IDET_EACH);
-  bt(s, 1, psn_no);
-  store_idet r;
-  EACH(s, r, read_idet, fn, arg, "person_idet");
+  EACH_PSN(store_idet, IDET_EACH, STORE_CACHE_IDET, read_idet, "person_idet");
 }
 
 static void read_dise(sqlite3_stmt *s, store_dise *r) {
@@ -1211,12 +1285,10 @@ int store_dise_put(store_conn *c, const store_dise *r, yb_err *e) {
   for (int i = 0; i < 6; i++) bt(s, i + 1, t[i]);
   return run_done(c, s, e, "person_dise");
 }
+static void read_dise_v(sqlite3_stmt *s, void *r) { read_dise(s, r); }
 int store_dise_each(store_conn *c, const char *psn_no, int (*fn)(const store_dise *, void *),
                     void *arg, yb_err *e) {
-  PREP(s, DISE_EACH);
-  bt(s, 1, psn_no);
-  store_dise r;
-  EACH(s, r, read_dise, fn, arg, "person_dise");
+  EACH_PSN(store_dise, DISE_EACH, STORE_CACHE_DISE, read_dise, "person_dise");
 }
 
 static void read_filing(sqlite3_stmt *s, store_filing *r) {
@@ -1233,12 +1305,10 @@ int store_filing_put(store_conn *c, const store_filing *r, yb_err *e) {
   for (int i = 0; i < 5; i++) bt(s, i + 1, t[i]);
   return run_done(c, s, e, "person_filing");
 }
+static void read_filing_v(sqlite3_stmt *s, void *r) { read_filing(s, r); }
 int store_filing_each(store_conn *c, const char *psn_no, int (*fn)(const store_filing *, void *),
                       void *arg, yb_err *e) {
-  PREP(s, FILING_EACH);
-  bt(s, 1, psn_no);
-  store_filing r;
-  EACH(s, r, read_filing, fn, arg, "person_filing");
+  EACH_PSN(store_filing, FILING_EACH, STORE_CACHE_FILING, read_filing, "person_filing");
 }
 
 static void read_inst(sqlite3_stmt *s, store_inst *r) {
@@ -1431,11 +1501,13 @@ int store_visit_update(store_conn *c, const store_visit *v, yb_err *e) {
 }
 
 int store_visit_get(store_conn *c, const char *mdtrt_id, store_visit *out, int want_info, yb_err *e) {
+  if (cached(c) && store_cache_visit(c->cache, mdtrt_id, out, want_info)) return 0;
   PREP(s, VISIT_GET);
   bt(s, 1, mdtrt_id);
   int rc = row1(c, s, e, "visit");
   if (rc) return rc;
   read_visit(s, out);
+  if (cached(c)) store_cache_put_visit(c->cache, out, out->info);
   out->info = want_info ? strdup(out->info) : NULL;
   finish(s);
   return 0;

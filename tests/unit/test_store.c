@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "store_sqlite.h"
+#include "store_sqlite_cache.h"
 #include "testdb.h"
 
 static char dbpath[64];
@@ -433,6 +435,129 @@ static void test_migration(void **state) {
   assert_int_equal(store_open(dbpath, &s, &e), YB_ESTORE);
 }
 
+/* ---- the writer's cache (store_sqlite_cache.c): what a job reads is what the database holds */
+typedef struct cache_probe {
+  int64_t acct;      /* P1's balance as read */
+  int state, n_idet; /* V1's state, P1's identities */
+  char psn_type[8], dise_name[128];
+  int enroll_rc;
+} cache_probe;
+
+static int count_idet(const store_idet *r, void *arg) {
+  (void)r;
+  ++*(int *)arg;
+  return 0;
+}
+
+static int probe(store_conn *w, void *arg, yb_err *e) {
+  cache_probe *p = arg;
+  store_person ps;
+  store_visit v;
+  store_enroll en;
+  int rc = store_person_get(w, "P1", &ps, e);
+  if (!rc) rc = store_visit_get(w, "V1", &v, 0, e);
+  if (rc) return rc;
+  p->acct = ps.acct_balc;
+  p->state = v.state;
+  snprintf(p->dise_name, sizeof p->dise_name, "%s", v.dise_name);
+  p->n_idet = 0;
+  if ((rc = store_idet_each(w, "P1", count_idet, &p->n_idet, e))) return rc;
+  p->enroll_rc = store_enroll_get(w, "P1", 2024, "390", &en, e);
+  yb_err_clear(e);
+  snprintf(p->psn_type, sizeof p->psn_type, "%s", p->enroll_rc ? "" : en.psn_type);
+  return 0;
+}
+
+static cache_probe probed(store *s) {
+  cache_probe p = {0};
+  yb_err e = {0};
+  assert_int_equal(store_write(s, probe, &p, &e), 0);
+  return p;
+}
+
+static int raw_sql(store_conn *w, void *arg, yb_err *e) { return store_sqlite_exec(w, arg, e); }
+
+/* Raises the balance, reads it (into the cache), then fails: the job is rolled back. */
+static int raise_then_fail(store_conn *w, void *arg, yb_err *e) {
+  (void)arg;
+  store_person p;
+  int rc = store_acct_add(w, "P1", 10, e);
+  if (!rc) rc = store_person_get(w, "P1", &p, e);
+  if (rc) return rc;
+  assert_int_equal(p.acct_balc, 15);
+  return yb_fail(e, YB_EINVAL, "test", "fails after it wrote");
+}
+
+static int add_rows(store_conn *w, void *arg, yb_err *e) {
+  int from = ((int *)arg)[0], to = ((int *)arg)[1], rc = 0;
+  for (int i = from; i < to && !rc; i++) {
+    store_idet r = {0};
+    strcpy(r.psn_no, "P1");
+    strcpy(r.psn_idet_type, "01");
+    snprintf(r.begntime, sizeof r.begntime, "2024-01-%02d", i + 1);
+    rc = store_idet_put(w, &r, e);
+  }
+  if (!rc && from == 0) {
+    store_enroll en = {0};
+    strcpy(en.psn_no, "P1");
+    en.year = 2024;
+    strcpy(en.insutype, "390");
+    strcpy(en.psn_type, "11");
+    rc = store_enroll_put(w, &en, e);
+  }
+  return rc;
+}
+
+static void test_writer_cache(void **state) {
+  (void)state;
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  assert_int_equal(store_writer_start(s, &e), 0);
+  cache_probe p = probed(s);
+  assert_int_equal(p.acct, 10000);
+  assert_int_equal(p.state, STORE_VISIT_OPEN);
+  assert_int_equal(p.n_idet, 0);
+  assert_int_equal(p.enroll_rc, YB_ENOT_FOUND);
+  p = probed(s); /* the same, from the cache */
+  assert_int_equal(p.acct, 10000);
+  /* changes by any statement on the writer's connection */
+  assert_int_equal(store_write(s, raw_sql, "UPDATE person SET acct_balc=5 WHERE psn_no='P1';"
+                                           "UPDATE visit SET state=2, dise_name='高血压' WHERE mdtrt_id='V1'", &e), 0);
+  p = probed(s);
+  assert_int_equal(p.acct, 5);
+  assert_int_equal(p.state, 2);
+  assert_string_equal(p.dise_name, "高血压");
+  /* a job that wrote, read what it wrote, and failed: rolled back, and so is what it read */
+  assert_int_equal(store_write(s, raise_then_fail, NULL, &e), YB_EINVAL);
+  yb_err_clear(&e);
+  assert_int_equal(probed(s).acct, 5);
+  /* rows added to a list, past what the cache keeps of one, and an enrollment */
+  int first[2] = {0, 1}, more[2] = {1, STORE_CACHE_ROWS + 3};
+  assert_int_equal(store_write(s, add_rows, first, &e), 0);
+  p = probed(s);
+  assert_int_equal(p.n_idet, 1);
+  assert_int_equal(p.enroll_rc, 0);
+  assert_string_equal(p.psn_type, "11");
+  assert_int_equal(store_write(s, add_rows, more, &e), 0);
+  assert_int_equal(probed(s).n_idet, STORE_CACHE_ROWS + 3);
+  assert_int_equal(probed(s).n_idet, STORE_CACHE_ROWS + 3);
+  /* another connection's commit (another process, say): the next batch reads it */
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  assert_int_equal(sqlite3_exec(db, "UPDATE person SET acct_balc=77 WHERE psn_no='P1';"
+                                    "UPDATE enrollment SET psn_type='21' WHERE psn_no='P1'", NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  p = probed(s);
+  assert_int_equal(p.acct, 77);
+  assert_string_equal(p.psn_type, "21");
+  store_writer_stop(s);
+  store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_schema_and_records, setup, teardown),
@@ -441,6 +566,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_lifecycle_and_log, setup, teardown),
       cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wal_writes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_writer_cache, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
