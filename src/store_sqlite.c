@@ -1477,6 +1477,20 @@ static void read_visit(sqlite3_stmt *s, store_visit *v) {
   v->info = cs(s, 13); /* borrowed until the statement moves */
 }
 
+/* The visit as read_visit would read it back once row (its unchanged columns) was written with
+ * set's changed ones: for the writer's cache after an insert or update. */
+static void visit_as_stored(const store_visit *row, const store_visit *set, const char *diag,
+                            store_visit *out) {
+  memset(out, 0, sizeof *out);
+#define CP(f, from) snprintf(out->f, sizeof out->f, "%s", (from)->f)
+  CP(mdtrt_id, row), CP(psn_no, row), CP(fixmedins_code, row), CP(kind, row);
+  CP(insutype, row), CP(ipt_otp_no, row), CP(begntime, row);
+  CP(med_type, set), CP(endtime, set), CP(dise_codg, set), CP(dise_name, set);
+#undef CP
+  diag_split(diag, out);
+  out->state = set->state;
+}
+
 int store_visit_put(store_conn *c, const store_visit *v, yb_err *e) {
   PREP(s, VISIT_PUT);
   char diag[STORE_MAX_DIAG * 24 + 8];
@@ -1486,7 +1500,13 @@ int store_visit_put(store_conn *c, const store_visit *v, yb_err *e) {
   for (int i = 0; i < 12; i++) bt(s, i + 1, t[i]);
   bi(s, 13, v->state);
   bt(s, 14, v->info ? v->info : "{}");
-  return run_done(c, s, e, "visit");
+  int rc = run_done(c, s, e, "visit");
+  if (!rc && cached(c)) { /* the next job of the flow reads it */
+    store_visit now;
+    visit_as_stored(v, v, diag, &now);
+    store_cache_put_visit(c->cache, &now, v->info ? v->info : "{}");
+  }
+  return rc;
 }
 
 int store_visit_update(store_conn *c, const store_visit *v, yb_err *e) {
@@ -1497,7 +1517,18 @@ int store_visit_update(store_conn *c, const store_visit *v, yb_err *e) {
   for (int i = 0; i < 6; i++) bt(s, i + 1, t[i]);
   bi(s, 7, v->state);
   bt(s, 8, v->info);
-  return changed_one(c, run_done(c, s, e, "visit"), e, "mdtrt_id", "no such visit");
+  store_visit old; /* the columns the update keeps, as cached (the update drops the entry) */
+  int have_old = cached(c) && store_cache_visit(c->cache, v->mdtrt_id, &old, 1);
+  int rc = changed_one(c, run_done(c, s, e, "visit"), e, "mdtrt_id", "no such visit");
+  if (have_old) {
+    if (!rc) {
+      store_visit now;
+      visit_as_stored(&old, v, diag, &now);
+      store_cache_put_visit(c->cache, &now, v->info ? v->info : old.info);
+    }
+    free((char *)old.info);
+  }
+  return rc;
 }
 
 int store_visit_get(store_conn *c, const char *mdtrt_id, store_visit *out, int want_info, yb_err *e) {

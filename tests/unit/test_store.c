@@ -558,6 +558,80 @@ static void test_writer_cache(void **state) {
   store_close(s);
 }
 
+/* A visit written by a job, read by a later job (from the cache), equals the row read back. */
+static int visit_put_v2(store_conn *w, void *arg, yb_err *e) {
+  (void)arg;
+  store_visit v = {0};
+  strcpy(v.mdtrt_id, "V2");
+  strcpy(v.psn_no, "P1");
+  strcpy(v.fixmedins_code, "H1");
+  strcpy(v.kind, "otp");
+  strcpy(v.insutype, "390");
+  strcpy(v.ipt_otp_no, "MZ2");
+  strcpy(v.begntime, "2024-03-16 09:00:00");
+  v.n_diag = 3;
+  strcpy(v.diag[0], "I10");
+  strcpy(v.diag[1], "");
+  strcpy(v.diag[2], "E11.9");
+  v.state = STORE_VISIT_OPEN;
+  v.info = "{\"a\":1}";
+  return store_visit_put(w, &v, e);
+}
+
+static int visit_touch_v2(store_conn *w, void *arg, yb_err *e) {
+  store_visit v;
+  int rc = store_visit_get(w, "V2", &v, 0, e);
+  if (rc) return rc;
+  strcpy(v.med_type, "11");
+  strcpy(v.dise_name, "糖尿病");
+  v.state = STORE_VISIT_DISCHARGED;
+  v.info = arg; /* NULL: the stored info stays */
+  return store_visit_update(w, &v, e);
+}
+
+typedef struct visit_pair {
+  store_visit v;
+  char info[64];
+} visit_pair;
+
+static int visit_read_v2(store_conn *w, void *arg, yb_err *e) {
+  visit_pair *p = arg;
+  int rc = store_visit_get(w, "V2", &p->v, 1, e);
+  if (rc) return rc;
+  snprintf(p->info, sizeof p->info, "%s", p->v.info);
+  free((char *)p->v.info);
+  p->v.info = NULL;
+  return 0;
+}
+
+static void same_as_db(store *s) {
+  yb_err e = {0};
+  visit_pair in_job = {0}, db = {0};
+  assert_int_equal(store_write(s, visit_read_v2, &in_job, &e), 0); /* in a batch: the cache */
+  store_conn *r = store_reader(s, &e);
+  assert_non_null(r);
+  assert_int_equal(visit_read_v2(r, &db, &e), 0);
+  assert_memory_equal(&in_job.v, &db.v, sizeof in_job.v);
+  assert_string_equal(in_job.info, db.info);
+}
+
+static void test_writer_cache_visits(void **state) {
+  (void)state;
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  assert_int_equal(store_writer_start(s, &e), 0);
+  assert_int_equal(store_write(s, visit_put_v2, NULL, &e), 0);
+  same_as_db(s);
+  assert_int_equal(store_write(s, visit_touch_v2, NULL, &e), 0);
+  same_as_db(s);
+  assert_int_equal(store_write(s, visit_touch_v2, "{\"b\":2}", &e), 0);
+  same_as_db(s);
+  store_writer_stop(s);
+  store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_schema_and_records, setup, teardown),
@@ -567,6 +641,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wal_writes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_writer_cache, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_writer_cache_visits, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
