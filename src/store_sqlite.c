@@ -226,12 +226,12 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(ACCUM_EACH, "SELECT bucket,period,value FROM accum WHERE psn_no=?1 AND year=?2 ORDER BY bucket,period") \
   X(ACCUM_SET, "INSERT INTO accum VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET value=excluded.value") \
   X(MSG_GET, "SELECT infno,req_hash,psn_no,response FROM msglog WHERE fixmedins_code=?1 AND msgid=?2") \
-  X(MSG_PUT, "INSERT INTO msglog VALUES(?1,?2,?3,?4,?5,?6," NOW_SQL ")")                       \
+  X(MSG_PUT, "INSERT INTO msglog VALUES(?1,?2,?3,?4,?5,?6,?7)")                                \
   X(SIGNIN_PUT, "INSERT INTO signin VALUES(?1,?2,?3,?4,?5,?6,'')")                              \
   X(SIGNIN_FIND, "SELECT sign_no FROM signin WHERE fixmedins_code=?1 AND opter_no=?2 AND signout_time='' AND substr(sign_time,1,10)=?3 ORDER BY sign_time DESC LIMIT 1") \
   X(SIGNIN_OUT, "UPDATE signin SET signout_time=?3 WHERE fixmedins_code=?1 AND opter_no=?2 AND signout_time=''") \
   X(SIGNIN_ACTIVE, "SELECT sign_no,fixmedins_code,opter_no FROM signin WHERE signout_time=''")   \
-  X(LOG_PUT, "INSERT INTO write_log(at,fixmedins_code,opter,infno,msgid,psn_no,what) VALUES(" NOW_SQL ",?1,?2,?3,?4,?5,?6)")
+  X(LOG_PUT, "INSERT INTO write_log(at,fixmedins_code,opter,infno,msgid,psn_no,what) VALUES(?7,?1,?2,?3,?4,?5,?6)")
 
 /* The lines an UPDATE of setl_id changes, read first for the console's item sums
  * (store_console_on_fees). A RETURNING clause would be a trigger of its own to SQLite. */
@@ -1912,6 +1912,22 @@ int store_msg_get(store_conn *c, const char *fixmedins_code, const char *msgid, 
   return 0;
 }
 
+/* Now in UTC as NOW_SQL prints it ("2026-12-07 06:41:23.456"), formatted here: SQLite's
+ * strftime cost ~2 K instructions a row, two rows a write (msglog, write_log). */
+static void now_text(char out[24]) {
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  int f[] = {(tm.tm_year + 1900) / 100, (tm.tm_year + 1900) % 100, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec};
+  memcpy(out, "0000-00-00 00:00:00.000", 24);
+  static const int at[] = {0, 2, 5, 8, 11, 14, 17};
+  for (int i = 0; i < 7; i++) out[at[i]] = (char)('0' + f[i] / 10 % 10), out[at[i] + 1] = (char)('0' + f[i] % 10);
+  int ms = (int)(ts.tv_nsec / 1000000);
+  out[20] = (char)('0' + ms / 100), out[21] = (char)('0' + ms / 10 % 10), out[22] = (char)('0' + ms % 10);
+}
+
 int store_msg_put(store_conn *c, const char *fixmedins_code, const char *msgid, const char *infno,
                   const char *req_hash, const char *psn_no, const char *response, yb_err *e) {
   PREP(s, MSG_PUT);
@@ -1921,6 +1937,9 @@ int store_msg_put(store_conn *c, const char *fixmedins_code, const char *msgid, 
   bt(s, 4, req_hash);
   bt(s, 5, psn_no ? psn_no : "");
   bt(s, 6, response);
+  char now[24];
+  now_text(now);
+  bt(s, 7, now);
   return run_done(c, s, e, "msglog");
 }
 
@@ -1974,7 +1993,9 @@ int store_signin_each_active(store_conn *c,
 int store_log(store_conn *c, const char *fixmedins_code, const char *opter, const char *infno,
               const char *msgid, const char *psn_no, const char *what, yb_err *e) {
   PREP(s, LOG_PUT);
-  const char *t[] = {fixmedins_code, opter, infno, msgid, psn_no ? psn_no : "", what};
-  for (int i = 0; i < 6; i++) bt(s, i + 1, t[i]);
+  char now[24];
+  now_text(now);
+  const char *t[] = {fixmedins_code, opter, infno, msgid, psn_no ? psn_no : "", what, now};
+  for (int i = 0; i < 7; i++) bt(s, i + 1, t[i]);
   return run_done(c, s, e, "write_log");
 }

@@ -353,6 +353,16 @@ static void test_lifecycle_and_log(void **state) {
   assert_int_equal(sqlite3_step(q), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(q, 0), 1);
   sqlite3_finalize(q);
+  /* the rows' times, formatted in C, read as SQLite's own strftime('%Y-%m-%d %H:%M:%f','now') */
+  sqlite3_prepare_v2(db, "SELECT w.at, m.created_at, abs(julianday(w.at) - julianday('now')) * 86400,"
+                         " w.at GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]'"
+                         " FROM write_log w, msglog m", -1, &q, NULL);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(strlen((const char *)sqlite3_column_text(q, 0)), 23);
+  assert_int_equal(strlen((const char *)sqlite3_column_text(q, 1)), 23);
+  assert_true(sqlite3_column_double(q, 2) < 60); /* UTC, as 'now' */
+  assert_int_equal(sqlite3_column_int(q, 3), 1);
+  sqlite3_finalize(q);
   /* foreign keys hold: a visit of an unknown person is refused */
   assert_int_not_equal(sqlite3_exec(db, "PRAGMA foreign_keys=ON; INSERT INTO visit(mdtrt_id,psn_no,"
                                         "fixmedins_code,kind,insutype,med_type,ipt_otp_no,begntime,state)"
