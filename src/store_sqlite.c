@@ -199,7 +199,7 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(SEQ_GET, "SELECT value FROM seq WHERE name=?1")                                           \
   X(SEQ_SET, "INSERT INTO seq VALUES(?1,?2) ON CONFLICT(name) DO UPDATE SET value=excluded.value") \
   X(SEQ_NEXT, "INSERT INTO seq VALUES(?1,1) ON CONFLICT(name) DO UPDATE SET value=value+1 RETURNING value") \
-  X(VISIT_PUT, "INSERT OR REPLACE INTO visit VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)") \
+  X(VISIT_PUT, "INSERT INTO visit VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)") \
   X(VISIT_UPDATE, "UPDATE visit SET med_type=?2,endtime=?3,dise_codg=?4,dise_name=?5,diag=?6,state=?7,info=coalesce(?8,info) WHERE mdtrt_id=?1") \
   X(VISIT_GET, "SELECT " VISIT_COLS ",info FROM visit WHERE mdtrt_id=?1")                       \
   X(VISIT_OTP, "SELECT " VISIT_COLS ",'' FROM visit WHERE fixmedins_code=?1 AND ipt_otp_no=?2 AND state<>0") \

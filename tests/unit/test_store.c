@@ -286,6 +286,9 @@ static int lifecycle(store_conn *w, void *arg, yb_err *e) {
   int rc = store_fee_put(w, &f, e);
   if (rc) return rc;
   assert_int_equal(store_fee_put(w, &f, e), YB_ECONFLICT); /* the same line twice */
+  store_visit v1;
+  assert_int_equal(store_visit_get(w, "V1", &v1, 0, e), 0);
+  assert_int_equal(store_visit_put(w, &v1, e), YB_ECONFLICT); /* a visit is never replaced */
   store_setl st = {0};
   strcpy(st.setl_id, "S1");
   strcpy(st.mdtrt_id, "V1");
