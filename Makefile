@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases dip-cases e2e browser asan bench-adjudicate bench-settle bench-console bench-enroll bench-dip bench-audit eval-audit bench-gen clean help
+.PHONY: all deps run test unit cases dip-cases e2e browser asan bench-adjudicate bench-settle bench-console bench-enroll bench-dip bench-audit eval-audit bench-gen bench-fee-upload clean help
 
 all: $(B)/yibao
 
@@ -86,6 +86,14 @@ bench-settle: $(B)/yibao $(B)/bench-settle
 	B=$(B) bench/settle.sh
 
 $(B)/bench-settle: bench/settle.c $(LIBOBJ)
+	@echo "  LINK    $@"
+	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+## bench-fee-upload: one inpatient stay growing to 5 000 fee lines in calls of 200 (the writer's time per call)
+bench-fee-upload: $(B)/bench-fee-upload
+	$(B)/bench-fee-upload --db $(B)/bench-fee-upload.db
+
+$(B)/bench-fee-upload: bench/fee_upload.c $(LIBOBJ)
 	@echo "  LINK    $@"
 	@$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(PKGCFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LDLIBS)
 

@@ -204,7 +204,8 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(VISIT_GET, "SELECT " VISIT_COLS ",info FROM visit WHERE mdtrt_id=?1")                       \
   X(VISIT_OTP, "SELECT " VISIT_COLS ",'' FROM visit WHERE fixmedins_code=?1 AND ipt_otp_no=?2 AND state<>0") \
   X(VISIT_EACH, "SELECT " VISIT_COLS ",info FROM visit WHERE psn_no=?1 AND begntime BETWEEN ?2 AND ?3 ORDER BY begntime") \
-  X(FEE_PUT, "INSERT INTO fee VALUES(?1,?2,(SELECT coalesce(max(seq),0)+1 FROM fee WHERE mdtrt_id=?1),?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17,?18)") \
+  X(FEE_PUT, "INSERT INTO fee VALUES(?1,?2,?19,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17,?18)") \
+  X(FEE_MAXSEQ, "SELECT coalesce(max(seq),0) FROM fee WHERE mdtrt_id=?1")                      \
   X(FEE_GET, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id=?1 AND feedetl_sn=?2")                \
   X(FEE_EACH, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND (?3&1=0 OR state=1) AND (?3&2=0 OR setl_id IS NULL) ORDER BY seq") \
   X(FEE_EACH_SETL, "SELECT " FEE_COLS " FROM fee WHERE setl_id=?1 ORDER BY mdtrt_id, seq")      \
@@ -1602,7 +1603,23 @@ int store_fee_put(store_conn *c, const store_fee *f, yb_err *e) {
   bi(s, 16, 1);
   bt(s, 17, f->body ? f->body : "{}");
   bt(s, 18, f->result ? f->result : "{}");
-  return run_done(c, s, e, "fee");
+  /* the seq after the visit's last: known to the writer's cache after its first line, else
+   * max(seq) over the visit's lines (a scan of them) */
+  int64_t seq = cached(c) ? store_cache_fee_seq(c->cache, f->mdtrt_id) : 0;
+  if (!seq) {
+    sqlite3_stmt *m = stmt(c, ST_FEE_MAXSEQ, e);
+    if (!m) return YB_ESTORE;
+    bt(m, 1, f->mdtrt_id);
+    int rc = row1(c, m, e, "fee");
+    if (rc) return rc;
+    seq = ci(m, 0);
+    finish(m);
+  }
+  bi(s, 19, ++seq);
+  int rc = run_done(c, s, e, "fee");
+  if (rc) return rc;
+  if (cached(c)) store_cache_put_fee_seq(c->cache, f->mdtrt_id, seq); /* after the row's preupdate */
+  return 0;
 }
 
 int store_fee_get(store_conn *c, const char *mdtrt_id, const char *feedetl_sn, store_fee *out,

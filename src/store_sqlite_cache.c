@@ -35,6 +35,8 @@ struct store_cache {
   psn_slot *psn[PSN_SLOTS];
   visit_slot *visit[VISIT_SLOTS];
   uint64_t hits, misses, clears;
+  char fee_mdtrt[32]; /* the visit whose last fee seq is fee_seq */
+  int64_t fee_seq;
 };
 
 static unsigned hash(const char *s) {
@@ -76,17 +78,19 @@ void store_cache_clear(store_cache *c) {
     if (c->psn[i]) c->psn[i]->psn_no[0] = 0, c->psn[i]->have = 0, c->psn[i]->n_enroll = 0;
   for (int i = 0; i < VISIT_SLOTS; i++)
     if (c->visit[i]) c->visit[i]->v.mdtrt_id[0] = 0;
+  c->fee_mdtrt[0] = 0;
   c->clears++;
 }
 
 /* ---- what drops rows ------------------------------------------------------------------- */
-typedef enum { KEY_PSN, KEY_VISIT } key_kind;
+typedef enum { KEY_PSN, KEY_VISIT, KEY_FEE } key_kind;
 static const struct {
   const char *table;
   key_kind kind;
 } watched[] = {
     {"person", KEY_PSN},        {"enrollment", KEY_PSN}, {"person_idet", KEY_PSN},
     {"person_dise", KEY_PSN},   {"person_filing", KEY_PSN}, {"visit", KEY_VISIT},
+    {"fee", KEY_FEE},
 };
 
 static void drop_value(store_cache *c, key_kind kind, sqlite3_value *v) {
@@ -97,8 +101,10 @@ static void drop_value(store_cache *c, key_kind kind, sqlite3_value *v) {
   }
   if (kind == KEY_PSN)
     psn_drop(c, (const char *)t);
-  else
+  else if (kind == KEY_VISIT)
     visit_drop(c, (const char *)t);
+  else if (!strcmp(c->fee_mdtrt, (const char *)t))
+    c->fee_mdtrt[0] = 0;
 }
 
 /* Before any row of a watched table changes, by any statement on the writer's connection. */
@@ -239,4 +245,15 @@ void store_cache_put_visit(store_cache *c, const store_visit *v, const char *inf
   (*at)->v = *v;
   (*at)->v.info = NULL;
   (*at)->info = copy;
+}
+
+/* ---- fee seq ----------------------------------------------------------------------------- */
+int64_t store_cache_fee_seq(store_cache *c, const char *mdtrt_id) {
+  return count(c, c->fee_mdtrt[0] && !strcmp(c->fee_mdtrt, mdtrt_id)) ? c->fee_seq : 0;
+}
+
+void store_cache_put_fee_seq(store_cache *c, const char *mdtrt_id, int64_t seq) {
+  if (strlen(mdtrt_id) >= sizeof c->fee_mdtrt) return;
+  strcpy(c->fee_mdtrt, mdtrt_id);
+  c->fee_seq = seq;
 }

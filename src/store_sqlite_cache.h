@@ -47,4 +47,9 @@ void store_cache_list_set(store_cache *c, store_cache_kind which, const char *ps
 int store_cache_visit(store_cache *c, const char *mdtrt_id, store_visit *out, int want_info);
 void store_cache_put_visit(store_cache *c, const store_visit *v, const char *info);
 
+/* The last fee seq given to a visit's lines (0: not known), so that a call uploading many lines
+ * does not look up max(seq) over the visit's lines for each. */
+int64_t store_cache_fee_seq(store_cache *c, const char *mdtrt_id);
+void store_cache_put_fee_seq(store_cache *c, const char *mdtrt_id, int64_t seq);
+
 #endif

@@ -645,6 +645,52 @@ static void test_writer_cache_visits(void **state) {
   store_close(s);
 }
 
+/* A visit's lines are numbered in upload order across calls, a rolled-back call's numbers given
+ * again (the writer remembers the last one between lines: store_cache_fee_seq). */
+typedef struct fee_call {
+  const char *sns;
+  int fail;
+} fee_call;
+
+static int put_lines(store_conn *w, void *arg, yb_err *e) {
+  const fee_call *fc = arg;
+  char sns[64];
+  snprintf(sns, sizeof sns, "%s", fc->sns);
+  for (char *save = NULL, *t = strtok_r(sns, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    store_fee f;
+    fee(&f, t);
+    int rc = store_fee_put(w, &f, e);
+    if (rc) return rc;
+  }
+  return fc->fail ? yb_fail(e, YB_EINVAL, "test", "fails after its lines") : 0;
+}
+
+static void test_fee_seq(void **state) {
+  (void)state;
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  fee_call before = {"a", 0}; /* before the writer runs: no cache, max(seq) each line */
+  assert_int_equal(store_write(s, put_lines, &before, &e), 0);
+  assert_int_equal(store_writer_start(s, &e), 0);
+  fee_call calls[] = {{"b,c,d", 0}, {"e,f", 0}, {"x,y", 1}, {"g", 0}, {"h,i", 0}};
+  for (size_t i = 0; i < sizeof calls / sizeof *calls; i++) {
+    assert_int_equal(store_write(s, put_lines, &calls[i], &e), calls[i].fail ? YB_EINVAL : 0);
+    yb_err_clear(&e);
+  }
+  store_writer_stop(s);
+  store_close(s);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(feedetl_sn || seq, ' ') FROM (SELECT * FROM fee WHERE mdtrt_id='V1' ORDER BY seq)", -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_string_equal((const char *)sqlite3_column_text(q, 0), "a1 b2 c3 d4 e5 f6 g7 h8 i9");
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_schema_and_records, setup, teardown),
@@ -655,6 +701,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_wal_writes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_writer_cache, setup, teardown),
       cmocka_unit_test_setup_teardown(test_writer_cache_visits, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fee_seq, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
