@@ -67,7 +67,7 @@ static const char *const audit_migrations[] = {
 #define CCOLS "case_id,fixmedins_code,state,title,reason,opened_by,opened_at,updated_at,year,n_findings,amt_flagged," \
               "amt_confirmed,amt_recovered"
 
-enum { Q_RUN_NEW, Q_RUN_DONE, Q_F_PUT, Q_F_GET, Q_C_GET, Q_EV_PUT, Q_LP_PERSON, Q_LP_INST, Q_LP_VISIT,
+enum { Q_RUN_NEW, Q_RUN_DONE, Q_F_PUT, Q_F_GET, Q_C_GET, Q_EV_PUT, Q_LP_INST, Q_LP_VISIT,
        Q_LINES_UNSET, Q_LINES_ALL, Q_GROUP, Q_N };
 #define LINE_COLS "mdtrt_id,feedetl_sn,seq,med_list_codg,medins_list_codg,fee_ocur_time,cnt,pric,sumamt," \
                   "hosp_appr_flag,coalesce(setl_id,''),body"
@@ -81,7 +81,6 @@ static const char *const audit_sql[Q_N] = {
     [Q_C_GET] = "SELECT " CCOLS " FROM audit_case WHERE case_id=?1",
     [Q_EV_PUT] = "INSERT INTO audit_case_event(case_id,at,who,action,note,amount) VALUES(?1,?2,?3,?4,?5,?6)",
     /* the live (pre/during) loads run per settlement: prepared once per connection */
-    [Q_LP_PERSON] = "SELECT psn_no,gend,brdy,death_date FROM person WHERE psn_no=?1",
     [Q_LP_INST] = "SELECT i.fixmedins_code,i.hosp_lv,g.lat_e6,g.lon_e6 FROM institution i"
                   " LEFT JOIN institution_geo g USING(fixmedins_code) WHERE i.fixmedins_code=?1",
     [Q_LP_VISIT] = "SELECT mdtrt_id,psn_no,fixmedins_code,kind,begntime,endtime,diag FROM visit"
@@ -170,9 +169,6 @@ static const char *json_field(const char *body, const char *key, char *out, size
 }
 
 /* ---- loading ---------------------------------------------------------------------------------- */
-static int row_person(sqlite3_stmt *s, void *d, yb_err *e) {
-  return audit_data_person(d, cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), e);
-}
 static int row_inst(sqlite3_stmt *s, void *d, yb_err *e) {
   return audit_data_inst(d, cs(s, 0), (int)ci(s, 1), sqlite3_column_type(s, 2) != SQLITE_NULL, ci(s, 2), ci(s, 3), e);
 }
@@ -708,9 +704,12 @@ int store_audit_load_person(store_conn *c, const char *psn_no, const char *inst,
                             const char *until, const char *mdtrt_id, bool with_current, audit_data *d, yb_err *e) {
   sqlite3_stmt *s;
   int rc;
-  if (!(s = CACHED(Q_LP_PERSON))) return YB_ESTORE;
-  bt(s, 1, psn_no);
-  if ((rc = each_cached(c, s, row_person, d, e))) return rc;
+  store_person p; /* through the writer's cache when the live check runs in a batch */
+  if (!(rc = store_person_get(c, psn_no, &p, e)))
+    rc = audit_data_person(d, p.psn_no, p.gend, p.brdy, p.death_date, e);
+  else if (rc == YB_ENOT_FOUND)
+    rc = 0, yb_err_clear(e);
+  if (rc) return rc;
   if (!(s = CACHED(Q_LP_INST))) return YB_ESTORE;
   bt(s, 1, inst);
   if ((rc = each_cached(c, s, row_inst, d, e))) return rc;
