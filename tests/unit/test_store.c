@@ -44,6 +44,19 @@ static void person(store_person *p, const char *no, int64_t acct) {
   p->acct_balc = acct;
 }
 
+/* P1's open outpatient visit at H1. */
+static void visit(store_visit *v, const char *mdtrt_id, const char *otp_no, const char *begn) {
+  memset(v, 0, sizeof *v);
+  snprintf(v->mdtrt_id, sizeof v->mdtrt_id, "%s", mdtrt_id);
+  strcpy(v->psn_no, "P1");
+  strcpy(v->fixmedins_code, "H1");
+  strcpy(v->kind, "otp");
+  strcpy(v->insutype, "390");
+  snprintf(v->ipt_otp_no, sizeof v->ipt_otp_no, "%s", otp_no);
+  snprintf(v->begntime, sizeof v->begntime, "%s", begn);
+  v->state = STORE_VISIT_OPEN;
+}
+
 static int seed(store_conn *w, void *arg, yb_err *e) {
   (void)arg;
   store_person p;
@@ -59,21 +72,24 @@ static int seed(store_conn *w, void *arg, yb_err *e) {
   strcpy(in.secret, "s");
   in.hosp_lv = 3;
   if (!rc) rc = store_inst_put(w, &in, e);
-  store_visit v = {0};
-  strcpy(v.mdtrt_id, "V1");
-  strcpy(v.psn_no, "P1");
-  strcpy(v.fixmedins_code, "H1");
-  strcpy(v.kind, "otp");
-  strcpy(v.insutype, "390");
+  store_visit v;
+  visit(&v, "V1", "MZ1", "2024-03-15 09:00:00");
   strcpy(v.med_type, "11");
-  strcpy(v.ipt_otp_no, "MZ1");
-  strcpy(v.begntime, "2024-03-15 09:00:00");
   v.n_diag = 2;
   strcpy(v.diag[0], "I10");
   strcpy(v.diag[1], "E11.9");
-  v.state = STORE_VISIT_OPEN;
   if (!rc) rc = store_visit_put(w, &v, e);
   return rc;
+}
+
+/* The test database opened, seeded and its writer thread running. */
+static store *seeded_running(void) {
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  assert_int_equal(store_writer_start(s, &e), 0);
+  return s;
 }
 
 static void test_schema_and_records(void **state) {
@@ -207,11 +223,8 @@ static void test_wal_writes(void **state) {
  * batch when one fails after writing. Every 7th job fails after its writes, every 11th before
  * any (YB_ENOT_FOUND, nothing to undo): the same rows, amounts and ids either way. */
 static void group_commit(int rerun) {
-  store *s;
   yb_err e = {0};
-  assert_int_equal(store_open(dbpath, &s, &e), 0);
-  assert_int_equal(store_write(s, seed, NULL, &e), 0);
-  assert_int_equal(store_writer_start(s, &e), 0);
+  store *s = seeded_running();
   enum { N = 200 };
   static job jobs[N];
   pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -523,11 +536,8 @@ static int add_rows(store_conn *w, void *arg, yb_err *e) {
 
 static void test_writer_cache(void **state) {
   (void)state;
-  store *s;
   yb_err e = {0};
-  assert_int_equal(store_open(dbpath, &s, &e), 0);
-  assert_int_equal(store_write(s, seed, NULL, &e), 0);
-  assert_int_equal(store_writer_start(s, &e), 0);
+  store *s = seeded_running();
   cache_probe p = probed(s);
   assert_int_equal(p.acct, 10000);
   assert_int_equal(p.state, STORE_VISIT_OPEN);
@@ -574,19 +584,12 @@ static void test_writer_cache(void **state) {
 /* A visit written by a job, read by a later job (from the cache), equals the row read back. */
 static int visit_put_v2(store_conn *w, void *arg, yb_err *e) {
   (void)arg;
-  store_visit v = {0};
-  strcpy(v.mdtrt_id, "V2");
-  strcpy(v.psn_no, "P1");
-  strcpy(v.fixmedins_code, "H1");
-  strcpy(v.kind, "otp");
-  strcpy(v.insutype, "390");
-  strcpy(v.ipt_otp_no, "MZ2");
-  strcpy(v.begntime, "2024-03-16 09:00:00");
+  store_visit v;
+  visit(&v, "V2", "MZ2", "2024-03-16 09:00:00");
   v.n_diag = 3;
   strcpy(v.diag[0], "I10");
   strcpy(v.diag[1], "");
   strcpy(v.diag[2], "E11.9");
-  v.state = STORE_VISIT_OPEN;
   v.info = "{\"a\":1}";
   return store_visit_put(w, &v, e);
 }
@@ -630,11 +633,8 @@ static void same_as_db(store *s) {
 
 static void test_writer_cache_visits(void **state) {
   (void)state;
-  store *s;
   yb_err e = {0};
-  assert_int_equal(store_open(dbpath, &s, &e), 0);
-  assert_int_equal(store_write(s, seed, NULL, &e), 0);
-  assert_int_equal(store_writer_start(s, &e), 0);
+  store *s = seeded_running();
   assert_int_equal(store_write(s, visit_put_v2, NULL, &e), 0);
   same_as_db(s);
   assert_int_equal(store_write(s, visit_touch_v2, NULL, &e), 0);
