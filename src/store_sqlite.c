@@ -1210,7 +1210,7 @@ int store_enroll_each(store_conn *c, const char *psn_no, int year,
  * (more than STORE_CACHE_ROWS rows, or out of memory): the caller reads it from the database. */
 static int list_cached(store_conn *c, int id, const char *psn_no, store_cache_kind which,
                        void (*reader)(sqlite3_stmt *, void *), size_t size, void *copy, int *n,
-                       yb_err *e) {
+                       const char *what, yb_err *e) {
   const void *rows = store_cache_list(c->cache, which, psn_no, n);
   if (!rows) {
     char *fill = store_cache_list_fill(c->cache, which, psn_no);
@@ -1222,7 +1222,7 @@ static int list_cached(store_conn *c, int id, const char *psn_no, store_cache_ki
     while ((rc = sqlite3_step(s)) == SQLITE_ROW && k < STORE_CACHE_ROWS) reader(s, fill + (size_t)k++ * size);
     finish(s);
     if (rc == SQLITE_ROW) return -2;
-    if (rc != SQLITE_DONE) return dberr(c, e, "person");
+    if (rc != SQLITE_DONE) return dberr(c, e, what);
     store_cache_list_set(c->cache, which, psn_no, k);
     *n = k;
     rows = fill;
@@ -1238,7 +1238,7 @@ static int list_cached(store_conn *c, int id, const char *psn_no, store_cache_ki
     if (cached(c)) {                                                                            \
       type rows_[STORE_CACHE_ROWS];                                                             \
       int n_ = 0;                                                                               \
-      int rc_ = list_cached(c, ST_##ID, psn_no, which, reader##_v, sizeof(type), rows_, &n_, e); \
+      int rc_ = list_cached(c, ST_##ID, psn_no, which, reader##_v, sizeof(type), rows_, &n_, what, e); \
       if (rc_ != -2) {                                                                          \
         for (int i_ = 0; i_ < n_ && !rc_; i_++) rc_ = fn(&rows_[i_], arg);                      \
         return rc_;                                                                             \

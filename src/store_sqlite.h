@@ -34,10 +34,10 @@ typedef struct store_area {
 /* The areas built into this binary, by id (NULL where absent); migrated in id order. */
 extern const store_area *const store_areas[STORE_AREA_MAX];
 
-/* The connection's handle, for what prepared statements cannot say (bulk loads, pragmas). */
 /* SQLite's allocator for small blocks (store_sqlite_mem.c): before SQLite's first use. */
 void store_sqlite_mem_install(void);
 
+/* The connection's handle, for what prepared statements cannot say (bulk loads, pragmas). */
 sqlite3 *store_sqlite_db(store_conn *c);
 /* Statement `id` of area `a` on connection c (borrowed; reset after use with
  * store_sqlite_reset or store_sqlite_done). NULL with e filled on error. */

@@ -5,8 +5,9 @@
  * them per settlement flow in the writer, ~9 % of its instructions (callgrind). Here a block
  * of up to STORE_MEM_MAX bytes comes from the calling thread's free list of its size class and
  * goes back to the freeing thread's list, so the common case is a few loads and stores with no
- * lock. A list holds at most STORE_MEM_KEEP blocks (the rest go back to malloc) and is
- * returned to malloc when its thread ends. Larger blocks are plain malloc.
+ * lock. A list holds at most STORE_MEM_KEEP blocks and STORE_MEM_KEEP_BYTES (the rest go back
+ * to malloc: at most ~8 MiB a thread over all classes) and is returned to malloc when its thread
+ * ends. Larger blocks (the page cache's ~4.3 KB pages among them) are plain malloc.
  *
  * Every block carries a 16-byte header (its class, or its size when large) so that xSize and
  * xFree need no lookup, and the payload keeps malloc's 16-byte alignment. Under
@@ -21,7 +22,8 @@
 
 #if !defined(__SANITIZE_ADDRESS__)
 #define STORE_MEM_MAX 4096 /* the largest block served from a list */
-#define STORE_MEM_KEEP 1024 /* blocks a thread keeps per class */
+#define STORE_MEM_KEEP_BYTES 262144 /* a thread keeps at most this much of each class, */
+#define STORE_MEM_KEEP 1024          /* and at most this many blocks */
 #define HDR 16
 
 /* Classes: 16-byte steps to 256, then four steps per power of two up to STORE_MEM_MAX. */
@@ -100,7 +102,8 @@ static void x_free(void *v) {
   char *p = (char *)v - HDR;
   uint32_t k = ((uint32_t *)p)[0];
   mem_cache *c;
-  if (k == LARGE || !(c = cache()) || c->n[k] >= STORE_MEM_KEEP) {
+  if (k == LARGE || !(c = cache()) || c->n[k] >= STORE_MEM_KEEP ||
+      c->n[k] * class_size[k] >= STORE_MEM_KEEP_BYTES) {
     free(p);
     return;
   }
