@@ -685,6 +685,7 @@ uint64_t store_unkeyed_done(store *s) { return atomic_load(&s->unkeyed_done); }
  * rolls the batch back and runs again the jobs before it (redo). Otherwise as before: its
  * SAVEPOINT, rolled back if it fails. -1: storage error, the batch cannot commit. */
 static int run_job(store_conn *w, store_job *j, int bare) {
+  store_cache_job_begins(w->cache);
   if (bare) {
     sqlite3_int64 changes = sqlite3_total_changes64(w->db);
     seq_savepoint(w);
@@ -1501,7 +1502,9 @@ int store_visit_put(store_conn *c, const store_visit *v, yb_err *e) {
   for (int i = 0; i < 12; i++) bt(s, i + 1, t[i]);
   bi(s, 13, v->state);
   bt(s, 14, v->info ? v->info : "{}");
+  store_cache_expect_visit(c->cache, v->mdtrt_id);
   int rc = run_done(c, s, e, "visit");
+  store_cache_expect_visit(c->cache, NULL);
   if (!rc && cached(c)) { /* the next job of the flow reads it */
     store_visit now;
     visit_as_stored(v, v, diag, &now);
@@ -1520,7 +1523,10 @@ int store_visit_update(store_conn *c, const store_visit *v, yb_err *e) {
   bt(s, 8, v->info);
   store_visit old; /* the columns the update keeps, as cached (the update drops the entry) */
   int have_old = cached(c) && store_cache_visit(c->cache, v->mdtrt_id, &old, 1);
-  int rc = changed_one(c, run_done(c, s, e, "visit"), e, "mdtrt_id", "no such visit");
+  store_cache_expect_visit(c->cache, v->mdtrt_id);
+  int rc = run_done(c, s, e, "visit");
+  store_cache_expect_visit(c->cache, NULL);
+  rc = changed_one(c, rc, e, "mdtrt_id", "no such visit");
   if (have_old) {
     if (!rc) {
       store_visit now;

@@ -43,12 +43,19 @@ const void *store_cache_list(store_cache *c, store_cache_kind which, const char 
 void *store_cache_list_fill(store_cache *c, store_cache_kind which, const char *psn_no);
 void store_cache_list_set(store_cache *c, store_cache_kind which, const char *psn_no, int n);
 
+/* The statement about to run changes only the visit mdtrt_id (an insert of it, an update by
+ * its key): the hook drops it without decoding each row. NULL after the statement. */
+void store_cache_expect_visit(store_cache *c, const char *mdtrt_id);
+
 /* A visit with its info text (copied into *out, info strdup'ed when want_info, else NULL). */
 int store_cache_visit(store_cache *c, const char *mdtrt_id, store_visit *out, int want_info);
 void store_cache_put_visit(store_cache *c, const store_visit *v, const char *info);
 
-/* The last fee seq given to a visit's lines (0: not known), so that a call uploading many lines
- * does not look up max(seq) over the visit's lines for each. */
+/* The last fee seq given to a visit's lines by store_fee_put in the current job (0: not known),
+ * so that a call uploading many lines does not look up max(seq) over the visit's lines for
+ * each. A job begins with it forgotten: then nothing but the job's own puts can have changed the
+ * visit's lines since it was set. */
+void store_cache_job_begins(store_cache *c);
 int64_t store_cache_fee_seq(store_cache *c, const char *mdtrt_id);
 void store_cache_put_fee_seq(store_cache *c, const char *mdtrt_id, int64_t seq);
 
