@@ -378,21 +378,37 @@ typedef struct nonce_slot {
   int64_t expires;
 } nonce_slot;
 
+/* Entries go to a generation by their expiry time, NONCE_SPAN seconds of expiries each, and a
+ * generation is dropped whole once all it holds has expired: no pass over live entries to prune
+ * them. A generation's table doubles while it fills (its entries only) and the next one starts
+ * at the size the last one dropped needed, so at a steady rate nothing is rebuilt. Before, one
+ * table was pruned by a rebuild whenever it was half full. A throwaway driver of this function at
+ * 20 000 calls a second over 25 simulated minutes, worst call after the first 15 minutes and peak
+ * memory: entries living 600 s, the old table 1.8 s and 1.05 GB, spans of 60 s 9.0 ms and
+ * 777 MB; living 301 s (api_core's ts + window), 1.2 s and 531 MB against 5.9 ms and 464 MB.
+ * Spans of 300 s still stalled 0.84 s (a 268 MB table freed and one allocated); 30 s took half
+ * again the time in probes. */
+#define NONCE_SPAN 60
+#define NONCE_GENS (2 * HSI_TS_WINDOW_API / NONCE_SPAN + 2) /* every live one: expiries run to
+                                                             * now + 2 x the longest window */
+#define NONCE_MIN_CAP (1u << 14)
+
+typedef struct nonce_gen {
+  int64_t g; /* expiries in [g * NONCE_SPAN, (g + 1) * NONCE_SPAN) */
+  nonce_slot *t;
+  size_t cap, used; /* cap 0: unused */
+} nonce_gen;
+
 struct hsi_nonces {
   pthread_mutex_t mu;
-  nonce_slot *t;
-  size_t cap, used;
+  nonce_gen gen[NONCE_GENS];
+  size_t next_cap; /* a new generation's table: what the last one dropped needed, or more */
 };
 
 hsi_nonces *hsi_nonces_new(void) {
   hsi_nonces *n = calloc(1, sizeof *n);
   if (!n) return NULL;
-  n->cap = 1u << 14;
-  n->t = calloc(n->cap, sizeof *n->t);
-  if (!n->t) {
-    free(n);
-    return NULL;
-  }
+  n->next_cap = NONCE_MIN_CAP;
   pthread_mutex_init(&n->mu, NULL);
   return n;
 }
@@ -400,7 +416,7 @@ hsi_nonces *hsi_nonces_new(void) {
 void hsi_nonces_free(hsi_nonces *n) {
   if (!n) return;
   pthread_mutex_destroy(&n->mu);
-  free(n->t);
+  for (int i = 0; i < NONCE_GENS; i++) free(n->gen[i].t);
   free(n);
 }
 
@@ -419,35 +435,62 @@ static void nonce_insert(nonce_slot *t, size_t cap, uint64_t h, int64_t expires)
   t[i].expires = expires;
 }
 
-/* Rebuild without expired entries, doubling when still half full. */
-static void nonce_rehash(hsi_nonces *n, int64_t now) {
-  size_t live = 0;
-  for (size_t i = 0; i < n->cap; i++)
-    if (n->t[i].h && n->t[i].expires >= now) live++;
-  size_t cap = n->cap;
-  while (live * 2 >= cap) cap *= 2;
+/* Double a generation's table; 0, or -1 when out of memory (the table is kept). */
+static int gen_grow(hsi_nonces *n, nonce_gen *g) {
+  size_t cap = g->cap * 2;
   nonce_slot *t = calloc(cap, sizeof *t);
-  if (!t) return;
-  for (size_t i = 0; i < n->cap; i++)
-    if (n->t[i].h && n->t[i].expires >= now) nonce_insert(t, cap, n->t[i].h, n->t[i].expires);
-  free(n->t);
-  n->t = t;
-  n->cap = cap;
-  n->used = live;
+  if (!t) return -1;
+  for (size_t i = 0; i < g->cap; i++)
+    if (g->t[i].h) nonce_insert(t, cap, g->t[i].h, g->t[i].expires);
+  free(g->t);
+  g->t = t;
+  g->cap = cap;
+  if (cap > n->next_cap) n->next_cap = cap;
+  return 0;
+}
+
+/* The generation for an expiry time, made if need be; NULL when out of memory or every slot
+ * holds a later generation. */
+static nonce_gen *gen_for(hsi_nonces *n, int64_t expires) {
+  int64_t g = expires / NONCE_SPAN;
+  nonce_gen *free_slot = NULL;
+  for (int i = 0; i < NONCE_GENS; i++) {
+    if (n->gen[i].cap && n->gen[i].g == g) return &n->gen[i];
+    if (!n->gen[i].cap && !free_slot) free_slot = &n->gen[i];
+  }
+  if (!free_slot || !(free_slot->t = calloc(n->next_cap, sizeof *free_slot->t))) return NULL;
+  free_slot->g = g, free_slot->cap = n->next_cap, free_slot->used = 0;
+  return free_slot;
 }
 
 int hsi_nonce_seen(hsi_nonces *n, const char *who, const char *nonce, int64_t expires, int64_t now) {
   uint64_t h = fnv(who, nonce);
   pthread_mutex_lock(&n->mu);
-  size_t i = (size_t)h & (n->cap - 1);
-  for (; n->t[i].h; i = (i + 1) & (n->cap - 1))
-    if (n->t[i].h == h && n->t[i].expires >= now) {
-      pthread_mutex_unlock(&n->mu);
-      return 1;
+  for (int i = 0; i < NONCE_GENS; i++) {
+    nonce_gen *g = &n->gen[i];
+    if (!g->cap) continue;
+    if ((g->g + 1) * NONCE_SPAN <= now) { /* everything in it has expired */
+      size_t need = NONCE_MIN_CAP; /* the next one starts at this one's size, after a burst less */
+      while (need <= 2 * g->used) need *= 2;
+      n->next_cap = need;
+      free(g->t);
+      memset(g, 0, sizeof *g);
+      continue;
     }
-  if ((n->used + 1) * 2 >= n->cap) nonce_rehash(n, now);
-  nonce_insert(n->t, n->cap, h, expires);
-  n->used++;
+    for (size_t k = (size_t)h & (g->cap - 1); g->t[k].h; k = (k + 1) & (g->cap - 1))
+      if (g->t[k].h == h && g->t[k].expires >= now) {
+        pthread_mutex_unlock(&n->mu);
+        return 1;
+      }
+  }
+  nonce_gen *g = gen_for(n, expires);
+  /* out of memory (or expiries beyond every generation): refuse rather than forget */
+  if (!g || ((g->used + 1) * 2 >= g->cap && gen_grow(n, g) != 0)) {
+    pthread_mutex_unlock(&n->mu);
+    return 1;
+  }
+  nonce_insert(g->t, g->cap, h, expires);
+  g->used++;
   pthread_mutex_unlock(&n->mu);
   return 0;
 }

@@ -205,11 +205,40 @@ static void test_nonces(void **state) {
   hsi_nonces_free(n);
 }
 
+/* Nonces living an hour (scheme api) beside ones living ten minutes, over two simulated hours
+ * at 50 a second: every new one accepted, every live one refused, across the generations the
+ * table drops as they expire. */
+static void test_nonces_over_time(void **state) {
+  (void)state;
+  hsi_nonces *n = hsi_nonces_new();
+  assert_non_null(n);
+  char k[32];
+  for (int64_t t = 100000; t < 100000 + 7200; t++)
+    for (int j = 0; j < 50; j++) {
+      snprintf(k, sizeof k, "%lld-%d", (long long)t, j);
+      int64_t life = j % 5 ? 2 * HSI_TS_WINDOW : 2 * HSI_TS_WINDOW_API;
+      assert_int_equal(hsi_nonce_seen(n, "H1", k, t + life, t), 0);
+      if (j == 7 && t >= 100000 + 590) { /* a ten-minute one from 590 s ago: still live */
+        snprintf(k, sizeof k, "%lld-%d", (long long)(t - 590), 1);
+        assert_int_equal(hsi_nonce_seen(n, "H1", k, t + 600, t), 1);
+      }
+      if (j == 9 && t >= 100000 + 3590) { /* an hour-long one from 3 590 s ago: still live */
+        snprintf(k, sizeof k, "%lld-%d", (long long)(t - 3590), 0);
+        assert_int_equal(hsi_nonce_seen(n, "H1", k, t + 600, t), 1);
+      }
+      if (j == 11 && t >= 100000 + 610) { /* a ten-minute one from 610 s ago: expired */
+        snprintf(k, sizeof k, "%lld-%d", (long long)(t - 610), 2);
+        assert_int_equal(hsi_nonce_seen(n, "H1", k, t + 600, t), 0);
+      }
+    }
+  hsi_nonces_free(n);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_variants), cmocka_unit_test(test_parse_refusals),
       cmocka_unit_test(test_reply_shape),   cmocka_unit_test(test_sha256),   cmocka_unit_test(test_sign_vectors),
-      cmocka_unit_test(test_verify),        cmocka_unit_test(test_nonces),
+      cmocka_unit_test(test_verify),        cmocka_unit_test(test_nonces), cmocka_unit_test(test_nonces_over_time),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
