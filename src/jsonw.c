@@ -86,6 +86,13 @@ static int put_strn_chk(jsonw_buf *b, const char *str, size_t n) {
       s++;
       continue;
     }
+    /* three bytes led by E1..EC or EE..EF and two continuation bytes are always valid (U+1000
+     * to U+FFFF without the surrogates, never overlong): Chinese text, checked inline */
+    if (c >= 0xE1 && c <= 0xEF && c != 0xED && end - s >= 3 && (s[1] & 0xC0) == 0x80 &&
+        (s[2] & 0xC0) == 0x80) {
+      s += 3;
+      continue;
+    }
     if (c >= 0x80) {
       size_t l = jsonw_utf8_len(s, (size_t)(end - s));
       if (!l) {

@@ -66,12 +66,14 @@ static void test_strings(void **state) {
   json_object_set_new(o, "plain", json_string("abc"));
   json_object_set_new(o, "esc", json_string("q\"b\\s/\b\f\n\r\t\x01\x1f\x7f end"));
   json_object_set_new(o, "中文", json_string("急性上呼吸道感染 𝄞 é"));
+  json_object_set_new(o, "3-byte edges", json_string("\xe0\xa0\x80 \xe1\x80\x80 \xec\xbf\xbf \xed\x9f\xbf \xee\x80\x80 \xef\xbf\xbf"));
   json_object_set_new(o, "nul", json_stringn("a\0b", 3));
   json_object_set_new(o, "empty", json_string(""));
   json_object_set_new(o, "k\"ey", json_true());
   all_flags(o);
   /* invalid UTF-8 (only _nocheck can make it): both refuse */
-  static const char *const bad[] = {"\xff", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe4\xb8", "a\x80"};
+  static const char *const bad[] = {"\xff", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe4\xb8", "a\x80",
+                                    "\xe1\x80", "\xe5\x80\x41", "\xef\xbf", "\xe0\x80\x80", "\xe9\xc0\x80"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     json_t *x = json_pack("[o]", json_string_nocheck(bad[i]));
     same(x, JSON_COMPACT);
