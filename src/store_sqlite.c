@@ -1484,7 +1484,7 @@ static void read_visit(sqlite3_stmt *s, store_visit *v) {
 static void visit_as_stored(const store_visit *row, const store_visit *set, const char *diag,
                             store_visit *out) {
   memset(out, 0, sizeof *out);
-#define CP(f, from) snprintf(out->f, sizeof out->f, "%s", (from)->f)
+#define CP(f, from) memcpy(out->f, (from)->f, strnlen((from)->f, sizeof out->f - 1)) /* out zeroed */
   CP(mdtrt_id, row), CP(psn_no, row), CP(fixmedins_code, row), CP(kind, row);
   CP(insutype, row), CP(ipt_otp_no, row), CP(begntime, row);
   CP(med_type, set), CP(endtime, set), CP(dise_codg, set), CP(dise_name, set);
