@@ -37,8 +37,8 @@ struct store_cache {
   visit_slot *visit[VISIT_SLOTS];
   uint64_t hits, misses, clears;
   char fee_mdtrt[32]; /* the visit whose last fee seq is fee_seq */
-  const char *expect_table; /* store_cache_expect: the statement running changes only ... */
-  char expect_key[32];      /* ... rows of this table with this key */
+  bool expect;         /* store_cache_expect_visit: the statement running changes only ... */
+  char expect_key[32]; /* ... the visit with this mdtrt_id */
   int64_t fee_seq;
 };
 
@@ -117,7 +117,7 @@ static void on_preupdate(void *arg, sqlite3 *db, int op, const char *zdb, const 
   (void)k1, (void)k2;
   store_cache *c = arg;
   if (strcmp(zdb, "main")) return;
-  if (c->expect_table && !strcmp(table, c->expect_table)) { /* no need to decode the row */
+  if (c->expect && !strcmp(table, "visit")) { /* no need to decode the row */
     visit_drop(c, c->expect_key);
     return;
   }
@@ -141,12 +141,8 @@ static void on_rollback(void *arg) { store_cache_clear(arg); }
 
 void store_cache_expect_visit(store_cache *c, const char *mdtrt_id) {
   if (!c) return;
-  if (mdtrt_id && strlen(mdtrt_id) < sizeof c->expect_key) {
-    strcpy(c->expect_key, mdtrt_id);
-    c->expect_table = "visit";
-  } else {
-    c->expect_table = NULL;
-  }
+  c->expect = mdtrt_id && strlen(mdtrt_id) < sizeof c->expect_key;
+  if (c->expect) strcpy(c->expect_key, mdtrt_id);
 }
 
 store_cache *store_cache_new(sqlite3 *db) {
