@@ -880,7 +880,12 @@ static void *writer_main(void *arg) {
 }
 
 #ifndef STORE_CKPT_MS
-#define STORE_CKPT_MS 200 /* between checkpoints: a page written by many batches is copied once */
+/* Between checkpoints when the WAL is below its restart size (past it, wal_hook wakes the
+ * checkpointer at once): a page written by many batches is copied once. 200 ms had the
+ * checkpointer copy pages over and over that the next batches wrote again, and its I/O showed in
+ * the p99: 6 alternated bench-settle pairs at 1 000 ms, p99 17.3 / 15.1 / 17.0 / 14.4 / 12.7 /
+ * 15.6 ms against 17.8 / 20.3 / 23.0 / 17.0 / 13.5 / 14.2, the rate no lower. */
+#define STORE_CKPT_MS 1000
 #endif
 
 /* WAL checkpoints run here, not in the writer: the writer's connection has auto-checkpoint off,
