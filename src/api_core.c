@@ -584,14 +584,7 @@ int api_call_start(api_call *c) {
     kn += l;
   }
   nkey[kn] = 0;
-  /* remembered while its timestamp would still pass hsi_verify: until ts + window (verified
-   * above to lie within now ± window), not a fixed now + 2 x window */
-  int64_t window = scheme == HSI_SCHEME_API ? HSI_TS_WINDOW_API : HSI_TS_WINDOW;
-  const char *ts = scheme == HSI_SCHEME_HMAC ? c->auth.yb_ts : scheme == HSI_SCHEME_TIF ? c->auth.tif_ts : c->auth.api_ts;
-  int64_t ts_s = strtoll(ts, NULL, 10) / (scheme == HSI_SCHEME_API ? 1000 : 1);
-  int64_t until = ts_s + window + 1;
-  if (until <= now || until > now + 2 * window + 1) until = now + 2 * window; /* cannot happen */
-  if (hsi_nonce_seen(srv->nonces, scheme_names[scheme], nkey, until, now))
+  if (hsi_nonce_seen(srv->nonces, scheme_names[scheme], nkey, hsi_nonce_until(&c->auth, scheme, now), now))
     return gateway(c, 401, "重复的请求!");
   c->inst = *inst;
   /* 2. the envelope */

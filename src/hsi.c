@@ -372,6 +372,14 @@ const char *hsi_verify(const hsi_auth *a, int scheme, const char *secret, const 
   }
 }
 
+int64_t hsi_nonce_until(const hsi_auth *a, int scheme, int64_t now) {
+  int64_t ts = parse_ts(scheme == HSI_SCHEME_HMAC ? a->yb_ts : scheme == HSI_SCHEME_TIF ? a->tif_ts : a->api_ts);
+  int64_t window = scheme == HSI_SCHEME_API ? HSI_TS_WINDOW_API : HSI_TS_WINDOW;
+  if (scheme == HSI_SCHEME_API) ts /= 1000;
+  int64_t until = ts + window + 1;
+  return until > now && until <= now + 2 * window + 1 ? until : now + 2 * window; /* verified: inside */
+}
+
 /* ---- nonce cache: open addressing on a 64-bit hash of (who, nonce), with expiry ------------ */
 typedef struct nonce_slot {
   uint64_t h;

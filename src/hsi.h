@@ -76,6 +76,10 @@ void hsi_sign_api(const char *secret, const char *ak, const char *name, const ch
 const char *hsi_verify(const hsi_auth *a, int scheme, const char *secret, const char *body,
                        size_t len, int64_t now);
 
+/* How long a verified request's nonce must be remembered: until its timestamp would no longer
+ * pass hsi_verify (timestamp + the scheme's window, + 1 s). */
+int64_t hsi_nonce_until(const hsi_auth *a, int scheme, int64_t now);
+
 /* Replay guard: remember (who, nonce) until `expires`; 1 if seen before (refuse), 0 if new. */
 typedef struct hsi_nonces hsi_nonces;
 hsi_nonces *hsi_nonces_new(void);

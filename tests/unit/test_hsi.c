@@ -205,6 +205,21 @@ static void test_nonces(void **state) {
   hsi_nonces_free(n);
 }
 
+/* A nonce lives while its timestamp would still be accepted: timestamp + window + 1 s. */
+static void test_nonce_until(void **state) {
+  (void)state;
+  hsi_auth a;
+  memset(&a, 0, sizeof a);
+  strcpy(a.yb_ts, "1000");
+  assert_int_equal(hsi_nonce_until(&a, HSI_SCHEME_HMAC, 1100), 1000 + HSI_TS_WINDOW + 1);
+  strcpy(a.tif_ts, "1200");
+  assert_int_equal(hsi_nonce_until(&a, HSI_SCHEME_TIF, 1100), 1200 + HSI_TS_WINDOW + 1);
+  strcpy(a.api_ts, "1000999"); /* milliseconds */
+  assert_int_equal(hsi_nonce_until(&a, HSI_SCHEME_API, 1100), 1000 + HSI_TS_WINDOW_API + 1);
+  strcpy(a.yb_ts, "x"); /* not verified: the longest life, as before */
+  assert_int_equal(hsi_nonce_until(&a, HSI_SCHEME_HMAC, 1100), 1100 + 2 * HSI_TS_WINDOW);
+}
+
 /* Nonces living an hour (scheme api) beside ones living ten minutes, over two simulated hours
  * at 50 a second: every new one accepted, every live one refused, across the generations the
  * table drops as they expire. */
@@ -238,7 +253,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_variants), cmocka_unit_test(test_parse_refusals),
       cmocka_unit_test(test_reply_shape),   cmocka_unit_test(test_sha256),   cmocka_unit_test(test_sign_vectors),
-      cmocka_unit_test(test_verify),        cmocka_unit_test(test_nonces), cmocka_unit_test(test_nonces_over_time),
+      cmocka_unit_test(test_verify),        cmocka_unit_test(test_nonces), cmocka_unit_test(test_nonces_over_time), cmocka_unit_test(test_nonce_until),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
