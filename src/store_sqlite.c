@@ -693,7 +693,7 @@ static int run_job(store_conn *w, store_job *j, int bare) {
     j->rc = j->run(w, j);
     if (sqlite3_get_autocommit(w->db)) return -1; /* an I/O or memory error ended the transaction */
     if (j->rc == 0) return 0;
-    seq_rollback(w), store_console_undo(w), store_cache_clear(w->cache);
+    seq_rollback(w), store_console_undo(w); /* the cache: unchanged, or the redo's ROLLBACK */
     return sqlite3_total_changes64(w->db) != changes ? 1 : 0;
   }
   if (step_ctl(w, ST_SAVEPOINT) != 0) return -1;

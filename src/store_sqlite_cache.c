@@ -48,6 +48,8 @@ static unsigned hash(const char *s) {
   return h;
 }
 
+static void psn_empty(psn_slot *s) { s->psn_no[0] = 0, s->have = 0, s->n_enroll = 0; }
+
 static psn_slot *psn_find(store_cache *c, const char *psn_no) {
   psn_slot *s = c->psn[hash(psn_no) % PSN_SLOTS];
   return s && !strcmp(s->psn_no, psn_no) ? s : NULL;
@@ -60,15 +62,15 @@ static psn_slot *psn_take(store_cache *c, const char *psn_no) {
   if (!*at && !(*at = calloc(1, sizeof **at))) return NULL;
   psn_slot *s = *at;
   if (strcmp(s->psn_no, psn_no)) {
+    psn_empty(s);
     strcpy(s->psn_no, psn_no);
-    s->have = 0, s->n_enroll = 0;
   }
   return s;
 }
 
 static void psn_drop(store_cache *c, const char *psn_no) {
   psn_slot *s = psn_find(c, psn_no);
-  if (s) s->psn_no[0] = 0, s->have = 0, s->n_enroll = 0;
+  if (s) psn_empty(s);
 }
 
 static void visit_drop(store_cache *c, const char *mdtrt_id) {
@@ -78,7 +80,7 @@ static void visit_drop(store_cache *c, const char *mdtrt_id) {
 
 void store_cache_clear(store_cache *c) {
   for (int i = 0; i < PSN_SLOTS; i++)
-    if (c->psn[i]) c->psn[i]->psn_no[0] = 0, c->psn[i]->have = 0, c->psn[i]->n_enroll = 0;
+    if (c->psn[i]) psn_empty(c->psn[i]);
   for (int i = 0; i < VISIT_SLOTS; i++)
     if (c->visit[i]) c->visit[i]->v.mdtrt_id[0] = 0;
   c->fee_mdtrt[0] = 0;
@@ -250,7 +252,6 @@ int store_cache_visit(store_cache *c, const char *mdtrt_id, store_visit *out, in
 }
 
 void store_cache_put_visit(store_cache *c, const store_visit *v, const char *info) {
-  if (strlen(v->mdtrt_id) >= sizeof v->mdtrt_id) return;
   visit_slot **at = &c->visit[hash(v->mdtrt_id) % VISIT_SLOTS];
   if (!*at && !(*at = calloc(1, sizeof **at))) return;
   char *copy = strdup(info ? info : "{}");
@@ -267,7 +268,7 @@ void store_cache_job_begins(store_cache *c) {
 }
 
 int64_t store_cache_fee_seq(store_cache *c, const char *mdtrt_id) {
-  return count(c, c->fee_mdtrt[0] && !strcmp(c->fee_mdtrt, mdtrt_id)) ? c->fee_seq : 0;
+  return c->fee_mdtrt[0] && !strcmp(c->fee_mdtrt, mdtrt_id) ? c->fee_seq : 0;
 }
 
 void store_cache_put_fee_seq(store_cache *c, const char *mdtrt_id, int64_t seq) {

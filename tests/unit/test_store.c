@@ -142,7 +142,8 @@ static void fee(store_fee *f, const char *sn) {
 typedef struct job {
   store_job j;
   int n, fail, done_rc, finished;
-  int64_t id; /* from sequence T */
+  int64_t id;  /* from sequence T */
+  int64_t bal; /* P1's balance as the job read it (through the writer's cache) */
   pthread_mutex_t *mu;
   pthread_cond_t *cv;
 } job;
@@ -156,11 +157,16 @@ static int job_run(store_conn *w, store_job *sj) {
   char sn[16];
   snprintf(sn, sizeof sn, "%d", x->n);
   fee(&f, sn);
-  int rc = store_fee_put(w, &f, &e);
+  store_person p;
+  int rc = store_person_get(w, "P1", &p, &e);
+  x->bal = p.acct_balc;
+  if (!rc) rc = store_fee_put(w, &f, &e);
   if (!rc) rc = store_accum_set(w, "P1", 2024, "pool", x->n, x->n, &e);
   if (!rc) rc = store_acct_add(w, "P1", -1, &e);
   if (!rc) rc = store_seq_next(w, "T", &x->id, &e);
-  if (!rc && x->fail) rc = YB_EINVAL;
+  if (!rc && x->fail) { /* reads its own payment (into the writer's cache), then fails */
+    if (!(rc = store_person_get(w, "P1", &p, &e))) rc = YB_EINVAL;
+  }
   return rc;
 }
 
@@ -263,6 +269,11 @@ static void group_commit(int rerun) {
   int64_t want = 0;
   for (int i = 0; i < N; i++)
     if (!jobs[i].fail) assert_int_equal(jobs[i].id, ++want);
+  /* each job read the balance the ones before it left: a failed job's payment, rolled back (or
+   * its batch redone), never showed through the cache */
+  int64_t bal = 10000;
+  for (int i = 0; i < N; i++)
+    if (!jobs[i].fail) assert_int_equal(jobs[i].bal, bal--);
   int64_t next = 0;
   assert_int_equal(store_write(s, seq_after, &next, &e), 0);
   assert_int_equal(next, want + 1); /* the row holds the last id committed */
