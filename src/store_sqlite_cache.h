@@ -19,7 +19,7 @@ typedef struct store_cache store_cache;
 /* A cache watching db (its preupdate and rollback hooks); NULL when out of memory. */
 store_cache *store_cache_new(sqlite3 *db);
 void store_cache_free(store_cache *c);
-/* Forget everything (a rollback, another connection's commit, a failed job). */
+/* Forget everything (a rollback, another connection's commit, a failed batch). */
 void store_cache_clear(store_cache *c);
 /* Hits, misses and clears so far (operations). */
 void store_cache_stats(const store_cache *c, uint64_t *hits, uint64_t *misses, uint64_t *clears);
