@@ -16,7 +16,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all deps run test unit cases dip-cases e2e browser asan bench-adjudicate bench-settle bench-console bench-enroll bench-dip bench-audit eval-audit bench-gen bench-fee-upload clean help
+.PHONY: all deps run test unit cases dip-cases e2e browser asan bench-adjudicate bench-settle bench-console bench-enroll bench-dip bench-audit eval-audit bench-gen bench-fee-upload bench-batch-upload clean help
 
 all: $(B)/yibao
 
@@ -92,6 +92,10 @@ $(B)/bench-settle: bench/settle.c $(LIBOBJ)
 ## bench-fee-upload: one inpatient stay growing to 5 000 fee lines in calls of 200 (the writer's time per call)
 bench-fee-upload: $(B)/bench-fee-upload
 	$(B)/bench-fee-upload --db $(B)/bench-fee-upload.db
+
+## bench-batch-upload: one outpatient batch growing by 2204 calls of 1 000 lines, through the server (each call's time)
+bench-batch-upload: $(B)/yibao
+	YIBAO=$(B)/yibao /usr/bin/python3 bench/batch_upload.py
 
 $(B)/bench-fee-upload: bench/fee_upload.c $(LIBOBJ)
 	@echo "  LINK    $@"

@@ -359,6 +359,24 @@ static int check_batch_row(const store_fee *f, void *arg) {
   return 0;
 }
 
+/* What an upload call needs of a batch's stored lines, read once per batch and call (a call's
+ * lines mostly share one batch; reading them per line made a call of n lines into an uploaded
+ * batch read n times its stored lines): whether one is settled, and their dise_codg when they
+ * all carry one (mixed: more than one). */
+typedef struct batch_seen {
+  const char *bch;
+  char dise[32];
+  int settled, stored, mixed;
+} batch_seen;
+
+static int see_batch_row(const store_fee *f, void *arg) {
+  batch_seen *b = arg;
+  if (f->setl_id[0]) b->settled = 1;
+  if (!b->stored++) snprintf(b->dise, sizeof b->dise, "%s", f->dise_codg);
+  else if (strcmp(f->dise_codg, b->dise)) b->mixed = 1;
+  return 0;
+}
+
 typedef struct sum_ctx {
   const char *orig;
   int64_t sum;
@@ -377,6 +395,8 @@ static int upload(api_req *r, int ipt, yb_err *e) {
   int rc = 0;
   size_t n = json_array_size(owned);
   store_fee *fees = NULL;
+  batch_seen *seen = NULL; /* outpatient: the batches this call's lines name so far */
+  size_t n_seen = 0;
   jsonw_buf results = {0};
   size_t *ends = NULL;
   if (n == 0) {
@@ -406,7 +426,8 @@ static int upload(api_req *r, int ipt, yb_err *e) {
     goto out;
   }
   fees = calloc(n, sizeof *fees);
-  if (!fees) {
+  seen = calloc(n, sizeof *seen);
+  if (!fees || !seen) {
     rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
     goto out;
   }
@@ -428,15 +449,24 @@ static int upload(api_req *r, int ipt, yb_err *e) {
       rc = 0, yb_err_clear(e);
     if (rc) break;
     if (!ipt) { /* one dise_codg per batch; a settled batch takes no more lines */
-      batch_check b = {fees[i].chrg_bchno, fees[i].dise_codg, 0, 0};
-      for (size_t k = 0; k < i; k++)
-        if (!strcmp(fees[k].chrg_bchno, b.bch) && strcmp(fees[k].dise_codg, b.dise)) b.other_dise = 1;
-      if ((rc = store_fee_each(r->c, v.mdtrt_id, b.bch, STORE_FEE_VALID, check_batch_row, &b, e))) break;
+      const char *bch = fees[i].chrg_bchno, *dise = fees[i].dise_codg;
+      batch_seen *b = NULL;
+      int other_dise = 0;
+      for (size_t k = 0; k < n_seen && !b; k++)
+        if (!strcmp(seen[k].bch, bch)) b = &seen[k];
+      if (!b) {
+        b = &seen[n_seen++];
+        *b = (batch_seen){.bch = bch};
+        if ((rc = store_fee_each(r->c, v.mdtrt_id, bch, STORE_FEE_VALID, see_batch_row, b, e))) break;
+      }
+      for (size_t k = 0; k < i && !other_dise; k++)
+        if (!strcmp(fees[k].chrg_bchno, bch) && strcmp(fees[k].dise_codg, dise)) other_dise = 1;
+      if (b->mixed || (b->stored && strcmp(b->dise, dise))) other_dise = 1;
       snprintf(field, sizeof field, "%s.chrg_bchno", path);
-      if (b.settled)
-        rc = yb_fail(e, YB_ECONFLICT, field, "batch %s is already settled", b.bch);
-      else if (b.other_dise)
-        rc = yb_fail(e, YB_EMISMATCH, field, "all rows of batch %s must carry one dise_codg", b.bch);
+      if (b->settled)
+        rc = yb_fail(e, YB_ECONFLICT, field, "batch %s is already settled", bch);
+      else if (other_dise)
+        rc = yb_fail(e, YB_EMISMATCH, field, "all rows of batch %s must carry one dise_codg", bch);
     } else if (fees[i].cnt < 0) { /* a return: net against its original line */
       snprintf(field, sizeof field, "%s.init_feedetl_sn", path);
       store_fee orig;
@@ -509,6 +539,7 @@ out:
   free(ends);
   json_decref(owned);
   free(fees);
+  free(seen);
   return rc;
 }
 

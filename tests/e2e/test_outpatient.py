@@ -3,7 +3,7 @@ import json
 
 import yb
 from conftest import accum_matches_settlements, snapshot
-from flows import CERT, DRUG, VISIT_FEE, fee, outpatient, register, setl_data
+from flows import BED, CERT, CT, DRUG, VISIT_FEE, fee, outpatient, register, setl_data
 
 IDENT = ["fund_pay_sumamt", "psn_part_amt", "medfee_sumamt", "hifp_pay", "cvlserv_pay", "hifes_pay",
          "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay", "acct_pay", "acct_mulaid_pay", "psn_cash_pay",
@@ -196,3 +196,33 @@ def test_query_visits(server):
     assert out["mdtrtinfo"] == []  # another institution does not see it
     cum = c.ok("5206", {"data": {"psn_no": yb.psn(2), "cum_ym": "202403"}})["cuminfo"]
     assert isinstance(cum, list)
+
+
+def test_batch_rules_across_calls(server):
+    """A batch (chrg_bchno) keeps one dise_codg and takes no lines once settled, whether its lines
+    come in one call or several, and in a call that also names other batches."""
+    c = server.client(1)
+    c.sign_in()
+    m = register(c, 5)
+    c.ok("2204", {"feedetail": [fee(m, 5, "1", DRUG, 2, 18.5, bch="A")]})
+    snap = snapshot(server)
+    j = c.call("2204", {"feedetail": [fee(m, 5, "2", DRUG, 1, 18.5, bch="A", dise_codg="I10")]})
+    assert j["infcode"] == -1 and j["err_msg"].startswith("input.feedetail[0].chrg_bchno"), j
+    assert "dise_codg" in j["err_msg"]
+    assert snapshot(server) == snap
+    # a new batch and more of A with A's dise_codg, in one call
+    c.ok("2204", {"feedetail": [fee(m, 5, "3", VISIT_FEE, 1, 10, bch="B"), fee(m, 5, "4", DRUG, 1, 18.5, bch="A"),
+                                fee(m, 5, "5", CT, 1, 20, bch="B")]})
+    d = setl_data(m, 5, 55.5, bch="A")
+    si = c.ok("2206", {"data": d})["setlinfo"]
+    d.update({k: si[k] for k in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")})
+    c.ok("2207", {"data": d})
+    snap = snapshot(server)
+    for rows, field in (([fee(m, 5, "6", DRUG, 1, 18.5, bch="A")], "input.feedetail[0].chrg_bchno"),
+                        ([fee(m, 5, "7", BED, 1, 20, bch="B"), fee(m, 5, "8", DRUG, 1, 18.5, bch="A")],
+                         "input.feedetail[1].chrg_bchno")):
+        j = c.call("2204", {"feedetail": rows})
+        assert j["infcode"] == -1 and j["err_msg"].startswith(field) and "settled" in j["err_msg"], j
+        assert snapshot(server) == snap
+    assert server.sql("SELECT feedetl_sn, chrg_bchno, setl_id IS NOT NULL FROM fee WHERE mdtrt_id=? ORDER BY seq",
+                      m) == [("1", "A", 1), ("3", "B", 0), ("4", "A", 1), ("5", "B", 0)]

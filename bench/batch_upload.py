@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""`make bench-batch-upload`: one outpatient batch (chrg_bchno) growing by 2204 calls of 1 000 fee
+lines each, through the real server, as a pharmacy or a clinic's day list arrives in parts. Each
+call is one write in the region's only writer, so a call must not slow down with the lines its
+batch already holds. Prints `name: value` lines. Usage: bench/batch_upload.py [CALLS]
+(YIBAO=build/yibao)"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import conftest  # noqa: E402  (the e2e tests' server and signing client)
+from flows import DRUG, fee, register  # noqa: E402
+
+CALLS = int(sys.argv[1]) if len(sys.argv) > 1 else 4
+LINES = 1000  # the most one 2204 call may carry
+
+with tempfile.TemporaryDirectory() as d:
+    db = os.path.join(d, "bench.db")
+    subprocess.run([conftest.YIBAO, "init", "--demo", "--db", db, "--policies", conftest.POLICIES],
+                   check=True, capture_output=True)
+    server = conftest.Server(db).start()
+    try:
+        c = server.client(1)
+        c.sign_in()
+        m = register(c, 1)
+        times = []
+        for k in range(CALLS):
+            rows = [fee(m, 1, "%d-%d" % (k, i), DRUG, 1, 1.0, bch="A",
+                        fee_ocur_time="2024-03-15 %02d:%02d:%02d" % (9 + k, i // 60 % 60, i % 60))
+                    for i in range(LINES)]
+            t = time.perf_counter()
+            j = c.call("2204", {"feedetail": rows})
+            times.append((time.perf_counter() - t) * 1e3)
+            assert j["infcode"] == 0, j
+    finally:
+        server.stop()
+    print("calls: %d" % CALLS)
+    print("lines_per_call: %d" % LINES)
+    print("first_call_ms: %.1f" % times[0])
+    print("last_call_ms: %.1f" % times[-1])
+    print("batch_lines_at_end: %d" % (CALLS * LINES))
