@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""`make bench-batch-upload`: one outpatient batch (chrg_bchno) growing by 2204 calls of 1 000 fee
-lines each, through the real server, as a pharmacy or a clinic's day list arrives in parts. Each
+"""`make bench-batch-upload`: through the real server, one outpatient batch (chrg_bchno) growing by
+2204 calls of 1 000 fee lines, as a pharmacy's or a clinic's day list arrives in parts; then one
+inpatient stay of as many lines and a 2301 call of 1 000 returns (negative cnt) against them. Each
 call is one write in the region's only writer, so a call must not slow down with the lines its
-batch already holds. Prints `name: value` lines. Usage: bench/batch_upload.py [CALLS]
+batch or stay already holds. Prints `name: value` lines. Usage: bench/batch_upload.py [CALLS]
 (YIBAO=build/yibao)"""
 import os
 import subprocess
@@ -14,6 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import conftest  # noqa: E402  (the e2e tests' server and signing client)
 from flows import DRUG, fee, register  # noqa: E402
+from test_inpatient import admit, ifee  # noqa: E402
 
 CALLS = int(sys.argv[1]) if len(sys.argv) > 1 else 4
 LINES = 1000  # the most one 2204 call may carry
@@ -36,6 +38,17 @@ with tempfile.TemporaryDirectory() as d:
             j = c.call("2204", {"feedetail": rows})
             times.append((time.perf_counter() - t) * 1e3)
             assert j["infcode"] == 0, j
+        c2 = server.client(2)
+        c2.sign_in()
+        s = admit(c2, 1, "ZY-BENCH")
+        for k in range(CALLS):
+            j = c2.call("2301", {"feedetail": [ifee(s, 1, "%d-%d" % (k, i), DRUG, 2, 1.0) for i in range(LINES)]})
+            assert j["infcode"] == 0, j
+        t = time.perf_counter()
+        j = c2.call("2301", {"feedetail": [ifee(s, 1, "r-%d" % i, DRUG, -1, 1.0, init_feedetl_sn="%d-%d" % (i % CALLS, i))
+                                           for i in range(LINES)]})
+        returns_ms = (time.perf_counter() - t) * 1e3
+        assert j["infcode"] == 0, j
     finally:
         server.stop()
     print("calls: %d" % CALLS)
@@ -43,3 +56,5 @@ with tempfile.TemporaryDirectory() as d:
     print("first_call_ms: %.1f" % times[0])
     print("last_call_ms: %.1f" % times[-1])
     print("batch_lines_at_end: %d" % (CALLS * LINES))
+    print("returns_call_ms: %.1f" % returns_ms)
+    print("stay_lines_before_returns: %d" % (CALLS * LINES))

@@ -377,14 +377,52 @@ static int see_batch_row(const store_fee *f, void *arg) {
   return 0;
 }
 
-typedef struct sum_ctx {
-  const char *orig;
-  int64_t sum;
-} sum_ctx;
+/* The stay's stored returns (negative cnt), summed per original line and sorted by its
+ * feedetl_sn: read once a call, at its first return, not once a return (a call of returns into a
+ * long stay re-read the whole stay for each). */
+typedef struct ret_sum {
+  char orig[32];
+  int64_t cnt;
+} ret_sum;
+typedef struct ret_sums {
+  ret_sum *r;
+  size_t n, cap;
+  int loaded;
+} ret_sums;
 
-static int sum_returns(const store_fee *f, void *arg) {
-  sum_ctx *x = arg;
-  if (f->cnt < 0 && !strcmp(f->init_feedetl_sn, x->orig)) x->sum += f->cnt;
+static int add_return(const store_fee *f, void *arg) {
+  ret_sums *x = arg;
+  if (f->cnt >= 0) return 0;
+  if (x->n == x->cap) {
+    size_t cap = x->cap ? x->cap * 2 : 16;
+    ret_sum *r = realloc(x->r, cap * sizeof *r);
+    if (!r) return YB_ENOMEM;
+    x->r = r, x->cap = cap;
+  }
+  ret_sum *r = &x->r[x->n++];
+  memcpy(r->orig, f->init_feedetl_sn, sizeof r->orig);
+  r->cnt = f->cnt;
+  return 0;
+}
+static int ret_cmp(const void *a, const void *b) { return strcmp(((const ret_sum *)a)->orig, ((const ret_sum *)b)->orig); }
+
+static int stored_returns(store_conn *c, const char *mdtrt_id, ret_sums *x, const char *orig, int64_t *sum,
+                          yb_err *e) {
+  if (!x->loaded) {
+    int rc = store_fee_each(c, mdtrt_id, NULL, STORE_FEE_VALID, add_return, x, e);
+    if (rc == YB_ENOMEM) return yb_fail(e, rc, "", "out of memory");
+    if (rc) return rc;
+    qsort(x->r, x->n, sizeof *x->r, ret_cmp);
+    size_t k = 0; /* one entry per original line */
+    for (size_t i = 0; i < x->n; i++)
+      if (k && !strcmp(x->r[k - 1].orig, x->r[i].orig)) x->r[k - 1].cnt += x->r[i].cnt;
+      else x->r[k++] = x->r[i];
+    x->n = k, x->loaded = 1;
+  }
+  ret_sum key;
+  snprintf(key.orig, sizeof key.orig, "%s", orig);
+  const ret_sum *hit = x->n ? bsearch(&key, x->r, x->n, sizeof *x->r, ret_cmp) : NULL;
+  *sum = hit ? hit->cnt : 0;
   return 0;
 }
 
@@ -397,6 +435,7 @@ static int upload(api_req *r, int ipt, yb_err *e) {
   store_fee *fees = NULL;
   batch_seen *seen = NULL; /* outpatient: the batches this call's lines name so far */
   size_t n_seen = 0;
+  ret_sums rets = {0}; /* the stay's stored returns, once a call needs them */
   jsonw_buf results = {0};
   size_t *ends = NULL;
   if (n == 0) {
@@ -494,9 +533,9 @@ static int upload(api_req *r, int ipt, yb_err *e) {
       }
       net = orig.cnt;
       /* every return against it: stored ones, and this call's up to this row */
-      sum_ctx sc = {orig.feedetl_sn, 0};
-      if ((rc = store_fee_each(r->c, v.mdtrt_id, NULL, STORE_FEE_VALID, sum_returns, &sc, e))) break;
-      net += sc.sum;
+      int64_t stored = 0;
+      if ((rc = stored_returns(r->c, v.mdtrt_id, &rets, orig.feedetl_sn, &stored, e))) break;
+      net += stored;
       for (size_t k = 0; k <= i; k++)
         if (fees[k].cnt < 0 && !strcmp(fees[k].init_feedetl_sn, orig.feedetl_sn)) net += fees[k].cnt;
       if (net < 0) {
@@ -540,6 +579,7 @@ out:
   json_decref(owned);
   free(fees);
   free(seen);
+  free(rets.r);
   return rc;
 }
 

@@ -140,3 +140,30 @@ def test_reversal_2601(server):
     m2 = rep["output"]["result"]["mdtrt_id"]
     c.ok("2601", {"data": {"psn_no": yb.psn(n), "omsgid": mid, "oinfno": "2401"}})
     assert server.sql("SELECT state FROM visit WHERE mdtrt_id=?", m2) == [(0,)]
+
+
+def test_returns_across_calls(server):
+    """Returns net against their own line: the ones stored by earlier calls (against several lines)
+    and the ones earlier in the same call; a return beyond what a line still holds is refused."""
+    c = server.client(2)
+    c.sign_in()
+    n = 7
+    m = admit(c, n, "ZY-R1")
+    c.ok("2301", {"feedetail": [ifee(m, n, "1", BED, 10, 20), ifee(m, n, "2", DRUG, 4, 5), ifee(m, n, "3", CT, 2, 150)]})
+    c.ok("2301", {"feedetail": [ifee(m, n, "4", DRUG, -1, 5, init_feedetl_sn="2"),
+                                ifee(m, n, "5", BED, -3, 20, init_feedetl_sn="1"),
+                                ifee(m, n, "6", DRUG, -1, 5, init_feedetl_sn="2")]})
+    # line 1 holds 7, line 2 holds 2, line 3 holds 2
+    snap = snapshot(server)
+    for rows, field in (([ifee(m, n, "7", DRUG, -3, 5, init_feedetl_sn="2")], "input.feedetail[0].cnt"),
+                        ([ifee(m, n, "7", CT, -1, 150, init_feedetl_sn="3"),
+                          ifee(m, n, "8", BED, -8, 20, init_feedetl_sn="1")], "input.feedetail[1].cnt"),
+                        ([ifee(m, n, "7", DRUG, -1, 5, init_feedetl_sn="2"),
+                          ifee(m, n, "8", DRUG, -2, 5, init_feedetl_sn="2")], "input.feedetail[1].cnt")):
+        j = c.call("2301", {"feedetail": rows})
+        assert j["infcode"] == -1 and j["err_msg"].startswith(field), (field, j)
+        assert snapshot(server) == snap
+    c.ok("2301", {"feedetail": [ifee(m, n, "7", BED, -7, 20, init_feedetl_sn="1"),
+                                ifee(m, n, "8", DRUG, -2, 5, init_feedetl_sn="2"),
+                                ifee(m, n, "9", CT, -2, 150, init_feedetl_sn="3")]})
+    assert server.sql("SELECT total(cnt) FROM fee WHERE mdtrt_id=? AND state=1", m) == [(0.0,)]
