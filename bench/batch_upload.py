@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`make bench-batch-upload`: through the real server, one outpatient batch (chrg_bchno) growing by
 2204 calls of 1 000 fee lines, as a pharmacy's or a clinic's day list arrives in parts; then one
-inpatient stay of as many lines and a 2301 call of 1 000 returns (negative cnt) against them. Each
+inpatient stay of as many lines, a 2301 call of 1 000 returns (negative cnt) against them, and a
+2302 call cancelling those 1 000 lines (each with its return). Each
 call is one write in the region's only writer, so a call must not slow down with the lines its
 batch or stay already holds. Prints `name: value` lines. Usage: bench/batch_upload.py [CALLS]
 (YIBAO=build/yibao)"""
@@ -14,6 +15,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import conftest  # noqa: E402  (the e2e tests' server and signing client)
+import yb  # noqa: E402
 from flows import DRUG, fee, register  # noqa: E402
 from test_inpatient import admit, ifee  # noqa: E402
 
@@ -49,6 +51,11 @@ with tempfile.TemporaryDirectory() as d:
                                            for i in range(LINES)]})
         returns_ms = (time.perf_counter() - t) * 1e3
         assert j["infcode"] == 0, j
+        t = time.perf_counter()  # cancel 1 000 of the stay's lines (2302), each taking its return
+        j = c2.call("2302", {"data": [{"feedetl_sn": "%d-%d" % (i % CALLS, i), "mdtrt_id": s, "psn_no": yb.psn(1)}
+                                      for i in range(LINES)]})
+        cancel_ms = (time.perf_counter() - t) * 1e3
+        assert j["infcode"] == 0, j
     finally:
         server.stop()
     print("calls: %d" % CALLS)
@@ -58,3 +65,4 @@ with tempfile.TemporaryDirectory() as d:
     print("batch_lines_at_end: %d" % (CALLS * LINES))
     print("returns_call_ms: %.1f" % returns_ms)
     print("stay_lines_before_returns: %d" % (CALLS * LINES))
+    print("cancel_call_ms: %.1f" % cancel_ms)

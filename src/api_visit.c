@@ -755,16 +755,59 @@ int api_2404(api_req *r, yb_err *e) {
   return 0;
 }
 
-typedef struct ret_ctx {
-  const char *orig;
-  store_conn *c;
-  yb_err *e;
-} ret_ctx;
+/* A 2302 call's view of one stay's valid, unsettled returns, read once (at the call's first
+ * cancelled line of that stay) and sorted by the line they return; cancelling a line cancels its
+ * returns from here, not by re-reading the stay once a line. */
+typedef struct stay_ret {
+  char orig[32], sn[32];
+  int done; /* cancelled in this call */
+} stay_ret;
+typedef struct stay_rets {
+  char mdtrt_id[32];
+  stay_ret *r;
+  size_t n, cap;
+  int loaded;
+} stay_rets;
 
-static int cancel_returns_of(const store_fee *f, void *arg) {
-  ret_ctx *x = arg;
-  if (f->cnt < 0 && !strcmp(f->init_feedetl_sn, x->orig) && !f->setl_id[0])
-    return store_fee_cancel(x->c, f->mdtrt_id, f->feedetl_sn, x->e);
+static int add_stay_ret(const store_fee *f, void *arg) {
+  stay_rets *x = arg;
+  if (f->cnt >= 0 || f->setl_id[0]) return 0;
+  if (x->n == x->cap) {
+    size_t cap = x->cap ? x->cap * 2 : 16;
+    stay_ret *r = realloc(x->r, cap * sizeof *r);
+    if (!r) return YB_ENOMEM;
+    x->r = r, x->cap = cap;
+  }
+  stay_ret *r = &x->r[x->n++];
+  memcpy(r->orig, f->init_feedetl_sn, sizeof r->orig);
+  memcpy(r->sn, f->feedetl_sn, sizeof r->sn);
+  r->done = 0;
+  return 0;
+}
+static int stay_ret_cmp(const void *a, const void *b) {
+  return strcmp(((const stay_ret *)a)->orig, ((const stay_ret *)b)->orig);
+}
+
+/* The returns of line orig in the stay: [*lo, *hi) of x->r. */
+static int stay_returns(store_conn *c, const char *mdtrt_id, stay_rets *x, const char *orig, size_t *lo,
+                        size_t *hi, yb_err *e) {
+  if (!x->loaded || strcmp(x->mdtrt_id, mdtrt_id)) {
+    x->n = 0, x->loaded = 0;
+    api_cpy(x->mdtrt_id, sizeof x->mdtrt_id, mdtrt_id);
+    int rc = store_fee_each(c, mdtrt_id, NULL, STORE_FEE_VALID, add_stay_ret, x, e);
+    if (rc == YB_ENOMEM) return yb_fail(e, rc, "", "out of memory");
+    if (rc) return rc;
+    qsort(x->r, x->n, sizeof *x->r, stay_ret_cmp);
+    x->loaded = 1;
+  }
+  size_t a = 0, b = x->n; /* the first entry not below orig */
+  while (a < b) {
+    size_t m = a + (b - a) / 2;
+    if (strcmp(x->r[m].orig, orig) < 0) a = m + 1;
+    else b = m;
+  }
+  *lo = *hi = a;
+  while (*hi < x->n && !strcmp(x->r[*hi].orig, orig)) ++*hi;
   return 0;
 }
 
@@ -779,6 +822,7 @@ int api_2302(api_req *r, yb_err *e) {
     return yb_fail(e, YB_EMISSING, "input.data", "no rows");
   }
   char first_visit[32] = "";
+  stay_rets rets = {0};
   json_array_foreach(rows, i, row) {
     char path[40], sn[32] = "", psn_no[32] = "", mdtrt_id[32] = "";
     snprintf(path, sizeof path, "input.data[%zu]", i);
@@ -803,6 +847,7 @@ int api_2302(api_req *r, yb_err *e) {
       cancel_ctx x = {r->c, e, 0, 0};
       if ((rc = store_fee_each(r->c, mdtrt_id, NULL, STORE_FEE_VALID, cancel_row, &x, e))) break;
       n += x.n;
+      rets.loaded = 0; /* its returns went with it */
       continue;
     }
     store_fee f;
@@ -814,11 +859,19 @@ int api_2302(api_req *r, yb_err *e) {
       break;
     }
     if ((rc = store_fee_cancel(r->c, mdtrt_id, sn, e))) break;
-    ret_ctx x = {sn, r->c, e};
-    if (f.cnt > 0 && (rc = store_fee_each(r->c, mdtrt_id, NULL, STORE_FEE_VALID, cancel_returns_of, &x, e)))
+    size_t lo = 0, hi = 0;
+    /* a line takes its returns with it; a return cancelled by its own row is no longer its line's */
+    if (f.cnt && (rc = stay_returns(r->c, mdtrt_id, &rets, f.cnt < 0 ? f.init_feedetl_sn : sn, &lo, &hi, e)))
       break;
+    for (size_t k = lo; k < hi && !rc; k++) {
+      if (rets.r[k].done || (f.cnt < 0 && strcmp(rets.r[k].sn, sn))) continue;
+      rets.r[k].done = 1;
+      if (f.cnt > 0) rc = store_fee_cancel(r->c, mdtrt_id, rets.r[k].sn, e);
+    }
+    if (rc) break;
     n++;
   }
+  free(rets.r);
   json_decref(rows);
   if (rc) return rc;
   if (!n) return yb_fail(e, YB_ENOT_FOUND, "input.data", "no unsettled fee lines to cancel");

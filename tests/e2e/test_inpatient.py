@@ -167,3 +167,24 @@ def test_returns_across_calls(server):
                                 ifee(m, n, "8", DRUG, -2, 5, init_feedetl_sn="2"),
                                 ifee(m, n, "9", CT, -2, 150, init_feedetl_sn="3")]})
     assert server.sql("SELECT total(cnt) FROM fee WHERE mdtrt_id=? AND state=1", m) == [(0.0,)]
+
+
+def test_cancel_lines_with_returns(server):
+    """2302 cancels each listed line with its unsettled returns; a return listed before its line
+    is cancelled once; lines of the stay not listed keep theirs."""
+    c = server.client(2)
+    c.sign_in()
+    n = 9
+    m = admit(c, n, "ZY-D1")
+    c.ok("2301", {"feedetail": [ifee(m, n, "1", BED, 10, 20), ifee(m, n, "2", DRUG, 4, 5), ifee(m, n, "3", CT, 2, 150),
+                                ifee(m, n, "4", DRUG, -1, 5, init_feedetl_sn="2"),
+                                ifee(m, n, "5", BED, -3, 20, init_feedetl_sn="1"),
+                                ifee(m, n, "6", DRUG, -1, 5, init_feedetl_sn="2"),
+                                ifee(m, n, "7", CT, -1, 150, init_feedetl_sn="3")]})
+    snap = snapshot(server)
+    j = c.call("2302", {"data": [{"feedetl_sn": s, "mdtrt_id": m, "psn_no": yb.psn(n)} for s in ("6", "2", "6")]})
+    assert j["infcode"] == -1 and j["err_msg"].startswith("input.data[2].feedetl_sn"), j
+    assert snapshot(server) == snap
+    c.ok("2302", {"data": [{"feedetl_sn": s, "mdtrt_id": m, "psn_no": yb.psn(n)} for s in ("1", "6", "2")]})
+    assert server.sql("SELECT feedetl_sn, state FROM fee WHERE mdtrt_id=? ORDER BY seq", m) == \
+        [("1", 0), ("2", 0), ("3", 1), ("4", 0), ("5", 0), ("6", 0), ("7", 1)]
