@@ -377,52 +377,61 @@ static int see_batch_row(const store_fee *f, void *arg) {
   return 0;
 }
 
-/* The stay's stored returns (negative cnt), summed per original line and sorted by its
- * feedetl_sn: read once a call, at its first return, not once a return (a call of returns into a
- * long stay re-read the whole stay for each). */
-typedef struct ret_sum {
-  char orig[32];
+/* A call's view of one stay's valid returns (negative cnt), read once (at the first line of the
+ * call that needs them) and sorted by the line they return: 2301 nets a new return against them,
+ * 2302 cancels a line's unsettled returns with it. Re-reading the stay once a line made a call of
+ * n lines into a stay of m lines cost n x m row reads in the region's only writer. */
+typedef struct stay_ret {
+  char orig[32], sn[32];
   int64_t cnt;
-} ret_sum;
-typedef struct ret_sums {
-  ret_sum *r;
+  int settled, done; /* done: cancelled in this call */
+} stay_ret;
+typedef struct stay_rets {
+  char mdtrt_id[32];
+  stay_ret *r;
   size_t n, cap;
   int loaded;
-} ret_sums;
+} stay_rets;
 
-static int add_return(const store_fee *f, void *arg) {
-  ret_sums *x = arg;
+static int add_stay_ret(const store_fee *f, void *arg) {
+  stay_rets *x = arg;
   if (f->cnt >= 0) return 0;
   if (x->n == x->cap) {
     size_t cap = x->cap ? x->cap * 2 : 16;
-    ret_sum *r = realloc(x->r, cap * sizeof *r);
+    stay_ret *r = realloc(x->r, cap * sizeof *r);
     if (!r) return YB_ENOMEM;
     x->r = r, x->cap = cap;
   }
-  ret_sum *r = &x->r[x->n++];
+  stay_ret *r = &x->r[x->n++];
   memcpy(r->orig, f->init_feedetl_sn, sizeof r->orig);
-  r->cnt = f->cnt;
+  memcpy(r->sn, f->feedetl_sn, sizeof r->sn);
+  r->cnt = f->cnt, r->settled = f->setl_id[0] != 0, r->done = 0;
   return 0;
 }
-static int ret_cmp(const void *a, const void *b) { return strcmp(((const ret_sum *)a)->orig, ((const ret_sum *)b)->orig); }
+static int stay_ret_cmp(const void *a, const void *b) {
+  return strcmp(((const stay_ret *)a)->orig, ((const stay_ret *)b)->orig);
+}
 
-static int stored_returns(store_conn *c, const char *mdtrt_id, ret_sums *x, const char *orig, int64_t *sum,
-                          yb_err *e) {
-  if (!x->loaded) {
-    int rc = store_fee_each(c, mdtrt_id, NULL, STORE_FEE_VALID, add_return, x, e);
+/* The returns of line orig in the stay: [*lo, *hi) of x->r. */
+static int stay_returns(store_conn *c, const char *mdtrt_id, stay_rets *x, const char *orig, size_t *lo,
+                        size_t *hi, yb_err *e) {
+  if (!x->loaded || strcmp(x->mdtrt_id, mdtrt_id)) {
+    x->n = 0, x->loaded = 0;
+    api_cpy(x->mdtrt_id, sizeof x->mdtrt_id, mdtrt_id);
+    int rc = store_fee_each(c, mdtrt_id, NULL, STORE_FEE_VALID, add_stay_ret, x, e);
     if (rc == YB_ENOMEM) return yb_fail(e, rc, "", "out of memory");
     if (rc) return rc;
-    qsort(x->r, x->n, sizeof *x->r, ret_cmp);
-    size_t k = 0; /* one entry per original line */
-    for (size_t i = 0; i < x->n; i++)
-      if (k && !strcmp(x->r[k - 1].orig, x->r[i].orig)) x->r[k - 1].cnt += x->r[i].cnt;
-      else x->r[k++] = x->r[i];
-    x->n = k, x->loaded = 1;
+    qsort(x->r, x->n, sizeof *x->r, stay_ret_cmp);
+    x->loaded = 1;
   }
-  ret_sum key;
-  snprintf(key.orig, sizeof key.orig, "%s", orig);
-  const ret_sum *hit = x->n ? bsearch(&key, x->r, x->n, sizeof *x->r, ret_cmp) : NULL;
-  *sum = hit ? hit->cnt : 0;
+  size_t a = 0, b = x->n; /* the first entry not below orig */
+  while (a < b) {
+    size_t m = a + (b - a) / 2;
+    if (strcmp(x->r[m].orig, orig) < 0) a = m + 1;
+    else b = m;
+  }
+  *lo = *hi = a;
+  while (*hi < x->n && !strcmp(x->r[*hi].orig, orig)) ++*hi;
   return 0;
 }
 
@@ -435,7 +444,7 @@ static int upload(api_req *r, int ipt, yb_err *e) {
   store_fee *fees = NULL;
   batch_seen *seen = NULL; /* outpatient: the batches this call's lines name so far */
   size_t n_seen = 0;
-  ret_sums rets = {0}; /* the stay's stored returns, once a call needs them */
+  stay_rets rets = {0}; /* the stay's stored returns, once a call needs them */
   jsonw_buf results = {0};
   size_t *ends = NULL;
   if (n == 0) {
@@ -533,9 +542,9 @@ static int upload(api_req *r, int ipt, yb_err *e) {
       }
       net = orig.cnt;
       /* every return against it: stored ones, and this call's up to this row */
-      int64_t stored = 0;
-      if ((rc = stored_returns(r->c, v.mdtrt_id, &rets, orig.feedetl_sn, &stored, e))) break;
-      net += stored;
+      size_t lo = 0, hi = 0;
+      if ((rc = stay_returns(r->c, v.mdtrt_id, &rets, orig.feedetl_sn, &lo, &hi, e))) break;
+      for (size_t k = lo; k < hi; k++) net += rets.r[k].cnt;
       for (size_t k = 0; k <= i; k++)
         if (fees[k].cnt < 0 && !strcmp(fees[k].init_feedetl_sn, orig.feedetl_sn)) net += fees[k].cnt;
       if (net < 0) {
@@ -755,62 +764,6 @@ int api_2404(api_req *r, yb_err *e) {
   return 0;
 }
 
-/* A 2302 call's view of one stay's valid, unsettled returns, read once (at the call's first
- * cancelled line of that stay) and sorted by the line they return; cancelling a line cancels its
- * returns from here, not by re-reading the stay once a line. */
-typedef struct stay_ret {
-  char orig[32], sn[32];
-  int done; /* cancelled in this call */
-} stay_ret;
-typedef struct stay_rets {
-  char mdtrt_id[32];
-  stay_ret *r;
-  size_t n, cap;
-  int loaded;
-} stay_rets;
-
-static int add_stay_ret(const store_fee *f, void *arg) {
-  stay_rets *x = arg;
-  if (f->cnt >= 0 || f->setl_id[0]) return 0;
-  if (x->n == x->cap) {
-    size_t cap = x->cap ? x->cap * 2 : 16;
-    stay_ret *r = realloc(x->r, cap * sizeof *r);
-    if (!r) return YB_ENOMEM;
-    x->r = r, x->cap = cap;
-  }
-  stay_ret *r = &x->r[x->n++];
-  memcpy(r->orig, f->init_feedetl_sn, sizeof r->orig);
-  memcpy(r->sn, f->feedetl_sn, sizeof r->sn);
-  r->done = 0;
-  return 0;
-}
-static int stay_ret_cmp(const void *a, const void *b) {
-  return strcmp(((const stay_ret *)a)->orig, ((const stay_ret *)b)->orig);
-}
-
-/* The returns of line orig in the stay: [*lo, *hi) of x->r. */
-static int stay_returns(store_conn *c, const char *mdtrt_id, stay_rets *x, const char *orig, size_t *lo,
-                        size_t *hi, yb_err *e) {
-  if (!x->loaded || strcmp(x->mdtrt_id, mdtrt_id)) {
-    x->n = 0, x->loaded = 0;
-    api_cpy(x->mdtrt_id, sizeof x->mdtrt_id, mdtrt_id);
-    int rc = store_fee_each(c, mdtrt_id, NULL, STORE_FEE_VALID, add_stay_ret, x, e);
-    if (rc == YB_ENOMEM) return yb_fail(e, rc, "", "out of memory");
-    if (rc) return rc;
-    qsort(x->r, x->n, sizeof *x->r, stay_ret_cmp);
-    x->loaded = 1;
-  }
-  size_t a = 0, b = x->n; /* the first entry not below orig */
-  while (a < b) {
-    size_t m = a + (b - a) / 2;
-    if (strcmp(x->r[m].orig, orig) < 0) a = m + 1;
-    else b = m;
-  }
-  *lo = *hi = a;
-  while (*hi < x->n && !strcmp(x->r[*hi].orig, orig)) ++*hi;
-  return 0;
-}
-
 int api_2302(api_req *r, yb_err *e) {
   json_t *d = json_object_get(r->input, "data");
   json_t *rows = json_is_object(d) ? json_pack("[O]", d) : json_incref(d);
@@ -864,7 +817,7 @@ int api_2302(api_req *r, yb_err *e) {
     if (f.cnt && (rc = stay_returns(r->c, mdtrt_id, &rets, f.cnt < 0 ? f.init_feedetl_sn : sn, &lo, &hi, e)))
       break;
     for (size_t k = lo; k < hi && !rc; k++) {
-      if (rets.r[k].done || (f.cnt < 0 && strcmp(rets.r[k].sn, sn))) continue;
+      if (rets.r[k].done || rets.r[k].settled || (f.cnt < 0 && strcmp(rets.r[k].sn, sn))) continue;
       rets.r[k].done = 1;
       if (f.cnt > 0) rc = store_fee_cancel(r->c, mdtrt_id, rets.r[k].sn, e);
     }
