@@ -72,6 +72,8 @@ int audit_data_person(audit_data *d, const char *psn_no, const char *gend, const
                       const char *death_date, yb_err *e);
 bool audit_data_has_person(const audit_data *d, const char *psn_no);
 bool audit_data_has_inst(const audit_data *d, const char *code);
+/* Whether a visit added is a stay (1) or an outpatient visit (0); -1 not added. */
+int audit_data_visit_ipt(const audit_data *d, const char *mdtrt_id);
 int audit_data_inst(audit_data *d, const char *code, int hosp_lv, bool has_geo, int64_t lat_e6,
                     int64_t lon_e6, yb_err *e);
 int audit_data_doctor(audit_data *d, const char *dr_code, const char *inst, const char *begndate,

@@ -333,6 +333,11 @@ bool audit_data_has_person(const audit_data *d, const char *psn_no) {
 
 bool audit_data_has_inst(const audit_data *d, const char *code) { return ad_intern_find(d, &d->i_inst, code) >= 0; }
 
+int audit_data_visit_ipt(const audit_data *d, const char *mdtrt_id) {
+  int vi = ad_intern_find(d, &d->i_visit, mdtrt_id);
+  return vi < 0 ? -1 : d->visit[vi].ipt;
+}
+
 int audit_data_inst(audit_data *d, const char *code, int hosp_lv, bool has_geo, int64_t lat_e6,
                     int64_t lon_e6, yb_err *e) {
   bool added;

@@ -68,9 +68,24 @@ static const char *const audit_migrations[] = {
               "amt_confirmed,amt_recovered"
 
 enum { Q_RUN_NEW, Q_RUN_DONE, Q_F_PUT, Q_F_GET, Q_C_GET, Q_EV_PUT, Q_LP_INST, Q_LP_VISIT,
-       Q_LINES_UNSET, Q_LINES_ALL, Q_GROUP, Q_N };
-#define LINE_COLS "mdtrt_id,feedetl_sn,seq,med_list_codg,medins_list_codg,fee_ocur_time,cnt,pric,sumamt," \
-                  "hosp_appr_flag,coalesce(setl_id,''),body"
+       Q_LINES_UNSET, Q_LINES_ALL, Q_NET_UNSET, Q_NET_ALL, Q_GROUP, Q_N };
+/* A visit's fee lines as the rules see them, as settlement nets them: each line with its returns
+ * (negative cnt naming it in init_feedetl_sn) added in, the returns themselves and lines returned
+ * in full left out. Only stays have returns (2301); an outpatient visit's lines are read as they
+ * are, without the join (~60 K instructions a live audit). `w` selects the lines of fee f; returns
+ * settle with their line, so the same condition selects both. */
+#define LINE_SEL(cnt, sumamt)                                                                                     \
+  "SELECT f.mdtrt_id,f.feedetl_sn,f.seq,f.med_list_codg,f.medins_list_codg,f.fee_ocur_time," cnt ",f.pric," sumamt \
+  ",f.hosp_appr_flag,coalesce(f.setl_id,''),f.body FROM fee f"
+#define LINES(w) LINE_SEL("f.cnt", "f.sumamt") " WHERE " w
+#define NET_LINES(w)                                                                                            \
+  LINE_SEL("f.cnt+coalesce(r.c,0)", "f.sumamt+coalesce(r.s,0)")                                                 \
+  " LEFT JOIN (SELECT f.init_feedetl_sn sn, sum(f.cnt) c, sum(f.sumamt) s FROM fee f WHERE " w " AND f.cnt<0" \
+  " GROUP BY 1) r ON r.sn=f.feedetl_sn WHERE " w " AND f.cnt>0 AND f.cnt+coalesce(r.c,0)<>0"
+#define W_UNSET "f.mdtrt_id=?1 AND f.state=1 AND f.setl_id IS NULL"
+#define W_ALL "f.mdtrt_id=?1 AND f.state=1"
+/* a visit's lines are adjacent in fee's key: read them by it, not through the setl_id index */
+#define W_SETL "f.mdtrt_id=?1 AND +f.setl_id=?2 AND f.state=1"
 static const char *const audit_sql[Q_N] = {
     [Q_RUN_NEW] = "INSERT INTO audit_run(stage,from_date,to_date,rules,started_at) VALUES(?1,?2,?3,?4,?5)",
     [Q_RUN_DONE] = "UPDATE audit_run SET lines=?2, findings=?3 WHERE run_id=?1",
@@ -85,8 +100,10 @@ static const char *const audit_sql[Q_N] = {
                   " LEFT JOIN institution_geo g USING(fixmedins_code) WHERE i.fixmedins_code=?1",
     [Q_LP_VISIT] = "SELECT mdtrt_id,psn_no,fixmedins_code,kind,begntime,endtime,diag FROM visit"
                    " WHERE psn_no=?1 AND state<>0 AND ((begntime BETWEEN ?2 AND ?3) OR mdtrt_id=?4)",
-    [Q_LINES_UNSET] = "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1 AND setl_id IS NULL",
-    [Q_LINES_ALL] = "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id=?1 AND state=1",
+    [Q_LINES_UNSET] = LINES(W_UNSET),
+    [Q_LINES_ALL] = LINES(W_ALL),
+    [Q_NET_UNSET] = NET_LINES(W_UNSET),
+    [Q_NET_ALL] = NET_LINES(W_ALL),
     [Q_GROUP] = "SELECT text FROM audit_extract_dict WHERE kind=3 AND id=?1",
 };
 
@@ -194,7 +211,7 @@ static int row_visit(sqlite3_stmt *s, void *arg, yb_err *e) {
   }
   return audit_data_visit(a->d, cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), cs(s, 4), cs(s, 5), main, scope, e);
 }
-/* A row of LINE_COLS as the engine's line (dr and days: room for the two texts it points at). */
+/* A row of NET_LINES as the engine's line (dr and days: room for the two texts it points at). */
 typedef struct line_row {
   audit_line_in in;
   char days[16], dr[40];
@@ -539,11 +556,10 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
                             " FROM settlement s JOIN visit v ON v.mdtrt_id = s.mdtrt_id JOIN person p ON p.psn_no = v.psn_no"
                             " JOIN institution i ON i.fixmedins_code = v.fixmedins_code"
                             " WHERE s.rowid > ?1 ORDER BY s.rowid LIMIT ?2", e);
-  /* a visit's lines are adjacent in fee's key: read them by it, not through the setl_id index */
-  sqlite3_stmt *fl = prep(w, "SELECT " LINE_COLS " FROM fee WHERE mdtrt_id = ?1 AND +setl_id = ?2 AND state = 1", e);
+  sqlite3_stmt *fl = prep(w, LINES(W_SETL), e), *fn = prep(w, NET_LINES(W_SETL), e);
   sqlite3_stmt *vd = prep(w, "INSERT OR IGNORE INTO audit_extract_void(setl_id, psn_no) VALUES(?1, ?2)", e);
-  if (!q || !fl || !vd) {
-    sqlite3_finalize(q), sqlite3_finalize(fl), sqlite3_finalize(vd);
+  if (!q || !fl || !fn || !vd) {
+    sqlite3_finalize(q), sqlite3_finalize(fl), sqlite3_finalize(fn), sqlite3_finalize(vd);
     return YB_ESTORE;
   }
   bi(q, 1, mark), bi(q, 2, AX_CHUNK_SETL);
@@ -567,15 +583,16 @@ static int sync_chunk(store_conn *w, void *arg, yb_err *e) {
     ax_setl_in in = {ci(q, 12), ci(q, 13), ci(q, 14), cs(q, 1), cs(q, 2), cs(q, 7), cs(q, 8), cs(q, 9), cs(q, 10), main};
     if ((rc = ax_add_setl(a->ax, &in, e))) break;
     size_t before = ax_lines(a->ax);
-    bt(fl, 1, cs(q, 2)), bt(fl, 2, cs(q, 1));
+    sqlite3_stmt *ls = strcmp(cs(q, 8), "ipt") ? fl : fn; /* a stay's returns netted */
+    bt(ls, 1, cs(q, 2)), bt(ls, 2, cs(q, 1));
     xline_arg xa = {a->ax, cs(q, 7)};
-    rc = each_cached(w, fl, row_xline, &xa, e);
+    rc = each_cached(w, ls, row_xline, &xa, e);
     a->setls++;
     a->lines += (int64_t)(ax_lines(a->ax) - before);
     if (!rc && ax_lines(a->ax) >= AX_SEG_LINES) rc = flush_seg(w, a, e);
   }
   if (!rc && st != SQLITE_ROW && st != SQLITE_DONE) rc = store_sqlite_err(w, e, "audit extract");
-  sqlite3_finalize(q), sqlite3_finalize(fl), sqlite3_finalize(vd);
+  sqlite3_finalize(q), sqlite3_finalize(fl), sqlite3_finalize(fn), sqlite3_finalize(vd);
   if (!rc) rc = flush_seg(w, a, e);
   if (!rc && fdatasync(a->fd)) /* the segments are on disk before the index naming them commits */
     rc = yb_fail(e, YB_ESTORE, "audit_extract", "syncing the segment file: %s", strerror(errno));
@@ -720,7 +737,8 @@ int store_audit_load_person(store_conn *c, const char *psn_no, const char *inst,
 }
 
 int store_audit_load_visit_lines(store_conn *c, const char *mdtrt_id, bool unsettled_only, audit_data *d, yb_err *e) {
-  sqlite3_stmt *s = CACHED(unsettled_only ? Q_LINES_UNSET : Q_LINES_ALL);
+  int net = audit_data_visit_ipt(d, mdtrt_id) != 0; /* a stay, or not known: net its returns */
+  sqlite3_stmt *s = CACHED(net ? (unsettled_only ? Q_NET_UNSET : Q_NET_ALL) : (unsettled_only ? Q_LINES_UNSET : Q_LINES_ALL));
   if (!s) return YB_ESTORE;
   bt(s, 1, mdtrt_id);
   return each_cached(c, s, row_line, d, e);

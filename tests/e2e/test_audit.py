@@ -13,6 +13,8 @@ os.environ.setdefault("YIBAO_RULES", os.path.join(ROOT, "rules"))
 DUP_SERVICE = "GZ10000050001000"   # 重复收费 (services), blocks
 PRICE_SERVICE = "GZ10000030002000"  # 诊疗项目超限价, does not block
 GENDER_DRUG = "GZ10000010001000"
+FAKE_ADMISSION = "GZ20000160001000"  # 虚假住院：住院期间无任何治疗
+UNREGISTERED_DOCTOR = "GZ20000180001000"
 MALE_ONLY = "XG04CBD027A001010199999"
 
 
@@ -198,3 +200,28 @@ def test_extract_compaction_keeps_every_finding(server):
     # nothing out of order now: compacting again moves nothing
     out = subprocess.run([YIBAO, "audit", "compact", "--db", server.db], capture_output=True, text=True)
     assert out.returncode == 0 and "compacted_settlements: 0" in out.stdout, out.stdout + out.stderr
+
+
+def test_returns_netted_for_the_rules(server):
+    """The rules see a stay's lines as settlement nets them: a return at its line's own time is no
+    second charge (live, and after settlement), a line returned in full is gone, and a price over
+    the limit counts only what is left of the line."""
+    from flows import BED, CT
+    from test_inpatient import admit, data, discharge, ifee
+    c = server.client(2)
+    c.sign_in()
+    n = 13
+    m = admit(c, n, "ZY-AUD1")
+    c.ok("2301", {"feedetail": [ifee(m, n, "1", BED, 10, 35), ifee(m, n, "2", CT, 1, 150)]})
+    c.ok("2301", {"feedetail": [ifee(m, n, "3", BED, -3, 35, init_feedetl_sn="1"),
+                                ifee(m, n, "4", CT, -1, 150, init_feedetl_sn="2")]})
+    discharge(c, m, n)
+    before = audit_run(server)
+    c.ok("2304", {"data": data(m, n, 7 * 35)})  # the blocking 重复收费 rule lets it through
+    after = audit_run(server)
+    assert int(after["lines"]) == int(before["lines"]) + 1  # line 1 netted to 7; lines 2-4 are gone
+    found = server.sql("SELECT rule_id, feedetl_sn, vola_amt FROM audit_finding WHERE mdtrt_id=? ORDER BY rule_id", m)
+    # 7 bed days 5.00 over the limit (in fen); with the CT returned the stay had no treatment (虚假住院);
+    # doctor D1 is registered nowhere; no 重复收费
+    assert found == [(PRICE_SERVICE, "1", 7 * 5 * 100), (FAKE_ADMISSION, "", 7 * 3500),
+                     (UNREGISTERED_DOCTOR, "1", 7 * 3500)], found

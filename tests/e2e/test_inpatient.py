@@ -188,3 +188,27 @@ def test_cancel_lines_with_returns(server):
     c.ok("2302", {"data": [{"feedetl_sn": s, "mdtrt_id": m, "psn_no": yb.psn(n)} for s in ("1", "6", "2")]})
     assert server.sql("SELECT feedetl_sn, state FROM fee WHERE mdtrt_id=? ORDER BY seq", m) == \
         [("1", 0), ("2", 0), ("3", 1), ("4", 0), ("5", 0), ("6", 0), ("7", 1)]
+
+
+def test_settle_nets_returns(server):
+    """At settlement each line takes all its returns, from several calls: a line returned to zero drops
+    out, and medfee_sumamt must equal the netted total."""
+    c = server.client(2)
+    c.sign_in()
+    n = 12
+    m = admit(c, n, "ZY-N1")
+    c.ok("2301", {"feedetail": [ifee(m, n, "a", BED, 10, 20), ifee(m, n, "b", DRUG, 4, 5), ifee(m, n, "c", CT, 2, 150),
+                                ifee(m, n, "d", DRUG, -1, 5, init_feedetl_sn="b")]})
+    c.ok("2301", {"feedetail": [ifee(m, n, "e", CT, -1, 150, init_feedetl_sn="c"),
+                                ifee(m, n, "f", BED, -3, 20, init_feedetl_sn="a"),
+                                ifee(m, n, "g", DRUG, -1, 5, init_feedetl_sn="b")]})
+    c.ok("2301", {"feedetail": [ifee(m, n, "h", CT, -1, 150, init_feedetl_sn="c")]})
+    total = 7 * 20 + 2 * 5  # bed 7 × 20, drug 2 × 5; the CT returned in full
+    j = c.call("2303", {"data": data(m, n, total + 5)})
+    assert j["infcode"] == -1 and j["err_msg"].startswith("input.data.medfee_sumamt") and "150.00" in j["err_msg"], j
+    pre = c.ok("2303", {"data": data(m, n, total)})
+    assert pre["setlinfo"]["medfee_sumamt"] == total
+    discharge(c, m, n)
+    out = c.ok("2304", {"data": data(m, n, total)})
+    assert out["setlinfo"]["medfee_sumamt"] == total
+    assert server.sql("SELECT count(*) FROM fee WHERE mdtrt_id=? AND setl_id=?", m, out["setlinfo"]["setl_id"]) == [(8,)]
