@@ -93,7 +93,7 @@ $(B)/bench-settle: bench/settle.c $(LIBOBJ)
 bench-fee-upload: $(B)/bench-fee-upload
 	$(B)/bench-fee-upload --db $(B)/bench-fee-upload.db
 
-## bench-batch-upload: through the server, an outpatient batch growing by 2204 calls of 1 000 lines, then 1 000 returns (2301) and 1 000 cancels (2302) in a 4 000-line stay
+## bench-batch-upload: through the server, an outpatient batch growing by 2204 calls of 1 000 lines; a 4 000-line stay with 1 000 returns (2301), 1 000 cancels (2302), 1 000 more returns, then settled (2303, 2304) and cancelled (2305)
 bench-batch-upload: $(B)/yibao
 	YIBAO=$(B)/yibao /usr/bin/python3 bench/batch_upload.py
 

@@ -205,24 +205,42 @@ static int collect(const store_fee *f, void *arg) {
   return 0;
 }
 
-/* Net returns into their original lines; lines netted to zero drop out. */
+static int by_init_sn(const void *a, const void *b) {
+  return strcmp((*(const store_fee *const *)a)->init_feedetl_sn, (*(const store_fee *const *)b)->init_feedetl_sn);
+}
+
+/* Net returns into their original lines; lines netted to zero drop out. The returns, sorted by
+ * the line they return, are found by binary search: a stay of thousands of lines with as many
+ * returns is not a pass over the stay per line. */
 static int net_lines(line_set *s, const catalog *cat, benefit_line *out, int *n, yb_err *e) {
-  int k = 0;
-  for (int i = 0; i < s->n; i++) {
+  int nr = 0, k = 0, rc = 0;
+  for (int i = 0; i < s->n; i++) nr += s->f[i].cnt < 0;
+  const store_fee **ret = malloc((size_t)(nr ? nr : 1) * sizeof *ret);
+  if (!ret) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  for (int i = 0, j = 0; i < s->n; i++)
+    if (s->f[i].cnt < 0) ret[j++] = &s->f[i];
+  qsort(ret, (size_t)nr, sizeof *ret, by_init_sn);
+  for (int i = 0; i < s->n && !rc; i++) {
     store_fee f = s->f[i];
     if (f.cnt < 0) continue;
-    for (int j = 0; j < s->n; j++)
-      if (s->f[j].cnt < 0 && !strcmp(s->f[j].init_feedetl_sn, f.feedetl_sn))
-        f.cnt += s->f[j].cnt, f.sumamt += s->f[j].sumamt;
+    int lo = 0, hi = nr; /* the first return of this line */
+    while (lo < hi) {
+      int mid = (lo + hi) / 2;
+      if (strcmp(ret[mid]->init_feedetl_sn, f.feedetl_sn) < 0) lo = mid + 1; else hi = mid;
+    }
+    for (; lo < nr && !strcmp(ret[lo]->init_feedetl_sn, f.feedetl_sn); lo++)
+      f.cnt += ret[lo]->cnt, f.sumamt += ret[lo]->sumamt;
     if (f.cnt == 0) continue;
     if (f.cnt < 0 || f.sumamt < 0)
-      return yb_fail(e, YB_ECONFLICT, "feedetl_sn", "line %s is returned beyond its quantity", f.feedetl_sn);
-    if (k >= BENEFIT_MAX_LINES)
-      return yb_fail(e, YB_ELIMIT, "mdtrt_id", "more than %d fee lines", BENEFIT_MAX_LINES);
-    line_of(&f, cat, &out[k++]);
+      rc = yb_fail(e, YB_ECONFLICT, "feedetl_sn", "line %s is returned beyond its quantity", f.feedetl_sn);
+    else if (k >= BENEFIT_MAX_LINES)
+      rc = yb_fail(e, YB_ELIMIT, "mdtrt_id", "more than %d fee lines", BENEFIT_MAX_LINES);
+    else
+      line_of(&f, cat, &out[k++]);
   }
+  free(ret);
   *n = k;
-  return 0;
+  return rc;
 }
 
 static int read_setl_in(api_req *r, int ipt, int full, setl_in *in, yb_err *e) {
