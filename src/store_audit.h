@@ -36,7 +36,7 @@ int store_audit_extract_compact(store *s, int64_t *setls, yb_err *e);
 int store_audit_load_person(store_conn *c, const char *psn_no, const char *inst, const char *since,
                             const char *until, const char *mdtrt_id, bool with_current, audit_data *d, yb_err *e);
 /* Add the valid lines of one visit: the unsettled ones (the batch a settlement is about to take),
- * or all of them. */
+ * or all of them; a stay's returns netted into the lines they return (docs/audit.md). */
 int store_audit_load_visit_lines(store_conn *c, const char *mdtrt_id, bool unsettled_only, audit_data *d, yb_err *e);
 
 /* ---- ground truth (generator labels) -------------------------------------------------------- */
