@@ -444,6 +444,7 @@ static int upload(api_req *r, int ipt, yb_err *e) {
   store_fee *fees = NULL;
   batch_seen *seen = NULL; /* outpatient: the batches this call's lines name so far */
   size_t n_seen = 0;
+  char *again = NULL; /* a line's feedetl_sn is a cancelled line's: that one moves to fee_void */
   stay_rets rets = {0}; /* the stay's stored returns, once a call needs them */
   jsonw_buf results = {0};
   size_t *ends = NULL;
@@ -475,7 +476,8 @@ static int upload(api_req *r, int ipt, yb_err *e) {
   }
   fees = calloc(n, sizeof *fees);
   seen = calloc(n, sizeof *seen);
-  if (!fees || !seen) {
+  again = calloc(n, 1);
+  if (!fees || !seen || !again) {
     rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
     goto out;
   }
@@ -490,9 +492,11 @@ static int upload(api_req *r, int ipt, yb_err *e) {
         rc = yb_fail(e, YB_ECONFLICT, field, "%s appears twice in this call", fees[i].feedetl_sn);
         break;
       }
-    store_fee old;
-    if (!rc && !(rc = store_fee_get(r->c, v.mdtrt_id, fees[i].feedetl_sn, &old, e)))
+    store_fee old; /* a cancelled line's serial may be sent again (2205/2302 remove lines) */
+    if (!rc && !(rc = store_fee_get(r->c, v.mdtrt_id, fees[i].feedetl_sn, &old, e)) && old.state == 1)
       rc = yb_fail(e, YB_ECONFLICT, field, "%s is already uploaded for this visit", fees[i].feedetl_sn);
+    else if (!rc)
+      again[i] = 1;
     else if (rc == YB_ENOT_FOUND)
       rc = 0, yb_err_clear(e);
     if (rc) break;
@@ -574,7 +578,9 @@ static int upload(api_req *r, int ipt, yb_err *e) {
     char *body = dump(json_array_get(owned, i));
     fees[i].body = body;
     fees[i].result = row;
-    rc = body ? store_fee_put(r->c, &fees[i], e) : yb_fail(e, YB_ENOMEM, "", "out of memory");
+    if (!body) rc = yb_fail(e, YB_ENOMEM, "", "out of memory");
+    if (!rc && again[i]) rc = store_fee_void(r->c, v.mdtrt_id, fees[i].feedetl_sn, r->now, e);
+    if (!rc) rc = store_fee_put(r->c, &fees[i], e);
     fees[i].result = NULL;
     *end = c;
     free(body);
@@ -588,6 +594,7 @@ out:
   json_decref(owned);
   free(fees);
   free(seen);
+  free(again);
   free(rets.r);
   return rc;
 }

@@ -14,7 +14,7 @@
 typedef struct store store;           /* the database */
 typedef struct store_conn store_conn; /* one connection, used by one thread at a time */
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Open (creating if absent) and migrate the schema. *out is new (store_close). */
 int store_open(const char *path, store **out, yb_err *e);
@@ -211,6 +211,9 @@ int store_fee_each_psn(store_conn *c, const char *psn_no, const char *med_type, 
                        const char *end, int (*fn)(const store_fee *, void *), void *arg, yb_err *e);
 /* Mark one line cancelled (state 0); YB_ECONFLICT if settled or already cancelled. */
 int store_fee_cancel(store_conn *c, const char *mdtrt_id, const char *feedetl_sn, yb_err *e);
+/* Move a cancelled line out of the way of a new upload of its feedetl_sn: into fee_void, with
+ * `now` as when it was replaced. YB_ECONFLICT unless the line exists and is cancelled. */
+int store_fee_void(store_conn *c, const char *mdtrt_id, const char *feedetl_sn, const char *now, yb_err *e);
 /* Set (setl_id) or clear (NULL, from_setl_id given) the settlement of lines. */
 int store_fee_settle(store_conn *c, const char *mdtrt_id, const char *feedetl_sn,
                      const char *setl_id, yb_err *e);

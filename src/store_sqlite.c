@@ -126,6 +126,11 @@ static const char *const store_migrations[] = {
     " PRIMARY KEY(fixmedins_code, msgid));"
     "INSERT INTO msglog SELECT fixmedins_code,msgid,infno,req_hash,psn_no,response,created_at FROM temp.msglog_v3;"
     "DROP TABLE temp.msglog_v3;",
+    /* 5: a cancelled line whose feedetl_sn is uploaded again (2205 and 2302 remove lines, so the
+     * HIS may send the same serial) moves here, as it was uploaded and answered, with when */
+    "CREATE TABLE fee_void(mdtrt_id TEXT NOT NULL REFERENCES visit, seq INTEGER NOT NULL,"
+    " feedetl_sn TEXT NOT NULL, psn_no TEXT NOT NULL, fixmedins_code TEXT NOT NULL, body TEXT NOT NULL,"
+    " result TEXT NOT NULL, replaced_at TEXT NOT NULL, PRIMARY KEY(mdtrt_id, seq)) WITHOUT ROWID;",
 };
 
 /* The areas built in (see store_sqlite.h); a new area adds its line here. */
@@ -211,6 +216,9 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(FEE_EACH_SETL, "SELECT " FEE_COLS " FROM fee WHERE setl_id=?1 ORDER BY mdtrt_id, seq")      \
   X(FEE_EACH_PSN, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id IN (SELECT mdtrt_id FROM visit WHERE psn_no=?1) AND state=1 AND (?2='' OR med_type=?2) AND fee_ocur_time BETWEEN ?3 AND ?4 ORDER BY fee_ocur_time") \
   X(FEE_CANCEL, "UPDATE fee SET state=0 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL") \
+  X(FEE_VOID_COPY, "INSERT INTO fee_void SELECT mdtrt_id,seq,feedetl_sn,psn_no,fixmedins_code,body,result,?3"    \
+                   " FROM fee WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=0")                       \
+  X(FEE_VOID_DEL, "DELETE FROM fee WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=0")            \
   X(FEE_SETTLE, "UPDATE fee SET setl_id=?3 WHERE " FEE_SETTLE_WHERE)                          \
   X(FEE_SETTLE_ALL, "UPDATE fee SET setl_id=?3 WHERE " FEE_SETTLE_ALL_WHERE)                  \
   X(FEE_UNSETTLE, "UPDATE fee SET setl_id=NULL WHERE setl_id=?1")                               \
@@ -1696,6 +1704,18 @@ int store_fee_cancel(store_conn *c, const char *mdtrt_id, const char *feedetl_sn
   bt(s, 2, feedetl_sn);
   return changed_one(c, run_done(c, s, e, "fee"), e, "feedetl_sn",
                      "line is settled or already cancelled");
+}
+int store_fee_void(store_conn *c, const char *mdtrt_id, const char *feedetl_sn, const char *now, yb_err *e) {
+  PREP(s, FEE_VOID_COPY);
+  bt(s, 1, mdtrt_id);
+  bt(s, 2, feedetl_sn);
+  bt(s, 3, now);
+  int rc = changed_one(c, run_done(c, s, e, "fee_void"), e, "feedetl_sn", "line is not cancelled");
+  if (rc) return rc;
+  PREP(d, FEE_VOID_DEL);
+  bt(d, 1, mdtrt_id);
+  bt(d, 2, feedetl_sn);
+  return changed_one(c, run_done(c, d, e, "fee"), e, "feedetl_sn", "line is not cancelled");
 }
 /* The console's sums, outside a batch, go to their tables with the write itself. */
 static int console_now(store_conn *c, int rc, yb_err *e) {

@@ -188,6 +188,14 @@ def test_cancel_lines_with_returns(server):
     c.ok("2302", {"data": [{"feedetl_sn": s, "mdtrt_id": m, "psn_no": yb.psn(n)} for s in ("1", "6", "2")]})
     assert server.sql("SELECT feedetl_sn, state FROM fee WHERE mdtrt_id=? ORDER BY seq", m) == \
         [("1", 0), ("2", 0), ("3", 1), ("4", 0), ("5", 0), ("6", 0), ("7", 1)]
+    # cancelled serials may come again: the new line and a return under a cancelled return's serial
+    c.ok("2301", {"feedetail": [ifee(m, n, "2", DRUG, 3, 5), ifee(m, n, "4", DRUG, -3, 5, init_feedetl_sn="2")]})
+    j = c.call("2301", {"feedetail": [ifee(m, n, "8", DRUG, -1, 5, init_feedetl_sn="2")]})
+    assert j["infcode"] == -1 and j["err_msg"].startswith("input.feedetail[0].cnt"), j  # 3 - 3 = 0 left
+    assert server.sql("SELECT feedetl_sn, cnt, state FROM fee WHERE mdtrt_id=? AND feedetl_sn IN ('2','4')"
+                      " ORDER BY seq", m) == [("2", 30000, 1), ("4", -30000, 1)]
+    assert server.sql("SELECT feedetl_sn, json_extract(body, '$.cnt') FROM fee_void WHERE mdtrt_id=? ORDER BY seq",
+                      m) == [("2", 4), ("4", -1)]
 
 
 def test_settle_nets_returns(server):

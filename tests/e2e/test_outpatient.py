@@ -226,3 +226,29 @@ def test_batch_rules_across_calls(server):
         assert snapshot(server) == snap
     assert server.sql("SELECT feedetl_sn, chrg_bchno, setl_id IS NOT NULL FROM fee WHERE mdtrt_id=? ORDER BY seq",
                       m) == [("1", "A", 1), ("3", "B", 0), ("4", "A", 1), ("5", "B", 0)]
+
+
+def test_cancelled_serial_uploaded_again(server):
+    """2205 removes lines, so the HIS may send a corrected line under the same feedetl_sn: it
+    replaces the cancelled one, which moves to fee_void as it was uploaded. A live serial stays
+    refused, and the batch settles on the new line."""
+    c = server.client(1)
+    c.sign_in()
+    n = 6
+    m = register(c, n)
+    c.ok("2204", {"feedetail": [fee(m, n, "1", DRUG, 2, 18.5), fee(m, n, "2", VISIT_FEE, 1, 10)]})
+    j = c.call("2204", {"feedetail": [fee(m, n, "1", DRUG, 1, 18.5)]})
+    assert j["infcode"] == -1 and j["err_msg"].startswith("input.feedetail[0].feedetl_sn"), j
+    c.ok("2205", {"data": {"mdtrt_id": m, "chrg_bchno": "CB1", "psn_no": yb.psn(n)}})
+    for cnt in (1, 3):  # twice: each cancelled version is kept
+        res = c.ok("2204", {"feedetail": [fee(m, n, "1", DRUG, cnt, 18.5), fee(m, n, "2", VISIT_FEE, 1, 10)]})["result"]
+        assert [r["cnt"] for r in res] == [cnt, 1]
+        if cnt == 1:
+            c.ok("2205", {"data": {"mdtrt_id": m, "chrg_bchno": "0000", "psn_no": yb.psn(n)}})
+    assert server.sql("SELECT feedetl_sn, cnt, state FROM fee WHERE mdtrt_id=? ORDER BY seq", m) == \
+        [("1", 30000, 1), ("2", 10000, 1)]
+    void = server.sql("SELECT feedetl_sn, json_extract(body, '$.cnt'), psn_no FROM fee_void WHERE mdtrt_id=? ORDER BY seq", m)
+    assert void == [("1", 2, yb.psn(n)), ("2", 1, yb.psn(n)), ("1", 1, yb.psn(n)), ("2", 1, yb.psn(n))]
+    d = setl_data(m, n, 3 * 18.5 + 10)
+    si = c.ok("2206", {"data": d})["setlinfo"]
+    assert si["medfee_sumamt"] == 65.5
