@@ -651,6 +651,23 @@ int api_2205(api_req *r, yb_err *e) {
 }
 
 /* ---- inpatient ------------------------------------------------------------------------------- */
+/* A person is in one hospital at a time (在院, inhosp_stas 1): the first stay of theirs that is
+ * neither discharged nor cancelled, anywhere in the region. */
+typedef struct open_stay {
+  int found;
+  char mdtrt_id[32], fixmedins_code[32], ipt_no[32], begntime[20];
+} open_stay;
+static int find_open_stay(const store_visit *v, void *arg) {
+  open_stay *o = arg;
+  if (o->found || strcmp(v->kind, "ipt") || v->state != STORE_VISIT_OPEN) return 0;
+  o->found = 1;
+  api_cpy(o->mdtrt_id, sizeof o->mdtrt_id, v->mdtrt_id);
+  api_cpy(o->fixmedins_code, sizeof o->fixmedins_code, v->fixmedins_code);
+  api_cpy(o->ipt_no, sizeof o->ipt_no, v->ipt_otp_no);
+  api_cpy(o->begntime, sizeof o->begntime, v->begntime);
+  return 0;
+}
+
 int api_2401(api_req *r, yb_err *e) {
   const char *P = "input.mdtrtinfo";
   json_t *in = api_node(r, "mdtrtinfo", 1, e);
@@ -688,6 +705,16 @@ int api_2401(api_req *r, yb_err *e) {
                    old.mdtrt_id);
   if (rc != YB_ENOT_FOUND) return rc;
   yb_err_clear(e);
+  open_stay o = {0};
+  if ((rc = store_visit_each(r->c, v.psn_no, "0000-00-00 00:00:00", "9999-12-31 23:59:59", find_open_stay, &o, e)))
+    return rc;
+  if (o.found && !strcmp(o.fixmedins_code, r->inst->fixmedins_code))
+    return yb_fail(e, YB_ECONFLICT, "input.mdtrtinfo.psn_no",
+                   "%s is in hospital here: stay %s (ipt_no %s) admitted %s is neither discharged (2402) nor "
+                   "cancelled (2404)", v.psn_no, o.mdtrt_id, o.ipt_no, o.begntime);
+  if (o.found)
+    return yb_fail(e, YB_ECONFLICT, "input.mdtrtinfo.psn_no",
+                   "%s is in hospital at another institution since %s: one stay at a time", v.psn_no, o.begntime);
   if ((rc = read_diag(json_object_get(r->input, "diseinfo"), "input.diseinfo", &v, e))) return rc;
   if ((rc = api_new_id(r, "ZY", v.mdtrt_id, sizeof v.mdtrt_id, e))) return rc;
   api_cpy(v.fixmedins_code, sizeof v.fixmedins_code, r->inst->fixmedins_code);

@@ -220,3 +220,24 @@ def test_settle_nets_returns(server):
     out = c.ok("2304", {"data": data(m, n, total)})
     assert out["setlinfo"]["medfee_sumamt"] == total
     assert server.sql("SELECT count(*) FROM fee WHERE mdtrt_id=? AND setl_id=?", m, out["setlinfo"]["setl_id"]) == [(8,)]
+
+
+def test_one_stay_at_a_time(server):
+    """A person is in one hospital at a time (在院): a second admission, here or elsewhere, is refused
+    until the open stay is discharged or cancelled; the refusal names the field and writes nothing."""
+    n = 8
+    c, other = server.client(2), server.client(3)
+    c.sign_in()
+    other.sign_in()
+    m = admit(c, n, "ZY-O1")
+    snap = snapshot(server)
+    for cl, ipt_no, why in ((c, "ZY-O2", "in hospital here: stay %s" % m), (other, "ZY-O3", "another institution")):
+        j = cl.call("2401", {"mdtrtinfo": {"psn_no": yb.psn(n), "insutype": INSUTYPE[n], "begntime": "2024-09-20 08:00:00",
+                                           "mdtrt_cert_type": "02", "mdtrt_cert_no": CERT[n], "med_type": "2101",
+                                           "ipt_no": ipt_no, "atddr_no": "D1", "chfpdr_name": "医生", "adm_diag_dscr": "x",
+                                           "adm_dept_codg": "NK", "adm_dept_name": "内科", "adm_bed": "1",
+                                           "dscg_maindiag_code": "I63.9", "dscg_maindiag_name": "脑梗死"}})
+        assert j["infcode"] == -1 and j["err_msg"].startswith("input.mdtrtinfo.psn_no") and why in j["err_msg"], j
+        assert snapshot(server) == snap
+    discharge(c, m, n)
+    assert admit(other, n, "ZY-O3", date="2024-09-28 12:00:00") != m  # discharged: admitted elsewhere
