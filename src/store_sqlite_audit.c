@@ -211,7 +211,7 @@ static int row_visit(sqlite3_stmt *s, void *arg, yb_err *e) {
   }
   return audit_data_visit(a->d, cs(s, 0), cs(s, 1), cs(s, 2), cs(s, 3), cs(s, 4), cs(s, 5), main, scope, e);
 }
-/* A row of NET_LINES as the engine's line (dr and days: room for the two texts it points at). */
+/* A row of LINE_SEL as the engine's line (dr and days: room for the two texts it points at). */
 typedef struct line_row {
   audit_line_in in;
   char days[16], dr[40];
