@@ -347,18 +347,6 @@ static int fee_parse(api_req *r, json_t *row, const char *path, const store_visi
   return 0;
 }
 
-typedef struct batch_check {
-  const char *bch, *dise;
-  int settled, other_dise;
-} batch_check;
-
-static int check_batch_row(const store_fee *f, void *arg) {
-  batch_check *b = arg;
-  if (f->setl_id[0]) b->settled = 1;
-  if (strcmp(f->dise_codg, b->dise)) b->other_dise = 1;
-  return 0;
-}
-
 /* What an upload call needs of a batch's stored lines, read once per batch and call (a call's
  * lines mostly share one batch; reading them per line made a call of n lines into an uploaded
  * batch read n times its stored lines): whether one is settled, and their dise_codg when they
@@ -635,8 +623,8 @@ int api_2205(api_req *r, yb_err *e) {
   cancel_ctx x = {r->c, e, 0, 0};
   int all = !strcmp(bch, "0000");
   if (!all) { /* a batch with settled lines stays whole */
-    batch_check b = {bch, "", 0, 0};
-    if ((rc = store_fee_each(r->c, mdtrt_id, bch, STORE_FEE_VALID, check_batch_row, &b, e))) return rc;
+    batch_seen b = {.bch = bch};
+    if ((rc = store_fee_each(r->c, mdtrt_id, bch, STORE_FEE_VALID, see_batch_row, &b, e))) return rc;
     if (b.settled)
       return yb_fail(e, YB_ECONFLICT, "input.data.chrg_bchno",
                      "batch %s is settled: cancel the settlement (2208) first", bch);
