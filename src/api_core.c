@@ -35,6 +35,7 @@ static const api_txn api_txns[] = {
     {"2401", api_2401, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "入院办理", NULL, NULL},
     {"2402", api_2402, "dscginfo", API_NODE_OBJECT, 1, 1, "出院办理", NULL, NULL},
     {"2404", api_2404, "data", API_NODE_OBJECT, 1, 1, "入院撤销", NULL, NULL},
+    {"2405", api_2405, "data", API_NODE_OBJECT, 1, 1, "出院撤销", NULL, NULL},
     {"2601", api_2601, "data", API_NODE_OBJECT, 1, 1, "冲正交易", NULL, NULL},
     {"3101", api_3101, "data", API_NODE_OBJECT, 0, 1, "明细审核事前分析", NULL, NULL},
     {"3102", api_3102, "data", API_NODE_OBJECT, 0, 1, "明细审核事中分析", NULL, NULL},

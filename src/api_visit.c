@@ -1,5 +1,5 @@
 /* api_visit.c — visits and fee lines: outpatient 2201/2202/2203/2204/2205, inpatient
- * 2401/2402/2404/2301/2302. Every check runs before the first write; a failing call is rolled
+ * 2401/2402/2404/2405/2301/2302. Every check runs before the first write; a failing call is rolled
  * back by its SAVEPOINT anyway. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -656,6 +656,22 @@ static int find_open_stay(const store_visit *v, void *arg) {
   return 0;
 }
 
+/* Refused (at `path`) while the person has an open stay: 2401 admits, 2405 reopens a stay. The
+ * message names the stay only when it is this institution's own. */
+static int not_in_hospital(api_req *r, const char *psn_no, const char *path, yb_err *e) {
+  open_stay o = {0};
+  int rc = store_visit_each(r->c, psn_no, "0000-00-00 00:00:00", "9999-12-31 23:59:59", find_open_stay, &o, e);
+  if (rc) return rc;
+  if (o.found && !strcmp(o.fixmedins_code, r->inst->fixmedins_code))
+    return yb_fail(e, YB_ECONFLICT, path,
+                   "%s is in hospital here: stay %s (ipt_no %s) admitted %s is neither discharged (2402) nor "
+                   "cancelled (2404)", psn_no, o.mdtrt_id, o.ipt_no, o.begntime);
+  if (o.found)
+    return yb_fail(e, YB_ECONFLICT, path, "%s is in hospital at another institution since %s: one stay at a time",
+                   psn_no, o.begntime);
+  return 0;
+}
+
 int api_2401(api_req *r, yb_err *e) {
   const char *P = "input.mdtrtinfo";
   json_t *in = api_node(r, "mdtrtinfo", 1, e);
@@ -693,16 +709,7 @@ int api_2401(api_req *r, yb_err *e) {
                    old.mdtrt_id);
   if (rc != YB_ENOT_FOUND) return rc;
   yb_err_clear(e);
-  open_stay o = {0};
-  if ((rc = store_visit_each(r->c, v.psn_no, "0000-00-00 00:00:00", "9999-12-31 23:59:59", find_open_stay, &o, e)))
-    return rc;
-  if (o.found && !strcmp(o.fixmedins_code, r->inst->fixmedins_code))
-    return yb_fail(e, YB_ECONFLICT, "input.mdtrtinfo.psn_no",
-                   "%s is in hospital here: stay %s (ipt_no %s) admitted %s is neither discharged (2402) nor "
-                   "cancelled (2404)", v.psn_no, o.mdtrt_id, o.ipt_no, o.begntime);
-  if (o.found)
-    return yb_fail(e, YB_ECONFLICT, "input.mdtrtinfo.psn_no",
-                   "%s is in hospital at another institution since %s: one stay at a time", v.psn_no, o.begntime);
+  if ((rc = not_in_hospital(r, v.psn_no, "input.mdtrtinfo.psn_no", e))) return rc;
   if ((rc = read_diag(json_object_get(r->input, "diseinfo"), "input.diseinfo", &v, e))) return rc;
   if ((rc = api_new_id(r, "ZY", v.mdtrt_id, sizeof v.mdtrt_id, e))) return rc;
   api_cpy(v.fixmedins_code, sizeof v.fixmedins_code, r->inst->fixmedins_code);
@@ -783,6 +790,43 @@ int api_2404(api_req *r, yb_err *e) {
     return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "%s is not an inpatient stay", mdtrt_id);
   if ((rc = api_cancel_visit(r, &v, e))) return rc;
   snprintf(r->what, sizeof r->what, "cancel admission %s", mdtrt_id);
+  return 0;
+}
+
+/* 2405 出院撤销: a discharged stay is open again, its discharge time cleared and its discharge
+ * record (the 2402 input) set to null in the visit's info. Refused while the stay has a valid
+ * settlement, mid-stay (中途结算) ones included: yibao does not tell them apart from the final
+ * one once written, so every settlement is cancelled (2305) first. Refused, too, while the person
+ * is in hospital elsewhere (admitted since this discharge). */
+int api_2405(api_req *r, yb_err *e) {
+  const char *P = "input.data";
+  json_t *in = api_node(r, "data", 1, e);
+  if (!in) return e->code;
+  char psn_no[32] = "", mdtrt_id[32] = "";
+  int rc;
+  if ((rc = jsonx_get_str(in, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(in, P, "psn_no", true, psn_no, sizeof psn_no, e)))
+    return rc;
+  store_visit v;
+  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) return rc;
+  if (strcmp(v.kind, "ipt"))
+    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "%s is not an inpatient stay", mdtrt_id);
+  if (v.state != STORE_VISIT_DISCHARGED)
+    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "stay %s is %s, not discharged", mdtrt_id,
+                   v.state == STORE_VISIT_OPEN ? "open" : "cancelled");
+  int64_t n = 0;
+  if ((rc = store_setl_count_visit(r->c, mdtrt_id, &n, e))) return rc;
+  if (n)
+    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id",
+                   "stay %s has %lld valid settlement(s): cancel them (2305) first", mdtrt_id, (long long)n);
+  if ((rc = not_in_hospital(r, v.psn_no, "input.data.psn_no", e))) return rc;
+  v.endtime[0] = 0;
+  v.state = STORE_VISIT_OPEN;
+  json_t *none = json_null();
+  rc = visit_update(r, &v, "discharge", none, e);
+  json_decref(none);
+  if (rc) return rc;
+  snprintf(r->what, sizeof r->what, "cancel discharge %s", mdtrt_id);
   return 0;
 }
 

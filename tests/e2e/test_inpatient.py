@@ -2,7 +2,7 @@
 cancellation, reversal (2601)."""
 import yb
 from conftest import accum_matches_settlements, snapshot
-from flows import BED, CERT, CT, DRUG, INSUTYPE
+from flows import BED, CERT, CT, DRUG, INSUTYPE, register
 
 
 def admit(c, n, ipt_no, date="2024-09-18 08:00:00"):
@@ -241,3 +241,69 @@ def test_one_stay_at_a_time(server):
         assert snapshot(server) == snap
     discharge(c, m, n)
     assert admit(other, n, "ZY-O3", date="2024-09-28 12:00:00") != m  # discharged: admitted elsewhere
+
+
+def settle_stay(c, m, n, total):
+    d = data(m, n, total)
+    si = c.ok("2303", {"data": d})["setlinfo"]
+    d.update({k: si[k] for k in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")})
+    return c.ok("2304", {"data": d})["setlinfo"]["setl_id"]
+
+
+def test_cancel_discharge(server):
+    """2405 reopens a discharged stay once its settlement is cancelled: the stay takes fees again and
+    is discharged and settled anew. Each refusal names the field and writes nothing."""
+    n = 6
+    c, other = server.client(2), server.client(3)
+    c.sign_in()
+    other.sign_in()
+    m = admit(c, n, "ZY-DC1")
+    c.ok("2301", {"feedetail": [ifee(m, n, "1", CT, 1, 150)]})
+    cx = {"data": {"mdtrt_id": m, "psn_no": yb.psn(n)}}
+    snap = snapshot(server)
+    j = c.call("2405", cx)
+    assert j["infcode"] == -1 and j["err_msg"].startswith("input.data.mdtrt_id") and "open, not discharged" in j["err_msg"]
+    discharge(c, m, n)
+    setl = settle_stay(c, m, n, 150)
+    snap = snapshot(server)
+    for cl, why, field in ((c, "cancel them (2305) first", "input.data.mdtrt_id"),
+                           (other, "no visit %s at this institution" % m, "mdtrt_id")):
+        j = cl.call("2405", cx)
+        assert j["infcode"] == -1 and j["err_msg"].startswith(field) and why in j["err_msg"], j
+        assert snapshot(server) == snap
+    c.ok("2305", {"data": {"mdtrt_id": m, "setl_id": setl, "psn_no": yb.psn(n)}})
+    c.ok("2405", cx)
+    assert server.sql("SELECT state, endtime FROM visit WHERE mdtrt_id=?", m) == [(1, "")]
+    assert '"discharge":null' in server.sql("SELECT info FROM visit WHERE mdtrt_id=?", m)[0][0]
+    # open again: a second 2405 is refused, a final settlement needs a discharge, fees are taken
+    j = c.call("2405", cx)
+    assert j["infcode"] == -1 and "open, not discharged" in j["err_msg"]
+    j = c.call("2304", {"data": data(m, n, 150)})
+    assert j["infcode"] == -1 and "mid_setl_flag" in j["err_msg"]
+    c.ok("2301", {"feedetail": [ifee(m, n, "2", DRUG, 2, 5)]})
+    discharge(c, m, n)
+    settle_stay(c, m, n, 160)
+    assert server.sql("SELECT count(*), total(medfee_sumamt) FROM settlement WHERE mdtrt_id=? AND state=1 AND orig_setl_id=''", m) == \
+        [(1, 16000.0)]
+    accum_matches_settlements(server, yb.psn(n))
+
+
+def test_cancel_discharge_one_stay_at_a_time(server):
+    """A stay is not reopened while its person has been admitted since, here or elsewhere."""
+    n = 4
+    c, other = server.client(2), server.client(3)
+    c.sign_in()
+    other.sign_in()
+    m = admit(c, n, "ZY-DC2")
+    discharge(c, m, n)
+    m2 = admit(other, n, "ZY-DC3", date="2024-09-28 12:00:00")
+    snap = snapshot(server)
+    j = c.call("2405", {"data": {"mdtrt_id": m, "psn_no": yb.psn(n)}})
+    assert j["infcode"] == -1 and j["err_msg"].startswith("input.data.psn_no") and "another institution" in j["err_msg"]
+    assert snapshot(server) == snap
+    other.ok("2404", {"data": {"mdtrt_id": m2, "psn_no": yb.psn(n)}})
+    c.ok("2405", {"data": {"mdtrt_id": m, "psn_no": yb.psn(n)}})
+    # an outpatient visit has no discharge to cancel
+    mz = register(c, 1)
+    j = c.call("2405", {"data": {"mdtrt_id": mz, "psn_no": yb.psn(1)}})
+    assert j["infcode"] == -1 and "not an inpatient stay" in j["err_msg"]
