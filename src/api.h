@@ -181,6 +181,7 @@ int api_2207(api_req *r, yb_err *e);
 int api_2208(api_req *r, yb_err *e);
 int api_2401(api_req *r, yb_err *e);
 int api_2402(api_req *r, yb_err *e);
+int api_2403(api_req *r, yb_err *e);
 int api_2404(api_req *r, yb_err *e);
 int api_2405(api_req *r, yb_err *e);
 int api_2301(api_req *r, yb_err *e);

@@ -34,6 +34,7 @@ static const api_txn api_txns[] = {
     {"2305", api_2305, "data", API_NODE_OBJECT, 1, 1, "住院结算撤销", NULL, NULL},
     {"2401", api_2401, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "入院办理", NULL, NULL},
     {"2402", api_2402, "dscginfo", API_NODE_OBJECT, 1, 1, "出院办理", NULL, NULL},
+    {"2403", api_2403, "adminfo", API_NODE_OBJECT, 1, 1, "住院信息变更", NULL, NULL},
     {"2404", api_2404, "data", API_NODE_OBJECT, 1, 1, "入院撤销", NULL, NULL},
     {"2405", api_2405, "data", API_NODE_OBJECT, 1, 1, "出院撤销", NULL, NULL},
     {"2601", api_2601, "data", API_NODE_OBJECT, 1, 1, "冲正交易", NULL, NULL},

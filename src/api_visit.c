@@ -1,5 +1,5 @@
 /* api_visit.c — visits and fee lines: outpatient 2201/2202/2203/2204/2205, inpatient
- * 2401/2402/2404/2405/2301/2302. Every check runs before the first write; a failing call is rolled
+ * 2401/2402/2403/2404/2405/2301/2302. Every check runs before the first write; a failing call is rolled
  * back by its SAVEPOINT anyway. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,23 @@
 
 #define MAX_FEE_ROWS 1000 /* per call */
 
+/* Alive on `date` (yyyymmdd) and enrolled in insutype for its year: 2201, 2401, 2403. */
+static int enrolled_on(api_req *r, const store_person *p, const char *P, const char *insutype,
+                       int32_t date, yb_err *e) {
+  char path[96];
+  int32_t died = 0;
+  snprintf(path, sizeof path, "%s.psn_no", P);
+  if (p->death_date[0] && !jsonx_parse_date(p->death_date, &died, NULL) && died < date)
+    return yb_fail(e, YB_ECONFLICT, path, "person died on %s", p->death_date);
+  store_enroll en;
+  int rc = store_enroll_get(r->c, p->psn_no, date / 10000, insutype, &en, e);
+  snprintf(path, sizeof path, "%s.insutype", P);
+  if (rc == YB_ENOT_FOUND)
+    return yb_fail(e, rc, path, "person %s is not enrolled in %s for %d", p->psn_no, insutype,
+                   date / 10000);
+  return rc;
+}
+
 /* Person, insured region, enrollment and credential checks shared by 2201 and 2401. */
 static int person_for_visit(api_req *r, json_t *in, const char *P, const char *psn_no,
                             const char *insutype, int32_t date, store_person *p, yb_err *e) {
@@ -21,16 +38,7 @@ static int person_for_visit(api_req *r, json_t *in, const char *P, const char *p
   if (rc == YB_ENOT_FOUND) return yb_fail(e, rc, path, "no insured person %s", psn_no);
   if (rc) return rc;
   if ((rc = api_check_insuplc(r, p, e))) return rc;
-  int32_t died = 0;
-  if (p->death_date[0] && !jsonx_parse_date(p->death_date, &died, NULL) && died < date)
-    return yb_fail(e, YB_ECONFLICT, path, "person died on %s", p->death_date);
-  store_enroll en;
-  rc = store_enroll_get(r->c, psn_no, date / 10000, insutype, &en, e);
-  snprintf(path, sizeof path, "%s.insutype", P);
-  if (rc == YB_ENOT_FOUND)
-    return yb_fail(e, rc, path, "person %s is not enrolled in %s for %d", psn_no, insutype,
-                   date / 10000);
-  if (rc) return rc;
+  if ((rc = enrolled_on(r, p, P, insutype, date, e))) return rc;
   char type[8] = "", no[72] = "", card_sn[40] = "", certno[40] = "";
   if ((rc = jsonx_get_str(in, P, "mdtrt_cert_type", true, type, sizeof type, e)) ||
       (rc = jsonx_get_str(in, P, "mdtrt_cert_no", false, no, sizeof no, e)) ||
@@ -772,6 +780,150 @@ int api_2402(api_req *r, yb_err *e) {
   json_decref(node);
   if (rc) return rc;
   snprintf(r->what, sizeof r->what, "discharge %s", mdtrt_id);
+  return 0;
+}
+
+/* A stay's diagnoses from its stored inputs, as 2401 and 2402 built them: the admission's main
+ * diagnosis and its diseinfo rows (as 2403 updated them), then, once discharged, the discharge's
+ * rows. */
+static int stay_diag(json_t *info, store_visit *v, yb_err *e) {
+  json_t *adm = json_object_get(info, "mdtrtinfo");
+  char main_diag[24] = "";
+  v->n_diag = 0;
+  if (json_is_object(adm)) jsonx_get_str(adm, "mdtrtinfo", "dscg_maindiag_code", false, main_diag, sizeof main_diag, e);
+  if (main_diag[0]) api_cpy(v->diag[v->n_diag++], sizeof v->diag[0], main_diag);
+  int rc = read_diag(json_object_get(info, "diseinfo"), "input.diseinfo", v, e);
+  if (!rc && v->state == STORE_VISIT_DISCHARGED)
+    rc = read_diag(json_object_get(json_object_get(info, "discharge"), "diseinfo"), "input.diseinfo", v, e);
+  return rc;
+}
+
+/* 2403's diseinfo into the stored admission rows: a row whose diag_srt_no is stored replaces it,
+ * any other is added. */
+static int merge_diseinfo(json_t *info, json_t *rows, yb_err *e) {
+  if (!rows || json_is_null(rows)) return 0;
+  json_t *list = json_is_object(rows) ? json_pack("[O]", rows) : json_incref(rows);
+  if (!json_is_array(list)) {
+    json_decref(list);
+    return yb_fail(e, YB_ETYPE, "input.diseinfo", "must be a list");
+  }
+  store_visit scratch; /* each row checked as 2401 checks it */
+  memset(&scratch, 0, sizeof scratch);
+  int rc = read_diag(list, "input.diseinfo", &scratch, e);
+  json_t *have = json_object_get(info, "diseinfo");
+  if (!json_is_array(have)) json_object_set_new(info, "diseinfo", have = json_array());
+  size_t i, k;
+  json_t *row, *old;
+  json_array_foreach(list, i, row) {
+    if (rc) break;
+    char path[48];
+    int64_t srt = 0, o = 0;
+    snprintf(path, sizeof path, "input.diseinfo[%zu]", i);
+    if ((rc = jsonx_get_int(row, path, "diag_srt_no", true, &srt, e))) break;
+    size_t at = json_array_size(have);
+    json_array_foreach(have, k, old) {
+      yb_err ignore = {0};
+      if (json_is_object(old) && !jsonx_get_int(old, "", "diag_srt_no", true, &o, &ignore) && o == srt) at = k;
+    }
+    if (at < json_array_size(have)) json_array_set(have, at, row);
+    else json_array_append(have, row);
+  }
+  json_decref(list);
+  return rc;
+}
+
+/* 2403 住院信息变更: correct an unsettled stay's admission. adminfo carries mdtrt_id and psn_no and
+ * any of the 2401 fields to change (ipt_otp_no for ipt_no), and endtime for a discharged stay; what
+ * it leaves out stays. insutype, begntime and med_type are checked as 2401 checks them; diseinfo
+ * rows replace the stored rows of their diag_srt_no or are added. The person, the institution and
+ * the stay's state stay. */
+int api_2403(api_req *r, yb_err *e) {
+  const char *P = "input.adminfo";
+  json_t *in = api_node(r, "adminfo", 1, e);
+  if (!in) return e->code;
+  char psn_no[32] = "", mdtrt_id[32] = "", insutype[8] = "", med_type[8] = "", otp[32] = "";
+  char begn[20] = "", end[20] = "", dise[32] = "", dise_name[128] = "", cert_type[8] = "", cert_no[72] = "";
+  int rc;
+  if ((rc = jsonx_get_str(in, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(in, P, "psn_no", true, psn_no, sizeof psn_no, e)) ||
+      (rc = jsonx_get_str(in, P, "insutype", false, insutype, sizeof insutype, e)) ||
+      (rc = jsonx_get_str(in, P, "med_type", false, med_type, sizeof med_type, e)) ||
+      (rc = jsonx_get_str(in, P, "ipt_otp_no", false, otp, sizeof otp, e)) ||
+      (!otp[0] && (rc = jsonx_get_str(in, P, "ipt_no", false, otp, sizeof otp, e))) ||
+      (rc = jsonx_get_str(in, P, "mdtrt_cert_type", false, cert_type, sizeof cert_type, e)) ||
+      (rc = jsonx_get_str(in, P, "mdtrt_cert_no", false, cert_no, sizeof cert_no, e)) ||
+      (rc = api_get_dt(in, P, "begntime", 0, begn, e)) || (rc = api_get_dt(in, P, "endtime", 0, end, e)) ||
+      (rc = jsonx_get_str(in, P, "dise_codg", false, dise, sizeof dise, e)) ||
+      (rc = jsonx_get_str(in, P, "dise_name", false, dise_name, sizeof dise_name, e)))
+    return rc;
+  store_visit v;
+  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) return rc;
+  if (strcmp(v.kind, "ipt") || v.state == STORE_VISIT_CANCELLED)
+    return yb_fail(e, YB_ECONFLICT, "input.adminfo.mdtrt_id", "%s is not a valid inpatient stay", mdtrt_id);
+  int64_t n = 0;
+  if ((rc = store_setl_count_visit(r->c, mdtrt_id, &n, e))) return rc;
+  if (n)
+    return yb_fail(e, YB_ECONFLICT, "input.adminfo.mdtrt_id",
+                   "stay %s has %lld valid settlement(s): cancel them (2305) first", mdtrt_id, (long long)n);
+  store_visit was = v;
+  if (insutype[0]) api_cpy(v.insutype, sizeof v.insutype, insutype);
+  if (med_type[0]) api_cpy(v.med_type, sizeof v.med_type, med_type);
+  if (begn[0]) api_cpy(v.begntime, sizeof v.begntime, begn);
+  if (json_object_get(in, "dise_codg")) api_cpy(v.dise_codg, sizeof v.dise_codg, dise); /* "" clears */
+  if (json_object_get(in, "dise_name")) api_cpy(v.dise_name, sizeof v.dise_name, dise_name);
+  if (end[0] && v.state != STORE_VISIT_DISCHARGED)
+    return yb_fail(e, YB_ECONFLICT, "input.adminfo.endtime", "stay %s is not discharged: discharge with 2402",
+                   mdtrt_id);
+  if (end[0]) api_cpy(v.endtime, sizeof v.endtime, end);
+  if (v.endtime[0] && strcmp(v.endtime, v.begntime) < 0)
+    return yb_fail(e, YB_ERANGE, begn[0] ? "input.adminfo.begntime" : "input.adminfo.endtime",
+                   "admission %s after the discharge %s", v.begntime, v.endtime);
+  if (otp[0] && strcmp(otp, v.ipt_otp_no)) {
+    store_visit other;
+    rc = store_visit_find_otp(r->c, r->inst->fixmedins_code, otp, &other, e);
+    if (!rc)
+      return yb_fail(e, YB_ECONFLICT, "input.adminfo.ipt_otp_no", "already admitted as mdtrt_id %s", other.mdtrt_id);
+    if (rc != YB_ENOT_FOUND) return rc;
+    yb_err_clear(e);
+    api_cpy(v.ipt_otp_no, sizeof v.ipt_otp_no, otp);
+  }
+  int32_t d = 0;
+  jsonx_parse_date(v.begntime, &d, NULL);
+  store_person p;
+  if ((rc = store_person_get(r->c, v.psn_no, &p, e))) return rc;
+  if (cert_type[0] && cert_no[0] && !api_cert_matches(&p, cert_type, cert_no, NULL))
+    return yb_fail(e, YB_EMISMATCH, "input.adminfo.mdtrt_cert_no", "credential %s/%s does not belong to %s",
+                   cert_type, cert_no, v.psn_no);
+  if ((insutype[0] || begn[0]) && (rc = enrolled_on(r, &p, P, v.insutype, d, e))) return rc;
+  if ((rc = check_med_type(r, &p, d / 10000, v.med_type, "input.adminfo.med_type", e))) return rc;
+  store_visit full;
+  if ((rc = store_visit_get(r->c, mdtrt_id, &full, 1, e))) return rc;
+  json_t *info = json_loads(full.info, 0, NULL);
+  free((char *)full.info);
+  if (!json_is_object(info)) {
+    json_decref(info);
+    info = json_object();
+  }
+  json_t *adm = json_object_get(info, "mdtrtinfo");
+  if (!json_is_object(adm)) json_object_set_new(info, "mdtrtinfo", adm = json_object());
+  json_object_update(adm, in);
+  if (otp[0]) json_object_set_new(adm, "ipt_no", json_string(v.ipt_otp_no));
+  if (!(rc = merge_diseinfo(info, json_object_get(r->input, "diseinfo"), e)) && !(rc = stay_diag(info, &v, e))) {
+    char *text = dump(info);
+    v.info = text;
+    rc = text ? store_visit_update(r->c, &v, e) : yb_fail(e, YB_ENOMEM, "", "out of memory");
+    free(text);
+    v.info = NULL;
+  }
+  json_decref(info);
+  if (rc) return rc;
+  api_hist(r, v.begntime);
+  int w = snprintf(r->what, sizeof r->what, "update admission %s", mdtrt_id);
+#define CHANGED(f)                                                                                         \
+  if (strcmp(was.f, v.f) && w > 0 && (size_t)w < sizeof r->what)                                          \
+    w += snprintf(r->what + w, sizeof r->what - (size_t)w, " " #f " %s→%s", was.f, v.f);
+  CHANGED(insutype) CHANGED(med_type) CHANGED(begntime) CHANGED(endtime) CHANGED(ipt_otp_no)
+#undef CHANGED
   return 0;
 }
 

@@ -205,7 +205,7 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(SEQ_SET, "INSERT INTO seq VALUES(?1,?2) ON CONFLICT(name) DO UPDATE SET value=excluded.value") \
   X(SEQ_NEXT, "INSERT INTO seq VALUES(?1,1) ON CONFLICT(name) DO UPDATE SET value=value+1 RETURNING value") \
   X(VISIT_PUT, "INSERT INTO visit VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)") \
-  X(VISIT_UPDATE, "UPDATE visit SET med_type=?2,endtime=?3,dise_codg=?4,dise_name=?5,diag=?6,state=?7,info=coalesce(?8,info) WHERE mdtrt_id=?1") \
+  X(VISIT_UPDATE, "UPDATE visit SET med_type=?2,endtime=?3,dise_codg=?4,dise_name=?5,diag=?6,insutype=?7,ipt_otp_no=?8,begntime=?9,state=?10,info=coalesce(?11,info) WHERE mdtrt_id=?1") \
   X(VISIT_GET, "SELECT " VISIT_COLS ",info FROM visit WHERE mdtrt_id=?1")                       \
   X(VISIT_OTP, "SELECT " VISIT_COLS ",'' FROM visit WHERE fixmedins_code=?1 AND ipt_otp_no=?2 AND state<>0") \
   X(VISIT_EACH, "SELECT " VISIT_COLS ",info FROM visit WHERE psn_no=?1 AND begntime BETWEEN ?2 AND ?3 ORDER BY begntime") \
@@ -1499,7 +1499,7 @@ static void visit_as_stored(const store_visit *row, const store_visit *set, cons
   memset(out, 0, sizeof *out);
 #define CP(f, from) memcpy(out->f, (from)->f, strnlen((from)->f, sizeof out->f - 1)) /* out zeroed */
   CP(mdtrt_id, row), CP(psn_no, row), CP(fixmedins_code, row), CP(kind, row);
-  CP(insutype, row), CP(ipt_otp_no, row), CP(begntime, row);
+  CP(insutype, set), CP(ipt_otp_no, set), CP(begntime, set);
   CP(med_type, set), CP(endtime, set), CP(dise_codg, set), CP(dise_name, set);
 #undef CP
   diag_split(diag, out);
@@ -1530,10 +1530,11 @@ int store_visit_update(store_conn *c, const store_visit *v, yb_err *e) {
   PREP(s, VISIT_UPDATE);
   char diag[STORE_MAX_DIAG * 24 + 8];
   diag_join(v, diag, sizeof diag);
-  const char *t[] = {v->mdtrt_id, v->med_type, v->endtime, v->dise_codg, v->dise_name, diag};
-  for (int i = 0; i < 6; i++) bt(s, i + 1, t[i]);
-  bi(s, 7, v->state);
-  bt(s, 8, v->info);
+  const char *t[] = {v->mdtrt_id, v->med_type, v->endtime, v->dise_codg, v->dise_name, diag,
+                     v->insutype, v->ipt_otp_no, v->begntime};
+  for (int i = 0; i < 9; i++) bt(s, i + 1, t[i]);
+  bi(s, 10, v->state);
+  bt(s, 11, v->info);
   store_visit old; /* the columns the update keeps, as cached (the update drops the entry) */
   int have_old = cached(c) && store_cache_visit(c->cache, v->mdtrt_id, &old, 1);
   store_cache_expect_visit(c->cache, v->mdtrt_id);

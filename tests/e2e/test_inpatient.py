@@ -307,3 +307,55 @@ def test_cancel_discharge_one_stay_at_a_time(server):
     mz = register(c, 1)
     j = c.call("2405", {"data": {"mdtrt_id": mz, "psn_no": yb.psn(1)}})
     assert j["infcode"] == -1 and "not an inpatient stay" in j["err_msg"]
+
+
+def test_update_admission(server):
+    """2403 corrects an unsettled stay: what adminfo carries changes, what it leaves out stays, a
+    diseinfo row replaces the stored row of its diag_srt_no or is added. Each refusal names the field
+    and writes nothing; a settled stay is refused until its settlement is cancelled."""
+    n = 11
+    c, other = server.client(2), server.client(3)
+    c.sign_in()
+    other.sign_in()
+    m = admit(c, n, "ZY-U1")
+    admit(c, 12, "ZY-U2")
+    row = lambda srt, code: {"psn_no": yb.psn(n), "mdtrt_id": m, "diag_type": "1", "maindiag_flag": "0",
+                             "diag_srt_no": srt, "diag_code": code, "diag_name": "诊断", "diag_dept": "内科",
+                             "dise_dor_no": "D1", "dise_dor_name": "医生", "diag_time": "2024-09-18 08:00:00"}
+    adm = lambda **kw: {"adminfo": dict({"mdtrt_id": m, "psn_no": yb.psn(n)}, **kw)}
+    c.ok("2403", dict(adm(med_type="2102", begntime="2024-09-17 20:00:00", ipt_otp_no="ZY-U1b", adm_bed="7",
+                          dscg_maindiag_code="I63.8"),
+                      diseinfo=[row(1, "I63.8"), row(2, "I10")]))
+    cols = "insutype, med_type, begntime, endtime, ipt_otp_no, diag, state"
+    assert server.sql("SELECT %s FROM visit WHERE mdtrt_id=?" % cols, m) == \
+        [(INSUTYPE[n], "2102", "2024-09-17 20:00:00", "", "ZY-U1b", "I63.8,I10", 1)]
+    assert '"adm_bed":"7"' in server.sql("SELECT info FROM visit WHERE mdtrt_id=?", m)[0][0]
+    # the second row voided: its code leaves the stay's diagnoses
+    c.ok("2403", dict(adm(), diseinfo=[dict(row(2, "I10"), vali_flag="0")]))
+    assert server.sql("SELECT diag FROM visit WHERE mdtrt_id=?", m) == [("I63.8",)]
+    snap = snapshot(server)
+    for cl, body, field, why in (
+            (c, adm(endtime="2024-09-28 10:00:00"), "input.adminfo.endtime", "not discharged"),
+            (c, adm(ipt_otp_no="ZY-U2"), "input.adminfo.ipt_otp_no", "already admitted"),
+            (c, adm(insutype="310"), "input.adminfo.insutype", "not enrolled in 310"),
+            (c, adm(med_type="9999"), "input.adminfo.med_type", "not covered"),
+            (c, adm(mdtrt_cert_type="02", mdtrt_cert_no=CERT[1]), "input.adminfo.mdtrt_cert_no", "does not belong"),
+            (c, adm(begntime="2024-13-01"), "input.adminfo.begntime", ""),
+            (c, dict(adm(), diseinfo=[{"diag_code": "I10"}]), "input.diseinfo[0]", ""),
+            (other, adm(med_type="2101"), "mdtrt_id", "no visit")):
+        j = cl.call("2403", body)
+        assert j["infcode"] == -1 and j["err_msg"].startswith(field) and why in j["err_msg"], (body, j)
+        assert snapshot(server) == snap
+    # discharged: the discharge time is corrected, never before the admission
+    discharge(c, m, n)
+    j = c.call("2403", adm(endtime="2024-09-16 10:00:00"))
+    assert j["infcode"] == -1 and j["err_msg"].startswith("input.adminfo.endtime"), j
+    c.ok("2403", adm(endtime="2024-09-29 09:00:00"))
+    assert server.sql("SELECT endtime, state FROM visit WHERE mdtrt_id=?", m) == [("2024-09-29 09:00:00", 2)]
+    c.ok("2301", {"feedetail": [ifee(m, n, "1", CT, 1, 150, med_type="2102")]})
+    setl = settle_stay(c, m, n, 150)
+    assert server.sql("SELECT med_type FROM settlement WHERE setl_id=?", setl) == [("2102",)]
+    j = c.call("2403", adm(adm_bed="8"))
+    assert j["infcode"] == -1 and "cancel them (2305) first" in j["err_msg"]
+    c.ok("2305", {"data": {"mdtrt_id": m, "setl_id": setl, "psn_no": yb.psn(n)}})
+    c.ok("2403", adm(adm_bed="8"))
