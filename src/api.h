@@ -197,6 +197,7 @@ int api_2601(api_req *r, yb_err *e);
 int api_3201(api_req *r, yb_err *e);
 int api_3202(api_req *r, yb_err *e);
 int api_5201(api_req *r, yb_err *e);
+int api_5202(api_req *r, yb_err *e);
 int api_5203(api_req *r, yb_err *e);
 int api_5204(api_req *r, yb_err *e);
 int api_5205(api_req *r, yb_err *e);

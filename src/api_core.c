@@ -43,6 +43,7 @@ static const api_txn api_txns[] = {
     {"3201", api_3201, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对总账", NULL, NULL},
     {"3202", api_3202, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对明细账", NULL, NULL},
     {"5201", api_5201, "data", API_NODE_OBJECT, 0, 1, "就诊信息查询", NULL, NULL},
+    {"5202", api_5202, "data", API_NODE_OBJECT, 0, 1, "诊断信息查询", NULL, NULL},
     {"5203", api_5203, "data", API_NODE_OBJECT, 0, 1, "结算信息查询", NULL, NULL},
     {"5204", api_5204, "data", API_NODE_OBJECT, 0, 1, "费用明细查询", NULL, NULL},
     {"5205", api_5205, "data", API_NODE_OBJECT, 0, 1, "人员慢特病用药记录查询", NULL, NULL},

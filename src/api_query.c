@@ -1,4 +1,4 @@
-/* api_query.c — 2601 reversal, 3201/3202 reconciliation, 5201/5203/5204/5205/5206 queries.
+/* api_query.c — 2601 reversal, 3201/3202 reconciliation, 5201–5206 queries.
  * An institution sees only its own visits and settlements; 5205 (chronic-disease medication
  * history) is by definition across institutions and returns only the medication lines. */
 #include <stdio.h>
@@ -245,6 +245,53 @@ int api_5201(api_req *r, yb_err *e) {
     return rc;
   }
   r->output = json_pack("{s:o}", "mdtrtinfo", q.list);
+  return 0;
+}
+
+/* A visit's stored diseinfo rows of one kind into list, each with inout_diag_type and a
+ * diag_info_id (the visit, the kind, diag_srt_no). */
+static void add_diag(json_t *list, json_t *rows, const char *type, const char *mdtrt_id, const char *psn_no) {
+  if (json_is_object(rows)) rows = json_pack("[O]", rows); else json_incref(rows);
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    if (!json_is_object(row)) continue;
+    char srt[24] = "", id[96];
+    yb_err ignore = {0};
+    jsonx_get_str(row, "", "diag_srt_no", false, srt, sizeof srt, &ignore);
+    snprintf(id, sizeof id, "%s-%s-%s", mdtrt_id, type, srt[0] ? srt : "0");
+    json_t *out = json_deep_copy(row);
+    json_object_set_new(out, "diag_info_id", json_string(id));
+    json_object_set_new(out, "inout_diag_type", json_string(type));
+    json_object_set_new(out, "mdtrt_id", json_string(mdtrt_id));
+    json_object_set_new(out, "psn_no", json_string(psn_no));
+    if (!json_object_get(out, "vali_flag")) json_object_set_new(out, "vali_flag", json_string("1"));
+    json_array_append_new(list, out);
+  }
+  json_decref(rows);
+}
+
+/* 5202 诊断信息查询: a visit's diagnosis rows as uploaded — a stay's admission rows (2401, as 2403
+ * updated them: inout_diag_type 1) and discharge rows (2402: 2), an outpatient visit's 2203 rows
+ * (1). A voided row is listed with its vali_flag 0. */
+int api_5202(api_req *r, yb_err *e) {
+  json_t *d = data(r, e);
+  if (!d) return e->code;
+  char psn_no[32] = "", mdtrt_id[32] = "";
+  int rc;
+  if ((rc = jsonx_get_str(d, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(d, P, "psn_no", true, psn_no, sizeof psn_no, e)))
+    return rc;
+  store_visit v;
+  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e)) || (rc = store_visit_get(r->c, mdtrt_id, &v, 1, e)))
+    return rc;
+  json_t *info = json_loads(v.info, 0, NULL), *list = json_array();
+  free((char *)v.info);
+  int ipt = !strcmp(v.kind, "ipt");
+  add_diag(list, json_object_get(ipt ? info : json_object_get(info, "visit"), "diseinfo"), "1", mdtrt_id, v.psn_no);
+  if (ipt) add_diag(list, json_object_get(json_object_get(info, "discharge"), "diseinfo"), "2", mdtrt_id, v.psn_no);
+  json_decref(info);
+  r->output = json_pack("{s:o}", "diseinfo", list);
   return 0;
 }
 

@@ -417,7 +417,7 @@ static int stay_returns(store_conn *c, const char *mdtrt_id, stay_rets *x, const
     int rc = store_fee_each(c, mdtrt_id, NULL, STORE_FEE_VALID, add_stay_ret, x, e);
     if (rc == YB_ENOMEM) return yb_fail(e, rc, "", "out of memory");
     if (rc) return rc;
-    qsort(x->r, x->n, sizeof *x->r, stay_ret_cmp);
+    if (x->n) qsort(x->r, x->n, sizeof *x->r, stay_ret_cmp);
     x->loaded = 1;
   }
   size_t a = 0, b = x->n; /* the first entry not below orig */

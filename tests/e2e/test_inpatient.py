@@ -25,10 +25,10 @@ def ifee(m, n, sn, code, cnt, pric, **kw):
     return row
 
 
-def discharge(c, m, n):
+def discharge(c, m, n, diseinfo=()):
     c.ok("2402", {"dscginfo": {"mdtrt_id": m, "psn_no": yb.psn(n), "insutype": INSUTYPE[n],
                                "endtime": "2024-09-28 10:00:00", "dscg_dept_codg": "NK", "dscg_dept_name": "内科",
-                               "dscg_way": "1"}, "diseinfo": []})
+                               "dscg_way": "1"}, "diseinfo": list(diseinfo)})
 
 
 def data(m, n, total, **kw):
@@ -333,6 +333,12 @@ def test_update_admission(server):
     # the second row voided: its code leaves the stay's diagnoses
     c.ok("2403", dict(adm(), diseinfo=[dict(row(2, "I10"), vali_flag="0")]))
     assert server.sql("SELECT diag FROM visit WHERE mdtrt_id=?", m) == [("I63.8",)]
+    # 5202 lists the rows as they now stand, the voided one with vali_flag 0; others see nothing
+    rows = c.ok("5202", {"data": {"mdtrt_id": m, "psn_no": yb.psn(n)}})["diseinfo"]
+    assert [(x["diag_info_id"], x["inout_diag_type"], x["diag_code"], str(x["vali_flag"])) for x in rows] == \
+        [(m + "-1-1", "1", "I63.8", "1"), (m + "-1-2", "1", "I10", "0")]
+    j = other.call("5202", {"data": {"mdtrt_id": m, "psn_no": yb.psn(n)}})
+    assert j["infcode"] == -1 and "no visit" in j["err_msg"]
     snap = snapshot(server)
     for cl, body, field, why in (
             (c, adm(endtime="2024-09-28 10:00:00"), "input.adminfo.endtime", "not discharged"),
@@ -347,10 +353,13 @@ def test_update_admission(server):
         assert j["infcode"] == -1 and j["err_msg"].startswith(field) and why in j["err_msg"], (body, j)
         assert snapshot(server) == snap
     # discharged: the discharge time is corrected, never before the admission
-    discharge(c, m, n)
+    discharge(c, m, n, [row(1, "I69.3")])
     j = c.call("2403", adm(endtime="2024-09-16 10:00:00"))
     assert j["infcode"] == -1 and j["err_msg"].startswith("input.adminfo.endtime"), j
     c.ok("2403", adm(endtime="2024-09-29 09:00:00"))
+    rows = c.ok("5202", {"data": {"mdtrt_id": m, "psn_no": yb.psn(n)}})["diseinfo"]
+    assert [(x["inout_diag_type"], x["diag_code"]) for x in rows] == [("1", "I63.8"), ("1", "I10"), ("2", "I69.3")]
+    assert server.sql("SELECT diag FROM visit WHERE mdtrt_id=?", m) == [("I63.8,I69.3",)]  # rebuilt with 2402's rows
     assert server.sql("SELECT endtime, state FROM visit WHERE mdtrt_id=?", m) == [("2024-09-29 09:00:00", 2)]
     c.ok("2301", {"feedetail": [ifee(m, n, "1", CT, 1, 150, med_type="2102")]})
     setl = settle_stay(c, m, n, 150)

@@ -252,3 +252,19 @@ def test_cancelled_serial_uploaded_again(server):
     d = setl_data(m, n, 3 * 18.5 + 10)
     si = c.ok("2206", {"data": d})["setlinfo"]
     assert si["medfee_sumamt"] == 65.5
+
+
+def test_diagnosis_query(server):
+    """5202 lists an outpatient visit's 2203 rows; another institution's visit is not found."""
+    c, other = server.client(1), server.client(2)
+    c.sign_in()
+    other.sign_in()
+    m = register(c, 2, diag="J02.9")
+    rows = c.ok("5202", {"data": {"mdtrt_id": m, "psn_no": yb.psn(2)}})["diseinfo"]
+    assert [(x["diag_info_id"], x["inout_diag_type"], x["diag_code"], x["mdtrt_id"]) for x in rows] == \
+        [(m + "-1-1", "1", "J02.9", m)]
+    for cl, body, field in ((other, {"mdtrt_id": m, "psn_no": yb.psn(2)}, "mdtrt_id"),
+                            (c, {"mdtrt_id": m, "psn_no": yb.psn(3)}, "psn_no"),
+                            (c, {"psn_no": yb.psn(2)}, "input.data.mdtrt_id")):
+        j = cl.call("5202", {"data": body})
+        assert j["infcode"] == -1 and j["err_msg"].startswith(field), j
