@@ -73,9 +73,9 @@ browser: $(B)/yibao
 bench-console: $(B)/yibao
 	B=$(B) bench/console.sh
 
-## asan: the same build and tests with AddressSanitizer and UBSan
+## asan: the same build and tests (unit, golden cases, end-to-end) with AddressSanitizer and UBSan
 asan:
-	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit cases dip-cases
+	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit cases dip-cases e2e
 
 ## bench-adjudicate: engine-only adjudications per second, 10 fee lines a visit, one core
 bench-adjudicate: $(B)/yibao
