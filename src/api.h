@@ -68,6 +68,9 @@ typedef struct api_req {
   char sign_no[40], opter_no[32]; /* 9001/9002: applied to the in-memory sign-ins after commit */
   int sign_event;           /* 1 signed in, 2 signed out */
   char warn_msg[512];       /* the reply's warn_msg (audit warnings), "" = none */
+  uint8_t *file;            /* a read's reply that is a file, not JSON (9102): malloc'd, */
+  size_t file_len;          /* sent as application/octet-stream under file_name */
+  char file_name[208];
   /* prepared writes (api_core.c): what a prep read depends on, what a write job changes */
   struct { uint32_t slot; int kind; uint64_t ver; } obs[API_MAX_OBS];
   int n_obs;
@@ -129,7 +132,9 @@ typedef struct api_call {
   void *user;
   /* reply */
   int http_status;
-  char *reply;              /* malloc'd JSON text */
+  char *reply;              /* malloc'd JSON text, or a file's bytes when reply_file is set */
+  size_t reply_len;         /* 0: strlen(reply) */
+  char reply_file[208];     /* "" or the name a file reply (9102) is sent under */
   /* internal */
   jsonr_arena arena;        /* the request's parsed tree lives here (jsonr.h), dropped with the call */
   json_t *root;
@@ -196,6 +201,12 @@ int api_2305(api_req *r, yb_err *e);
 int api_2601(api_req *r, yb_err *e);
 int api_3201(api_req *r, yb_err *e);
 int api_3202(api_req *r, yb_err *e);
+int api_9101(api_req *r, yb_err *e);
+/* 3202's files (api_file.c): the uploaded rows of file fq as detail objects, each with its
+ * "line"; the result rows kept as a result file, its fileinfo into *info. */
+int api_file_rows(api_req *r, const char *fq, json_t **rows, yb_err *e);
+int api_file_result(api_req *r, json_t *result, json_t **info, yb_err *e);
+int api_9102(api_req *r, yb_err *e);
 int api_5201(api_req *r, yb_err *e);
 int api_5202(api_req *r, yb_err *e);
 int api_5203(api_req *r, yb_err *e);

@@ -17,6 +17,8 @@ static const api_txn api_txns[] = {
     /* infno  handler    input node   kind              writes sign  name  [prep, apply] */
     {"9001", api_9001, "signIn", API_NODE_OBJECT, 1, 0, "签到", NULL, NULL},
     {"9002", api_9002, "signOut", API_NODE_OBJECT, 1, 1, "签退", NULL, NULL},
+    {"9101", api_9101, "fsUploadIn", API_NODE_OBJECT, 1, 1, "文件上传", NULL, NULL},
+    {"9102", api_9102, "fsDownloadIn", API_NODE_OBJECT, 0, 1, "文件下载", NULL, NULL},
     {"1101", api_1101, "data", API_NODE_OBJECT, 0, 1, "人员信息获取", NULL, NULL},
     {"2201", api_2201, "data", API_NODE_OBJECT, 1, 1, "门诊挂号", NULL, NULL},
     {"2202", api_2202, "data", API_NODE_OBJECT, 1, 1, "门诊挂号撤销", NULL, NULL},
@@ -633,10 +635,16 @@ int api_call_start(api_call *c) {
     api_req *r = &c->req;
     r->c = store_reader(srv->st, &e);
     rc = r->c ? c->txn->fn(r, &e) : YB_ESTORE;
-    if (rc)
+    if (rc) {
       reply_error(c, &e);
-    else
+    } else if (r->file) { /* the reply is the file itself */
+      free(c->reply);
+      c->http_status = 200;
+      c->reply = (char *)r->file, c->reply_len = r->file_len, r->file = NULL;
+      api_cpy(c->reply_file, sizeof c->reply_file, r->file_name);
+    } else {
       reply_ok(c, r->output);
+    }
     return 0;
   }
   /* 4. writes go to the writer: identical retries are recognized by (institution, msgid) and

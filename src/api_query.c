@@ -148,7 +148,8 @@ static int recon_row(const store_setl *s, void *arg) {
   return 0;
 }
 
-/* 3202 without 9101: the detail rows come inline as data.detail (see docs/api.md). */
+/* 3202: the institution's rows from its 9101 upload (file_qury_no), answered with a result file
+ * for 9102 as well as inline; or, without a file, the rows inline as data.detail (docs/api.md). */
 int api_3202(api_req *r, yb_err *e) {
   json_t *d = data(r, e);
   if (!d) return e->code;
@@ -158,26 +159,36 @@ int api_3202(api_req *r, yb_err *e) {
       (rc = jsonx_get_str(d, P, "file_qury_no", false, fq, sizeof fq, e)) ||
       (rc = date_range(d, begn, end, e)))
     return rc;
-  json_t *rows = json_object_get(d, "detail");
-  if (!rows)
-    return yb_fail(e, YB_EMISSING, P ".detail",
-                   fq[0] ? "file upload (9101) is not offered: send the rows inline as data.detail"
-                         : "required: the institution's settlement rows");
+  json_t *rows = json_object_get(d, "detail"), *file_rows = NULL;
+  if (!rows && !fq[0])
+    return yb_fail(e, YB_EMISSING, P ".file_qury_no", "required: the 9101 upload of the institution's rows "
+                                                     "(or the rows inline as data.detail)");
+  if (!rows) { /* the uploaded file's rows, each checked as an inline row, its line named */
+    if ((rc = api_file_rows(r, fq, &file_rows, e))) return rc;
+    rows = file_rows;
+  }
   if (!json_is_array(rows)) return yb_fail(e, YB_ETYPE, P ".detail", "must be a list");
   size_t i;
   json_t *row;
   json_array_foreach(rows, i, row) {
-    char path[48], id[32];
+    char path[80], id[32];
     int64_t x;
-    snprintf(path, sizeof path, P ".detail[%zu]", i);
-    if (!json_is_object(row)) return yb_fail(e, YB_ETYPE, path, "must be an object");
-    if ((rc = jsonx_get_str(row, path, "setl_id", true, id, sizeof id, e)) ||
+    if (file_rows)
+      snprintf(path, sizeof path, P ".file_qury_no: file %s line %lld", fq,
+               (long long)json_integer_value(json_object_get(row, "line")));
+    else
+      snprintf(path, sizeof path, P ".detail[%zu]", i);
+    if (!json_is_object(row)) rc = yb_fail(e, YB_ETYPE, path, "must be an object");
+    if (rc || (rc = jsonx_get_str(row, path, "setl_id", true, id, sizeof id, e)) ||
         (rc = jsonx_get_dec(row, path, "medfee_sumamt", true, 2, &x, e)) ||
         (rc = jsonx_get_dec(row, path, "fund_pay_sumamt", true, 2, &x, e)) ||
-        (rc = jsonx_get_dec(row, path, "acct_pay", true, 2, &x, e)))
+        (rc = jsonx_get_dec(row, path, "acct_pay", true, 2, &x, e))) {
+      json_decref(file_rows);
       return rc;
+    }
   }
   recon x = {json_deep_copy(rows), json_array()};
+  json_decref(file_rows);
   rc = store_setl_each_inst(r->c, r->inst->fixmedins_code, begn, end, recon_row, &x, e);
   json_array_foreach(x.theirs, i, row) /* in the institution's books only */
     json_array_append_new(x.result, json_pack("{s:O,s:O,s:O,s:s,s:s,s:O,s:s}", "psn_no",
@@ -192,8 +203,13 @@ int api_3202(api_req *r, yb_err *e) {
     json_decref(x.result);
     return rc;
   }
-  r->output = json_pack("{s:{s:s,s:s,s:s},s:o}", "fileinfo", "file_qury_no", "", "filename", "",
-                        "dld_endtime", "", "result", x.result);
+  json_t *info = NULL;
+  if (fq[0] && (rc = api_file_result(r, x.result, &info, e))) { /* answered from the file, as a file */
+    json_decref(x.result);
+    return rc;
+  }
+  if (!info) info = json_pack("{s:s,s:s,s:s}", "file_qury_no", "", "filename", "", "dld_endtime", "");
+  r->output = json_pack("{s:o,s:o}", "fileinfo", info, "result", x.result);
   return 0;
 }
 

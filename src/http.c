@@ -68,6 +68,20 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const 
   return ok;
 }
 
+/* A call's reply: its JSON text, or (9102) a file's bytes as an attachment. */
+static enum MHD_Result send_call(struct MHD_Connection *conn, const api_call *c) {
+  if (!c->reply_file[0]) return send_text(conn, c->http_status, c->reply ? c->reply : "{}");
+  struct MHD_Response *r = MHD_create_response_from_buffer(c->reply_len, c->reply, MHD_RESPMEM_MUST_COPY);
+  if (!r) return MHD_NO;
+  char disp[300];
+  snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", c->reply_file);
+  MHD_add_response_header(r, "Content-Type", "application/octet-stream");
+  MHD_add_response_header(r, "Content-Disposition", disp);
+  enum MHD_Result ok = MHD_queue_response(conn, (unsigned)c->http_status, r);
+  MHD_destroy_response(r);
+  return ok;
+}
+
 static enum MHD_Result send_gateway(struct MHD_Connection *conn, int status, const char *msg) {
   char *t = hsi_gateway_reply(status, msg);
   enum MHD_Result ok = send_text(conn, status, t ? t : "{}");
@@ -240,7 +254,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   if (q->kind == KIND_ADMIN && !q->fail) return send_admin(h, q, conn, url, method);
   if (q->kind == KIND_STATIC && !q->fail) return send_static(h, conn, url);
   if (q->waiting) /* resumed by the writer: the reply is ready */
-    return send_text(conn, q->call.http_status, q->call.reply ? q->call.reply : "{}");
+    return send_call(conn, &q->call);
   switch (q->fail) {
   case 404: return send_gateway(conn, 404, "没有这个服务!");
   case 405: return send_gateway(conn, 405, "只接受POST请求!");
@@ -250,8 +264,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   read_auth(conn, &q->call.auth);
   q->call.body = q->buf ? q->buf : "";
   q->call.len = q->len;
-  if (api_call_start(&q->call) == 0)
-    return send_text(conn, q->call.http_status, q->call.reply ? q->call.reply : "{}");
+  if (api_call_start(&q->call) == 0) return send_call(conn, &q->call);
   q->waiting = 1;
   MHD_suspend_connection(conn);
   api_call_submit(&q->call);

@@ -14,7 +14,7 @@
 typedef struct store store;           /* the database */
 typedef struct store_conn store_conn; /* one connection, used by one thread at a time */
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Open (creating if absent) and migrate the schema. *out is new (store_close). */
 int store_open(const char *path, store **out, yb_err *e);
@@ -215,6 +215,17 @@ int store_fee_cancel(store_conn *c, const char *mdtrt_id, const char *feedetl_sn
 /* Move a cancelled line out of the way of a new upload of its feedetl_sn: into fee_void, with
  * `now` as when it was replaced. YB_ECONFLICT unless the line exists and is cancelled. */
 int store_fee_void(store_conn *c, const char *mdtrt_id, const char *feedetl_sn, const char *now, yb_err *e);
+
+/* A file of the national interface's exchange: an institution's 9101 upload or a 3202 result. */
+typedef struct store_file {
+  char file_qury_no[40], fixmedins_code[32], filename[208], kind[8]; /* kind "upload" / "result" */
+  char created_at[20], dld_endtime[20];
+  uint8_t *body; /* borrowed on put; malloc'd (NUL-terminated) by get */
+  size_t len;
+} store_file;
+int store_file_put(store_conn *c, const store_file *f, yb_err *e);
+/* 0, YB_ENOT_FOUND or YB_ESTORE; out->body is the caller's to free. */
+int store_file_get(store_conn *c, const char *file_qury_no, store_file *out, yb_err *e);
 /* Set (setl_id) or clear (NULL, from_setl_id given) the settlement of lines. */
 int store_fee_settle(store_conn *c, const char *mdtrt_id, const char *feedetl_sn,
                      const char *setl_id, yb_err *e);

@@ -131,6 +131,10 @@ static const char *const store_migrations[] = {
     "CREATE TABLE fee_void(mdtrt_id TEXT NOT NULL REFERENCES visit, seq INTEGER NOT NULL,"
     " feedetl_sn TEXT NOT NULL, psn_no TEXT NOT NULL, fixmedins_code TEXT NOT NULL, body TEXT NOT NULL,"
     " result TEXT NOT NULL, replaced_at TEXT NOT NULL, PRIMARY KEY(mdtrt_id, seq)) WITHOUT ROWID;",
+    /* 6: the file exchange (9101 uploads, 3202's result files, 9102 downloads) */
+    "CREATE TABLE hsi_file(file_qury_no TEXT PRIMARY KEY, fixmedins_code TEXT NOT NULL, filename TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK(kind IN ('upload','result')), body BLOB NOT NULL, created_at TEXT NOT NULL,"
+    " dld_endtime TEXT NOT NULL);",
 };
 
 /* The areas built in (see store_sqlite.h); a new area adds its line here. */
@@ -218,6 +222,8 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(FEE_CANCEL, "UPDATE fee SET state=0 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL") \
   X(FEE_VOID_COPY, "INSERT INTO fee_void SELECT mdtrt_id,seq,feedetl_sn,psn_no,fixmedins_code,body,result,?3"    \
                    " FROM fee WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=0")                       \
+  X(FILE_PUT, "INSERT INTO hsi_file VALUES(?1,?2,?3,?4,?5,?6,?7)")                              \
+  X(FILE_GET, "SELECT fixmedins_code,filename,kind,body,created_at,dld_endtime FROM hsi_file WHERE file_qury_no=?1") \
   X(FEE_VOID_DEL, "DELETE FROM fee WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=0")            \
   X(FEE_SETTLE, "UPDATE fee SET setl_id=?3 WHERE " FEE_SETTLE_WHERE)                          \
   X(FEE_SETTLE_ALL, "UPDATE fee SET setl_id=?3 WHERE " FEE_SETTLE_ALL_WHERE)                  \
@@ -1396,6 +1402,38 @@ int store_catalog_put(store_conn *c, const char *version, const char *body, yb_e
   bt(s, 2, body);
   return run_done(c, s, e, "catalog");
 }
+int store_file_put(store_conn *c, const store_file *f, yb_err *e) {
+  PREP(s, FILE_PUT);
+  const char *t[] = {f->file_qury_no, f->fixmedins_code, f->filename, f->kind};
+  for (int i = 0; i < 4; i++) bt(s, i + 1, t[i]);
+  sqlite3_bind_blob64(s, 5, f->body ? (const void *)f->body : "", f->len, SQLITE_STATIC);
+  bt(s, 6, f->created_at);
+  bt(s, 7, f->dld_endtime);
+  return run_done(c, s, e, "hsi_file");
+}
+
+int store_file_get(store_conn *c, const char *file_qury_no, store_file *out, yb_err *e) {
+  PREP(s, FILE_GET);
+  bt(s, 1, file_qury_no);
+  int rc = row1(c, s, e, "hsi_file");
+  if (rc) return rc;
+  memset(out, 0, sizeof *out);
+  snprintf(out->file_qury_no, sizeof out->file_qury_no, "%s", file_qury_no);
+  ct(s, 0, out->fixmedins_code, sizeof out->fixmedins_code);
+  ct(s, 1, out->filename, sizeof out->filename);
+  ct(s, 2, out->kind, sizeof out->kind);
+  ct(s, 4, out->created_at, sizeof out->created_at);
+  ct(s, 5, out->dld_endtime, sizeof out->dld_endtime);
+  out->len = (size_t)sqlite3_column_bytes(s, 3);
+  out->body = malloc(out->len + 1);
+  if (out->body) {
+    if (out->len) memcpy(out->body, sqlite3_column_blob(s, 3), out->len);
+    out->body[out->len] = 0;
+  }
+  finish(s);
+  return out->body ? 0 : yb_fail(e, YB_ENOMEM, "", "out of memory");
+}
+
 int store_catalog_latest(store_conn *c, char **body, yb_err *e) {
   PREP(s, CATALOG_LATEST);
   int rc = row1(c, s, e, "catalog");

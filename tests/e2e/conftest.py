@@ -107,6 +107,7 @@ SNAPSHOT = [
     "SELECT count(*) FROM write_log",
     "SELECT count(*), count(nullif(signout_time,'')) FROM signin",
     "SELECT total(acct_balc) FROM person",
+    "SELECT count(*), total(length(body)) FROM hsi_file",
 ]
 
 
