@@ -117,17 +117,30 @@ int api_3201(api_req *r, yb_err *e) {
 }
 
 typedef struct recon {
-  json_t *theirs; /* the institution's rows, matched ones removed */
+  json_t *theirs; /* the institution's rows; a matched one gets "matched" */
+  json_t *by_id;  /* setl_id → the indexes in theirs of its rows not yet matched, in order */
   json_t *result;
 } recon;
 
-static int recon_row(const store_setl *s, void *arg) {
-  recon *x = arg;
+static void recon_index(recon *x) {
   size_t i;
   json_t *row;
-  const char *rslt = "1", *memo = "中心有，医药机构无"; /* in our books only */
+  x->by_id = json_object();
   json_array_foreach(x->theirs, i, row) {
-    if (strcmp(json_string_value(json_object_get(row, "setl_id")) ?: "", s->setl_id)) continue;
+    const char *id = json_string_value(json_object_get(row, "setl_id")) ?: "";
+    json_t *at = json_object_get(x->by_id, id);
+    if (!at) json_object_set_new(x->by_id, id, at = json_array());
+    json_array_append_new(at, json_integer((json_int_t)i));
+  }
+}
+
+static int recon_row(const store_setl *s, void *arg) {
+  recon *x = arg;
+  const char *rslt = "1", *memo = "中心有，医药机构无"; /* in our books only */
+  json_t *at = json_object_get(x->by_id, s->setl_id);
+  if (json_array_size(at)) {
+    json_t *row = json_array_get(x->theirs, (size_t)json_integer_value(json_array_get(at, 0)));
+    json_array_remove(at, 0);
     int64_t mf = 0, fp = 0, ap = 0;
     int ok = !jsonx_dec(json_object_get(row, "medfee_sumamt"), 2, &mf) &&
              !jsonx_dec(json_object_get(row, "fund_pay_sumamt"), 2, &fp) &&
@@ -135,8 +148,7 @@ static int recon_row(const store_setl *s, void *arg) {
              fp == s->fund_pay_sumamt && ap == s->acct_pay + s->acct_mulaid_pay;
     rslt = ok ? "0" : "3";
     memo = ok ? "" : "金额不一致";
-    json_array_remove(x->theirs, i);
-    break;
+    json_object_set_new(row, "matched", json_true());
   }
   json_array_append_new(
       x->result, json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:o,s:o,s:o}", "psn_no", s->psn_no, "mdtrt_id",
@@ -174,7 +186,7 @@ int api_3202(api_req *r, yb_err *e) {
     char path[80], id[32];
     int64_t x;
     if (file_rows)
-      snprintf(path, sizeof path, P ".file_qury_no: file %s line %lld", fq,
+      snprintf(path, sizeof path, P ".file_qury_no[line %lld]",
                (long long)json_integer_value(json_object_get(row, "line")));
     else
       snprintf(path, sizeof path, P ".detail[%zu]", i);
@@ -187,18 +199,22 @@ int api_3202(api_req *r, yb_err *e) {
       return rc;
     }
   }
-  recon x = {json_deep_copy(rows), json_array()};
+  recon x = {json_deep_copy(rows), NULL, json_array()};
+  recon_index(&x);
   json_decref(file_rows);
   rc = store_setl_each_inst(r->c, r->inst->fixmedins_code, begn, end, recon_row, &x, e);
-  json_array_foreach(x.theirs, i, row) /* in the institution's books only */
-    json_array_append_new(x.result, json_pack("{s:O,s:O,s:O,s:s,s:s,s:O,s:s}", "psn_no",
-                                              json_object_get(row, "psn_no") ?: json_string(""),
-                                              "mdtrt_id", json_object_get(row, "mdtrt_id") ?: json_string(""),
-                                              "setl_id", json_object_get(row, "setl_id"), "msgid", "",
-                                              "stmt_rslt", "2", "refd_setl_flag",
-                                              json_object_get(row, "refd_setl_flag") ?: json_string("0"),
-                                              "memo", "医药机构有，中心无"));
+  json_array_foreach(x.theirs, i, row) { /* in the institution's books only */
+    if (json_object_get(row, "matched")) continue;
+    json_t *refd = json_object_get(row, "refd_setl_flag");
+    json_array_append_new(
+        x.result, json_pack("{s:s,s:s,s:O,s:s,s:s,s:o,s:s}", "psn_no",
+                            json_string_value(json_object_get(row, "psn_no")) ?: "", "mdtrt_id",
+                            json_string_value(json_object_get(row, "mdtrt_id")) ?: "", "setl_id",
+                            json_object_get(row, "setl_id"), "msgid", "", "stmt_rslt", "2", "refd_setl_flag",
+                            refd ? json_incref(refd) : json_string("0"), "memo", "医药机构有，中心无"));
+  }
   json_decref(x.theirs);
+  json_decref(x.by_id);
   if (rc) {
     json_decref(x.result);
     return rc;

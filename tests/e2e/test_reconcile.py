@@ -84,6 +84,15 @@ def test_totals_then_detail_file(server):
     out2 = c.ok("3202", {"data": {"setl_optins": "411500", "file_qury_no": up2["file_qury_no"],
                                   "stmt_begndate": TODAY, "stmt_enddate": TODAY}})
     assert {r["setl_id"]: r["stmt_rslt"] for r in out2["result"]} == by
+    # inline rows: a row sent twice matches once, and the copy is the institution's alone; a
+    # settlement left out is the centre's alone; no result file is made
+    det = lambda r: {"setl_id": r[0], "mdtrt_id": r[1], "psn_no": r[2], "medfee_sumamt": r[3],
+                     "fund_pay_sumamt": r[4], "acct_pay": r[5], "refd_setl_flag": 0}
+    out3 = c.ok("3202", {"data": {"setl_optins": "411500", "stmt_begndate": TODAY, "stmt_enddate": TODAY,
+                                  "detail": [det(mine[0]), det(mine[0])]}})
+    assert sorted((r["setl_id"], r["stmt_rslt"]) for r in out3["result"]) == \
+        sorted([(mine[0][0], "0"), (mine[0][0], "2"), (mine[1][0], "1")])
+    assert out3["fileinfo"]["file_qury_no"] == ""
 
 
 def test_file_refusals(server):
@@ -120,6 +129,12 @@ def test_file_refusals(server):
     j = c.call("3202", {"data": {"setl_optins": "411500", "file_qury_no": up["file_qury_no"],
                                  "stmt_begndate": TODAY, "stmt_enddate": TODAY}})
     assert "line 1: 3 columns, 7 expected" in j["err_msg"], j
+    # a row with a bad amount is refused naming its line of the file
+    up2 = c.ok("9101", {"fsUploadIn": {"in": list(zipped("S1\tM1\tP1\t1.00\t0.00\t0.00\t0\nS2\tM2\tP2\tabc\t0\t0\t0\n")),
+                                       "filename": "amt.zip", "fixmedins_code": c.code}})
+    j = c.call("3202", {"data": {"setl_optins": "411500", "file_qury_no": up2["file_qury_no"],
+                                 "stmt_begndate": TODAY, "stmt_enddate": TODAY}})
+    assert j["infcode"] == -1 and j["err_msg"].startswith("input.data.file_qury_no[line 2].medfee_sumamt"), j
     # the upload itself downloads, as it was sent
     r = c.post_raw(yb.json.dumps(c.envelope("9102", {"fsDownloadIn": {"file_qury_no": up["file_qury_no"]}})), "9102")
     assert r.status_code == 200 and r.content == bad
