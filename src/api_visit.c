@@ -911,7 +911,7 @@ int api_2403(api_req *r, yb_err *e) {
   if (!(rc = merge_diseinfo(info, json_object_get(r->input, "diseinfo"), e)) && !(rc = stay_diag(info, &v, e))) {
     char *text = dump(info);
     v.info = text;
-    rc = text ? store_visit_update(r->c, &v, e) : yb_fail(e, YB_ENOMEM, "", "out of memory");
+    rc = text ? store_visit_amend(r->c, &v, e) : yb_fail(e, YB_ENOMEM, "", "out of memory");
     free(text);
     v.info = NULL;
   }

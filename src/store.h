@@ -187,9 +187,10 @@ int store_seq_next(store_conn *c, const char *name, int64_t *out, yb_err *e);
 /* A new visit: YB_ECONFLICT when its mdtrt_id exists (a plain INSERT: OR REPLACE, with foreign
  * keys on, cost ~13 K instructions more a visit for the delete it might have to do). */
 int store_visit_put(store_conn *c, const store_visit *v, yb_err *e);
-/* Update insutype, med_type, ipt_otp_no, begntime, endtime, dise_codg/name, diag, state, and
- * info when v->info is not NULL (the person, institution and kind stay). */
+/* Update med_type, endtime, dise_codg/name, diag, state, and info when v->info is not NULL. */
 int store_visit_update(store_conn *c, const store_visit *v, yb_err *e);
+/* The same and insutype, ipt_otp_no and begntime too (2403); the person, institution and kind stay. */
+int store_visit_amend(store_conn *c, const store_visit *v, yb_err *e);
 /* out->info is malloc'd (free it) when want_info, else NULL. */
 int store_visit_get(store_conn *c, const char *mdtrt_id, store_visit *out, int want_info, yb_err *e);
 int store_visit_find_otp(store_conn *c, const char *fixmedins_code, const char *ipt_otp_no,

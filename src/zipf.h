@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZIPF_MAX_OUT (64u << 20) /* an entry larger than this is refused (a zip bomb guard) */
+#define ZIPF_MAX_OUT (16u << 20) /* an entry larger than this is refused (a zip bomb guard: a month of
+                                  * a large hospital's settlements is ~10 MB of TXT) */
 
 /* The first entry of the archive buf[0..n): its bytes (malloc'd, NUL-terminated, *out_n without
  * the NUL) and its name. Returns 0, or -1 with why (a static text) set. */
