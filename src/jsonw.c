@@ -14,7 +14,7 @@
 static int grow(jsonw_buf *b, size_t more) {
   if (b->failed) return -1;
   if (b->n + more + 1 <= b->cap) return 0;
-  size_t cap = b->cap ? b->cap : 256;
+  size_t cap = b->cap ? b->cap : 1024; /* most texts here are 0.3–2 KB: one realloc at most */
   while (cap < b->n + more + 1) cap *= 2;
   char *p = realloc(b->p, cap);
   if (!p) {
