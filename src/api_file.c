@@ -194,8 +194,7 @@ int api_file_rows(api_req *r, const char *fq, json_t **rows, yb_err *e) {
 
 typedef struct result_file {
   const api_req *r;
-  const char *text;
-  size_t len;
+  size_t rows;
   store_file f;
 } result_file;
 
@@ -205,7 +204,11 @@ static int put_result(store_conn *w, void *arg, yb_err *e) {
   int rc = store_seq_next(w, "FL", &v, e);
   if (rc) return rc;
   snprintf(x->f.file_qury_no, sizeof x->f.file_qury_no, "%sFL%010lld", api_region(x->r->srv), (long long)v);
-  return store_file_put(w, &x->f, e);
+  if ((rc = store_file_put(w, &x->f, e))) return rc;
+  char what[120]; /* every write is in the write log: this one is a read's by-product */
+  snprintf(what, sizeof what, "3202 result file %s (%zu rows)", x->f.file_qury_no, x->rows);
+  const hsi_env *env = x->r->env;
+  return store_log(w, x->f.fixmedins_code, env->opter, env->infno, env->msgid, "", what, e);
 }
 
 /* 3202's result rows as the result file (psn_no, mdtrt_id, setl_id, msgid, stmt_rslt,
@@ -232,7 +235,7 @@ int api_file_result(api_req *r, json_t *result, json_t **info, yb_err *e) {
   }
   char name[64];
   snprintf(name, sizeof name, "%s_3202_result.txt", r->inst->fixmedins_code);
-  result_file x = {.r = r};
+  result_file x = {.r = r, .rows = json_array_size(result)};
   if (b.failed) {
     free(b.p);
     return yb_fail(e, YB_ENOMEM, "", "out of memory");

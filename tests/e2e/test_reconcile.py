@@ -64,6 +64,8 @@ def test_totals_then_detail_file(server):
     assert by == {mine[0][0]: "0", mine[1][0]: "3", "411500ST9999999999": "2"}, out["result"]
     info = out["fileinfo"]
     assert info["file_qury_no"].startswith("411500FL") and info["file_qury_no"] != up["file_qury_no"]
+    assert server.sql("SELECT infno, what FROM write_log WHERE what LIKE '3202 result file %'") == \
+        [("3202", "3202 result file %s (3 rows)" % info["file_qury_no"])]
     # 9102: the result file itself, a ZIP of the TXT with the rows 3202 answered
     r = c.post_raw(yb.json.dumps(c.envelope("9102", {"fsDownloadIn": {"file_qury_no": info["file_qury_no"],
                                                                        "filename": info["filename"],
