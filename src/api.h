@@ -152,6 +152,9 @@ void api_call_submit(api_call *c);
 void api_call_free(api_call *c); /* frees reply and parse state, not the struct */
 
 /* ---- helpers shared by the handlers (api_core.c) ----------------------------------------- */
+/* A node clients send as one object or as a list of them, as a list: a new reference (NULL
+ * stays NULL; anything else is returned as it is, for the caller's type check). */
+json_t *api_as_list(json_t *v);
 /* The input node `key` of r->input as an object (a one-row list is accepted). */
 json_t *api_node(api_req *r, const char *key, int required, yb_err *e);
 /* Policy for a person's insured region and the visit's year (the last loaded version). */

@@ -319,6 +319,8 @@ json_t *api_node(api_req *r, const char *key, int required, yb_err *e) {
   return v;
 }
 
+json_t *api_as_list(json_t *v) { return json_is_object(v) ? json_pack("[O]", v) : json_incref(v); }
+
 int api_new_id(api_req *r, const char *tag, char *out, size_t cap, yb_err *e) {
   int64_t v;
   int rc = store_seq_next(r->c, tag, &v, e);

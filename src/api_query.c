@@ -283,7 +283,7 @@ int api_5201(api_req *r, yb_err *e) {
 /* A visit's stored diseinfo rows of one kind into list, each with inout_diag_type and a
  * diag_info_id (the visit, the kind, diag_srt_no). */
 static void add_diag(json_t *list, json_t *rows, const char *type, const char *mdtrt_id, const char *psn_no) {
-  if (json_is_object(rows)) rows = json_pack("[O]", rows); else json_incref(rows);
+  rows = api_as_list(rows);
   size_t i;
   json_t *row;
   json_array_foreach(rows, i, row) {

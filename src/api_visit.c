@@ -72,7 +72,7 @@ static char *dump(json_t *j) { return jsonw_dumps(j, JSON_COMPACT); }
 /* Valid diagnoses (vali_flag 1) of a diseinfo list into v->diag; checks each row. */
 static int read_diag(json_t *list, const char *P, store_visit *v, yb_err *e) {
   if (!list || json_is_null(list)) return 0;
-  if (json_is_object(list)) list = json_pack("[O]", list); else json_incref(list);
+  list = api_as_list(list);
   if (!json_is_array(list)) {
     json_decref(list);
     return yb_fail(e, YB_ETYPE, P, "must be a list");
@@ -434,7 +434,7 @@ static int stay_returns(store_conn *c, const char *mdtrt_id, stay_rets *x, const
 /* Parse, check and store the rows of 2204 / 2301, replying with FEE-RESULT rows. */
 static int upload(api_req *r, int ipt, yb_err *e) {
   json_t *arr = json_object_get(r->input, "feedetail");
-  json_t *owned = json_is_object(arr) ? json_pack("[O]", arr) : json_incref(arr);
+  json_t *owned = api_as_list(arr);
   int rc = 0;
   size_t n = json_array_size(owned);
   store_fee *fees = NULL;
@@ -802,7 +802,7 @@ static int stay_diag(json_t *info, store_visit *v, yb_err *e) {
  * any other is added. */
 static int merge_diseinfo(json_t *info, json_t *rows, yb_err *e) {
   if (!rows || json_is_null(rows)) return 0;
-  json_t *list = json_is_object(rows) ? json_pack("[O]", rows) : json_incref(rows);
+  json_t *list = api_as_list(rows);
   if (!json_is_array(list)) {
     json_decref(list);
     return yb_fail(e, YB_ETYPE, "input.diseinfo", "must be a list");
@@ -984,7 +984,7 @@ int api_2405(api_req *r, yb_err *e) {
 
 int api_2302(api_req *r, yb_err *e) {
   json_t *d = json_object_get(r->input, "data");
-  json_t *rows = json_is_object(d) ? json_pack("[O]", d) : json_incref(d);
+  json_t *rows = api_as_list(d);
   int rc = 0, n = 0;
   size_t i;
   json_t *row;
