@@ -72,6 +72,10 @@ int api_9101(api_req *r, yb_err *e) {
   if (strcmp(code, r->inst->fixmedins_code))
     return yb_fail(e, YB_EMISMATCH, "input.fsUploadIn.fixmedins_code", "the message comes from %s",
                    r->inst->fixmedins_code);
+  for (const unsigned char *c = (const unsigned char *)f.filename; *c; c++) /* it goes into a header */
+    if (*c < 0x20 || *c == 0x7f || strchr("\"\\/", *c))
+      return yb_fail(e, YB_EINVAL, "input.fsUploadIn.filename", "a file name without control characters, "
+                                                                 "quotes, slashes or backslashes");
   if ((rc = file_bytes(json_object_get(in, "in"), "input.fsUploadIn.in", &f.body, &f.len, e))) return rc;
   char *txt = NULL;
   size_t tn = 0;
