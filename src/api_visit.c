@@ -177,15 +177,22 @@ static int cancel_unsettled(const store_fee *f, void *arg) {
   return store_fee_cancel(a[0], f->mdtrt_id, f->feedetl_sn, a[1]);
 }
 
-/* Cancel a visit (2202, 2404, 2601 of 2401): no valid settlement; unsettled lines go too. */
-int api_cancel_visit(api_req *r, store_visit *v, yb_err *e) {
+/* Refused (at path) while the visit has a valid settlement: a cancellation (2202, 2404), a
+ * correction (2403) or a reopening (2405) of a settled visit waits for 2208 / 2305. */
+static int unsettled(api_req *r, const store_visit *v, const char *path, yb_err *e) {
   int64_t n = 0;
   int rc = store_setl_count_visit(r->c, v->mdtrt_id, &n, e);
   if (rc) return rc;
   if (n)
-    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id",
-                   "visit %s has %lld valid settlement(s): cancel them first", v->mdtrt_id,
-                   (long long)n);
+    return yb_fail(e, YB_ECONFLICT, path, "visit %s has %lld valid settlement(s): cancel them (%s) first",
+                   v->mdtrt_id, (long long)n, strcmp(v->kind, "ipt") ? "2208" : "2305");
+  return 0;
+}
+
+/* Cancel a visit (2202, 2404, 2601 of 2401): no valid settlement; unsettled lines go too. */
+int api_cancel_visit(api_req *r, store_visit *v, yb_err *e) {
+  int rc = unsettled(r, v, "input.data.mdtrt_id", e);
+  if (rc) return rc;
   if (v->state == STORE_VISIT_CANCELLED)
     return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "visit %s is already cancelled", v->mdtrt_id);
   void *a[2] = {r->c, e};
@@ -790,7 +797,9 @@ static int stay_diag(json_t *info, store_visit *v, yb_err *e) {
   json_t *adm = json_object_get(info, "mdtrtinfo");
   char main_diag[24] = "";
   v->n_diag = 0;
-  if (json_is_object(adm)) jsonx_get_str(adm, "mdtrtinfo", "dscg_maindiag_code", false, main_diag, sizeof main_diag, e);
+  yb_err ignore = {0}; /* stored as 2401 checked it */
+  if (json_is_object(adm))
+    jsonx_get_str(adm, "mdtrtinfo", "dscg_maindiag_code", false, main_diag, sizeof main_diag, &ignore);
   if (main_diag[0]) api_cpy(v->diag[v->n_diag++], sizeof v->diag[0], main_diag);
   int rc = read_diag(json_object_get(info, "diseinfo"), "input.diseinfo", v, e);
   if (!rc && v->state == STORE_VISIT_DISCHARGED)
@@ -860,11 +869,7 @@ int api_2403(api_req *r, yb_err *e) {
   if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) return rc;
   if (strcmp(v.kind, "ipt") || v.state == STORE_VISIT_CANCELLED)
     return yb_fail(e, YB_ECONFLICT, "input.adminfo.mdtrt_id", "%s is not a valid inpatient stay", mdtrt_id);
-  int64_t n = 0;
-  if ((rc = store_setl_count_visit(r->c, mdtrt_id, &n, e))) return rc;
-  if (n)
-    return yb_fail(e, YB_ECONFLICT, "input.adminfo.mdtrt_id",
-                   "stay %s has %lld valid settlement(s): cancel them (2305) first", mdtrt_id, (long long)n);
+  if ((rc = unsettled(r, &v, "input.adminfo.mdtrt_id", e))) return rc;
   store_visit was = v;
   if (insutype[0]) api_cpy(v.insutype, sizeof v.insutype, insutype);
   if (med_type[0]) api_cpy(v.med_type, sizeof v.med_type, med_type);
@@ -966,11 +971,7 @@ int api_2405(api_req *r, yb_err *e) {
   if (v.state != STORE_VISIT_DISCHARGED)
     return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "stay %s is %s, not discharged", mdtrt_id,
                    v.state == STORE_VISIT_OPEN ? "open" : "cancelled");
-  int64_t n = 0;
-  if ((rc = store_setl_count_visit(r->c, mdtrt_id, &n, e))) return rc;
-  if (n)
-    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id",
-                   "stay %s has %lld valid settlement(s): cancel them (2305) first", mdtrt_id, (long long)n);
+  if ((rc = unsettled(r, &v, "input.data.mdtrt_id", e))) return rc;
   if ((rc = not_in_hospital(r, v.psn_no, "input.data.psn_no", e))) return rc;
   v.endtime[0] = 0;
   v.state = STORE_VISIT_OPEN;
