@@ -68,6 +68,8 @@ typedef struct api_req {
   char sign_no[40], opter_no[32]; /* 9001/9002: applied to the in-memory sign-ins after commit */
   int sign_event;           /* 1 signed in, 2 signed out */
   char warn_msg[512];       /* the reply's warn_msg (audit warnings), "" = none */
+  uint8_t *blob;            /* a write's input decoded by its check (9101: the file), malloc'd */
+  size_t blob_len;
   uint8_t *file;            /* a read's reply that is a file, not JSON (9102): malloc'd, */
   size_t file_len;          /* sent as application/octet-stream under file_name */
   char file_name[208];
@@ -105,6 +107,8 @@ typedef struct api_txn {
   const char *name;
   api_fn prep;      /* optional, writes only: on the HTTP thread, against the reader */
   api_fn apply;     /* with prep: in the writer, applies r->plan */
+  api_fn check;     /* optional, writes only: on the HTTP thread before the writer, without the
+                     * store (r->c is NULL): checks the input and may decode it into r->blob */
 } api_txn;
 
 const api_txn *api_txn_find(const char *infno);
@@ -205,6 +209,7 @@ int api_2601(api_req *r, yb_err *e);
 int api_3201(api_req *r, yb_err *e);
 int api_3202(api_req *r, yb_err *e);
 int api_9101(api_req *r, yb_err *e);
+int api_9101_check(api_req *r, yb_err *e);
 /* 3202's files (api_file.c): the uploaded rows of file fq as detail objects, each with its
  * "line"; the result rows kept as a result file, its fileinfo into *info. */
 int api_file_rows(api_req *r, const char *fq, json_t **rows, yb_err *e);

@@ -14,42 +14,42 @@
 #include "jsonx.h"
 
 static const api_txn api_txns[] = {
-    /* infno  handler    input node   kind              writes sign  name  [prep, apply] */
-    {"9001", api_9001, "signIn", API_NODE_OBJECT, 1, 0, "签到", NULL, NULL},
-    {"9002", api_9002, "signOut", API_NODE_OBJECT, 1, 1, "签退", NULL, NULL},
-    {"9101", api_9101, "fsUploadIn", API_NODE_OBJECT, 1, 1, "文件上传", NULL, NULL},
-    {"9102", api_9102, "fsDownloadIn", API_NODE_OBJECT, 0, 1, "文件下载", NULL, NULL},
-    {"1101", api_1101, "data", API_NODE_OBJECT, 0, 1, "人员信息获取", NULL, NULL},
-    {"2201", api_2201, "data", API_NODE_OBJECT, 1, 1, "门诊挂号", NULL, NULL},
-    {"2202", api_2202, "data", API_NODE_OBJECT, 1, 1, "门诊挂号撤销", NULL, NULL},
-    {"2203", api_2203, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "门诊就诊信息上传", NULL, NULL},
-    {"2203A", api_2203, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "门诊就诊信息上传(A)", NULL, NULL},
-    {"2204", api_2204, "feedetail", API_NODE_LIST, 1, 1, "门诊费用明细信息上传", NULL, NULL},
-    {"2205", api_2205, "data", API_NODE_OBJECT, 1, 1, "门诊费用明细信息撤销", NULL, NULL},
-    {"2206", api_2206, "data", API_NODE_OBJECT, 0, 1, "门诊预结算", NULL, NULL},
-    {"2207", api_2207, "data", API_NODE_OBJECT, 1, 1, "门诊结算", api_2207_prep, api_2207_apply},
-    {"2208", api_2208, "data", API_NODE_OBJECT, 1, 1, "门诊结算撤销", NULL, NULL},
-    {"2301", api_2301, "feedetail", API_NODE_LIST, 1, 1, "住院费用明细上传", NULL, NULL},
-    {"2302", api_2302, "data", API_NODE_ANY, 1, 1, "住院费用明细撤销", NULL, NULL},
-    {"2303", api_2303, "data", API_NODE_OBJECT, 0, 1, "住院预结算", NULL, NULL},
-    {"2304", api_2304, "data", API_NODE_OBJECT, 1, 1, "住院结算", api_2304_prep, api_2304_apply},
-    {"2305", api_2305, "data", API_NODE_OBJECT, 1, 1, "住院结算撤销", NULL, NULL},
-    {"2401", api_2401, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "入院办理", NULL, NULL},
-    {"2402", api_2402, "dscginfo", API_NODE_OBJECT, 1, 1, "出院办理", NULL, NULL},
-    {"2403", api_2403, "adminfo", API_NODE_OBJECT, 1, 1, "住院信息变更", NULL, NULL},
-    {"2404", api_2404, "data", API_NODE_OBJECT, 1, 1, "入院撤销", NULL, NULL},
-    {"2405", api_2405, "data", API_NODE_OBJECT, 1, 1, "出院撤销", NULL, NULL},
-    {"2601", api_2601, "data", API_NODE_OBJECT, 1, 1, "冲正交易", NULL, NULL},
-    {"3101", api_3101, "data", API_NODE_OBJECT, 0, 1, "明细审核事前分析", NULL, NULL},
-    {"3102", api_3102, "data", API_NODE_OBJECT, 0, 1, "明细审核事中分析", NULL, NULL},
-    {"3201", api_3201, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对总账", NULL, NULL},
-    {"3202", api_3202, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对明细账", NULL, NULL},
-    {"5201", api_5201, "data", API_NODE_OBJECT, 0, 1, "就诊信息查询", NULL, NULL},
-    {"5202", api_5202, "data", API_NODE_OBJECT, 0, 1, "诊断信息查询", NULL, NULL},
-    {"5203", api_5203, "data", API_NODE_OBJECT, 0, 1, "结算信息查询", NULL, NULL},
-    {"5204", api_5204, "data", API_NODE_OBJECT, 0, 1, "费用明细查询", NULL, NULL},
-    {"5205", api_5205, "data", API_NODE_OBJECT, 0, 1, "人员慢特病用药记录查询", NULL, NULL},
-    {"5206", api_5206, "data", API_NODE_OBJECT, 0, 1, "人员累计信息查询", NULL, NULL},
+    /* infno  handler    input node   kind              writes sign  name  [prep, apply] [check] */
+    {"9001", api_9001, "signIn", API_NODE_OBJECT, 1, 0, "签到", NULL, NULL, NULL},
+    {"9002", api_9002, "signOut", API_NODE_OBJECT, 1, 1, "签退", NULL, NULL, NULL},
+    {"9101", api_9101, "fsUploadIn", API_NODE_OBJECT, 1, 1, "文件上传", NULL, NULL, api_9101_check},
+    {"9102", api_9102, "fsDownloadIn", API_NODE_OBJECT, 0, 1, "文件下载", NULL, NULL, NULL},
+    {"1101", api_1101, "data", API_NODE_OBJECT, 0, 1, "人员信息获取", NULL, NULL, NULL},
+    {"2201", api_2201, "data", API_NODE_OBJECT, 1, 1, "门诊挂号", NULL, NULL, NULL},
+    {"2202", api_2202, "data", API_NODE_OBJECT, 1, 1, "门诊挂号撤销", NULL, NULL, NULL},
+    {"2203", api_2203, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "门诊就诊信息上传", NULL, NULL, NULL},
+    {"2203A", api_2203, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "门诊就诊信息上传(A)", NULL, NULL, NULL},
+    {"2204", api_2204, "feedetail", API_NODE_LIST, 1, 1, "门诊费用明细信息上传", NULL, NULL, NULL},
+    {"2205", api_2205, "data", API_NODE_OBJECT, 1, 1, "门诊费用明细信息撤销", NULL, NULL, NULL},
+    {"2206", api_2206, "data", API_NODE_OBJECT, 0, 1, "门诊预结算", NULL, NULL, NULL},
+    {"2207", api_2207, "data", API_NODE_OBJECT, 1, 1, "门诊结算", api_2207_prep, api_2207_apply, NULL},
+    {"2208", api_2208, "data", API_NODE_OBJECT, 1, 1, "门诊结算撤销", NULL, NULL, NULL},
+    {"2301", api_2301, "feedetail", API_NODE_LIST, 1, 1, "住院费用明细上传", NULL, NULL, NULL},
+    {"2302", api_2302, "data", API_NODE_ANY, 1, 1, "住院费用明细撤销", NULL, NULL, NULL},
+    {"2303", api_2303, "data", API_NODE_OBJECT, 0, 1, "住院预结算", NULL, NULL, NULL},
+    {"2304", api_2304, "data", API_NODE_OBJECT, 1, 1, "住院结算", api_2304_prep, api_2304_apply, NULL},
+    {"2305", api_2305, "data", API_NODE_OBJECT, 1, 1, "住院结算撤销", NULL, NULL, NULL},
+    {"2401", api_2401, "mdtrtinfo", API_NODE_OBJECT, 1, 1, "入院办理", NULL, NULL, NULL},
+    {"2402", api_2402, "dscginfo", API_NODE_OBJECT, 1, 1, "出院办理", NULL, NULL, NULL},
+    {"2403", api_2403, "adminfo", API_NODE_OBJECT, 1, 1, "住院信息变更", NULL, NULL, NULL},
+    {"2404", api_2404, "data", API_NODE_OBJECT, 1, 1, "入院撤销", NULL, NULL, NULL},
+    {"2405", api_2405, "data", API_NODE_OBJECT, 1, 1, "出院撤销", NULL, NULL, NULL},
+    {"2601", api_2601, "data", API_NODE_OBJECT, 1, 1, "冲正交易", NULL, NULL, NULL},
+    {"3101", api_3101, "data", API_NODE_OBJECT, 0, 1, "明细审核事前分析", NULL, NULL, NULL},
+    {"3102", api_3102, "data", API_NODE_OBJECT, 0, 1, "明细审核事中分析", NULL, NULL, NULL},
+    {"3201", api_3201, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对总账", NULL, NULL, NULL},
+    {"3202", api_3202, "data", API_NODE_OBJECT, 0, 1, "医药机构费用结算对明细账", NULL, NULL, NULL},
+    {"5201", api_5201, "data", API_NODE_OBJECT, 0, 1, "就诊信息查询", NULL, NULL, NULL},
+    {"5202", api_5202, "data", API_NODE_OBJECT, 0, 1, "诊断信息查询", NULL, NULL, NULL},
+    {"5203", api_5203, "data", API_NODE_OBJECT, 0, 1, "结算信息查询", NULL, NULL, NULL},
+    {"5204", api_5204, "data", API_NODE_OBJECT, 0, 1, "费用明细查询", NULL, NULL, NULL},
+    {"5205", api_5205, "data", API_NODE_OBJECT, 0, 1, "人员慢特病用药记录查询", NULL, NULL, NULL},
+    {"5206", api_5206, "data", API_NODE_OBJECT, 0, 1, "人员累计信息查询", NULL, NULL, NULL},
 };
 
 const api_txn *api_txn_find(const char *infno) {
@@ -632,6 +632,10 @@ int api_call_start(api_call *c) {
     return 0;
   }
   req_init(c);
+  if (c->txn->writes && c->txn->check && c->txn->check(&c->req, &e)) { /* refused before the writer */
+    reply_error(c, &e);
+    return 0;
+  }
   /* 3. reads run here on this thread's connection */
   if (!c->txn->writes) {
     api_req *r = &c->req;
@@ -682,6 +686,8 @@ void api_call_free(api_call *c) {
   free(c->req.output_text);
   c->req.output_text = NULL;
   plan_drop(&c->req);
+  free(c->req.blob);
+  c->req.blob = NULL;
   json_decref(c->root);
   c->root = NULL;
   jsonr_arena_drop(&c->arena); /* after the tree's last use: nothing of it is kept (api.h) */

@@ -58,42 +58,52 @@ static int file_bytes(json_t *v, const char *path, uint8_t **out, size_t *n, yb_
   return 0;
 }
 
-int api_9101(api_req *r, yb_err *e) {
+/* 9101's input, on the HTTP thread before the writer: the fields, and the bytes decoded into
+ * r->blob and opened as a ZIP — so that neither a megabyte of numbers nor an inflate of up to
+ * 16 MiB runs in the writer, where every settlement would wait for it. */
+int api_9101_check(api_req *r, yb_err *e) {
   const char *P = "input.fsUploadIn";
   json_t *in = api_node(r, "fsUploadIn", 1, e);
   if (!in) return e->code;
-  store_file f;
-  memset(&f, 0, sizeof f);
-  char code[32] = "";
+  char name[208] = "", code[32] = "";
   int rc;
-  if ((rc = jsonx_get_str(in, P, "filename", true, f.filename, sizeof f.filename, e)) ||
+  if ((rc = jsonx_get_str(in, P, "filename", true, name, sizeof name, e)) ||
       (rc = jsonx_get_str(in, P, "fixmedins_code", true, code, sizeof code, e)))
     return rc;
   if (strcmp(code, r->inst->fixmedins_code))
     return yb_fail(e, YB_EMISMATCH, "input.fsUploadIn.fixmedins_code", "the message comes from %s",
                    r->inst->fixmedins_code);
-  for (const unsigned char *c = (const unsigned char *)f.filename; *c; c++) /* it goes into a header */
+  for (const unsigned char *c = (const unsigned char *)name; *c; c++) /* it goes into a header */
     if (*c < 0x20 || *c == 0x7f || strchr("\"\\/", *c))
       return yb_fail(e, YB_EINVAL, "input.fsUploadIn.filename", "a file name without control characters, "
                                                                  "quotes, slashes or backslashes");
-  if ((rc = file_bytes(json_object_get(in, "in"), "input.fsUploadIn.in", &f.body, &f.len, e))) return rc;
+  if ((rc = file_bytes(json_object_get(in, "in"), "input.fsUploadIn.in", &r->blob, &r->blob_len, e))) return rc;
   char *txt = NULL;
   size_t tn = 0;
   const char *why = NULL;
-  if (zipf_read_first(f.body, f.len, &txt, &tn, NULL, 0, &why)) { /* refused now, not at 3202 */
-    free(f.body);
+  if (zipf_read_first(r->blob, r->blob_len, &txt, &tn, NULL, 0, &why))
     return yb_fail(e, YB_ETYPE, "input.fsUploadIn.in", "%s: a ZIP holding the TXT file is expected", why);
-  }
   free(txt);
-  if (!(rc = api_new_id(r, "FL", f.file_qury_no, sizeof f.file_qury_no, e))) {
-    api_cpy(f.fixmedins_code, sizeof f.fixmedins_code, code);
-    snprintf(f.kind, sizeof f.kind, "upload");
-    api_cpy(f.created_at, sizeof f.created_at, r->now);
-    file_deadline(f.dld_endtime);
-    rc = store_file_put(r->c, &f, e);
-  }
-  free(f.body);
-  if (rc) return rc;
+  return 0;
+}
+
+/* 9101 in the writer: the file api_9101_check decoded and opened, kept under a new file_qury_no. */
+int api_9101(api_req *r, yb_err *e) {
+  json_t *in = api_node(r, "fsUploadIn", 1, e);
+  if (!in) return e->code;
+  if (!r->blob) return yb_fail(e, YB_EINVAL, "input.fsUploadIn.in", "not checked"); /* cannot happen */
+  store_file f;
+  memset(&f, 0, sizeof f);
+  int rc;
+  if ((rc = jsonx_get_str(in, "input.fsUploadIn", "filename", true, f.filename, sizeof f.filename, e)) ||
+      (rc = api_new_id(r, "FL", f.file_qury_no, sizeof f.file_qury_no, e)))
+    return rc;
+  api_cpy(f.fixmedins_code, sizeof f.fixmedins_code, r->inst->fixmedins_code);
+  snprintf(f.kind, sizeof f.kind, "upload");
+  api_cpy(f.created_at, sizeof f.created_at, r->now);
+  file_deadline(f.dld_endtime);
+  f.body = r->blob, f.len = r->blob_len;
+  if ((rc = store_file_put(r->c, &f, e))) return rc;
   snprintf(r->what, sizeof r->what, "upload file %s (%zu bytes): %.120s", f.file_qury_no, f.len, f.filename);
   r->output = json_pack("{s:s,s:s,s:s,s:s}", "file_qury_no", f.file_qury_no, "filename", f.filename,
                         "fixmedins_code", f.fixmedins_code, "dld_endtime", f.dld_endtime);
