@@ -43,18 +43,22 @@ static int file_bytes(json_t *v, const char *path, uint8_t **out, size_t *n, yb_
     *n = k;
     return 0;
   }
-  const char *s = json_string_value(v);
-  if (!s || !*s) return yb_fail(e, v ? YB_ETYPE : YB_EMISSING, path, "required: the file's bytes (a list, or base64)");
-  size_t len = strlen(s);
-  while (len && (s[len - 1] == '\n' || s[len - 1] == '\r')) len--;
-  if (len % 4 || len > (size_t)1 << 30) return yb_fail(e, YB_ETYPE, path, "not base64");
-  if (!(*out = malloc(len / 4 * 3 + 1))) return yb_fail(e, YB_ENOMEM, "", "out of memory");
-  int got = EVP_DecodeBlock(*out, (const unsigned char *)s, (int)len);
+  const char *t = json_string_value(v);
+  if (!t || !*t) return yb_fail(e, v ? YB_ETYPE : YB_EMISSING, path, "required: the file's bytes (a list, or base64)");
+  size_t len = 0, cap = strlen(t);
+  char *s = malloc(cap + 1); /* without the line breaks a MIME encoder puts in */
+  if (!s) return yb_fail(e, YB_ENOMEM, "", "out of memory");
+  for (const char *p = t; *p; p++)
+    if (*p != '\n' && *p != '\r') s[len++] = *p;
+  int got = -1;
+  if (len % 4 == 0 && len <= (size_t)1 << 30 && (*out = malloc(len / 4 * 3 + 1)))
+    got = EVP_DecodeBlock(*out, (const unsigned char *)s, (int)len);
+  if (got >= 0) *n = (size_t)got - (len && s[len - 1] == '=') - (len > 1 && s[len - 2] == '=');
+  free(s);
   if (got < 0) {
     free(*out), *out = NULL;
     return yb_fail(e, YB_ETYPE, path, "not base64");
   }
-  *n = (size_t)got - (len && s[len - 1] == '=') - (len > 1 && s[len - 2] == '=');
   return 0;
 }
 

@@ -80,8 +80,8 @@ def test_totals_then_detail_file(server):
     assert all(len(x) == 10 for x in cols)
     row0 = [x for x in cols if x[2] == mine[0][0]][0]
     assert row0[0] == mine[0][2] and row0[7] == "%.2f" % mine[0][3]
-    # the uploaded file, as base64 of a stored (uncompressed) ZIP, gives the same answer
-    up2 = c.ok("9101", {"fsUploadIn": {"in": base64.b64encode(zipped(text, method=zipfile.ZIP_STORED)).decode(),
+    # the uploaded file, as MIME base64 (76-character lines) of a stored ZIP, gives the same answer
+    up2 = c.ok("9101", {"fsUploadIn": {"in": base64.encodebytes(zipped(text, method=zipfile.ZIP_STORED)).decode(),
                                        "filename": "detail2.zip", "fixmedins_code": c.code}})
     out2 = c.ok("3202", {"data": {"setl_optins": "411500", "file_qury_no": up2["file_qury_no"],
                                   "stmt_begndate": TODAY, "stmt_enddate": TODAY}})
