@@ -342,6 +342,15 @@ int api_visit_mine(api_req *r, const char *mdtrt_id, const char *psn_no, store_v
   return 0;
 }
 
+int api_visit_of(api_req *r, json_t *in, const char *P, store_visit *v, yb_err *e) {
+  char psn_no[32] = "", mdtrt_id[32] = "";
+  int rc;
+  if ((rc = jsonx_get_str(in, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
+      (rc = jsonx_get_str(in, P, "psn_no", true, psn_no, sizeof psn_no, e)))
+    return rc;
+  return api_visit_mine(r, mdtrt_id, psn_no, v, e);
+}
+
 int api_check_insuplc(api_req *r, const store_person *p, yb_err *e) {
   if (r->env->insuplc_admdvs[0] && strcmp(r->env->insuplc_admdvs, p->insuplc_admdvs))
     return yb_fail(e, YB_EMISMATCH, "insuplc_admdvs", "%s is not the person's insured region %s",

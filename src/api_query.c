@@ -309,14 +309,12 @@ static void add_diag(json_t *list, json_t *rows, const char *type, const char *m
 int api_5202(api_req *r, yb_err *e) {
   json_t *d = data(r, e);
   if (!d) return e->code;
-  char psn_no[32] = "", mdtrt_id[32] = "";
-  int rc;
-  if ((rc = jsonx_get_str(d, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
-      (rc = jsonx_get_str(d, P, "psn_no", true, psn_no, sizeof psn_no, e)))
-    return rc;
   store_visit v;
-  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e)) || (rc = store_visit_get(r->c, mdtrt_id, &v, 1, e)))
-    return rc;
+  int rc = api_visit_of(r, d, P, &v, e);
+  if (rc) return rc;
+  char mdtrt_id[32];
+  api_cpy(mdtrt_id, sizeof mdtrt_id, v.mdtrt_id);
+  if ((rc = store_visit_get(r->c, mdtrt_id, &v, 1, e))) return rc;
   json_t *info = json_loads(v.info, 0, NULL), *list = json_array();
   free((char *)v.info);
   int ipt = !strcmp(v.kind, "ipt");

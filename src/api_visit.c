@@ -933,20 +933,15 @@ int api_2403(api_req *r, yb_err *e) {
 }
 
 int api_2404(api_req *r, yb_err *e) {
-  const char *P = "input.data";
   json_t *in = api_node(r, "data", 1, e);
   if (!in) return e->code;
-  char psn_no[32] = "", mdtrt_id[32] = "";
-  int rc;
-  if ((rc = jsonx_get_str(in, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
-      (rc = jsonx_get_str(in, P, "psn_no", true, psn_no, sizeof psn_no, e)))
-    return rc;
   store_visit v;
-  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) return rc;
+  int rc = api_visit_of(r, in, "input.data", &v, e);
+  if (rc) return rc;
   if (strcmp(v.kind, "ipt"))
-    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "%s is not an inpatient stay", mdtrt_id);
+    return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "%s is not an inpatient stay", v.mdtrt_id);
   if ((rc = api_cancel_visit(r, &v, e))) return rc;
-  snprintf(r->what, sizeof r->what, "cancel admission %s", mdtrt_id);
+  snprintf(r->what, sizeof r->what, "cancel admission %s", v.mdtrt_id);
   return 0;
 }
 
@@ -956,16 +951,12 @@ int api_2404(api_req *r, yb_err *e) {
  * one once written, so every settlement is cancelled (2305) first. Refused, too, while the person
  * is in hospital elsewhere (admitted since this discharge). */
 int api_2405(api_req *r, yb_err *e) {
-  const char *P = "input.data";
   json_t *in = api_node(r, "data", 1, e);
   if (!in) return e->code;
-  char psn_no[32] = "", mdtrt_id[32] = "";
-  int rc;
-  if ((rc = jsonx_get_str(in, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
-      (rc = jsonx_get_str(in, P, "psn_no", true, psn_no, sizeof psn_no, e)))
-    return rc;
   store_visit v;
-  if ((rc = api_visit_mine(r, mdtrt_id, psn_no, &v, e))) return rc;
+  int rc = api_visit_of(r, in, "input.data", &v, e);
+  if (rc) return rc;
+  const char *mdtrt_id = v.mdtrt_id;
   if (strcmp(v.kind, "ipt"))
     return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "%s is not an inpatient stay", mdtrt_id);
   if (v.state != STORE_VISIT_DISCHARGED)
