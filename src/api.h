@@ -169,9 +169,9 @@ const char *api_region(api_server *srv);
 int api_new_id(api_req *r, const char *tag, char *out, size_t cap, yb_err *e);
 /* Refuse unless the visit exists and belongs to the caller (and to psn_no when given). */
 int api_visit_mine(api_req *r, const char *mdtrt_id, const char *psn_no, store_visit *v, yb_err *e);
-/* The visit an input object names by mdtrt_id and psn_no (both required, at path P), as
- * api_visit_mine finds it: 2404, 2405, 5202. */
-int api_visit_of(api_req *r, json_t *in, const char *P, store_visit *v, yb_err *e);
+/* The visit the input node `key` names by mdtrt_id and psn_no (all required), as api_visit_mine
+ * finds it: 2404, 2405, 5202. */
+int api_visit_of(api_req *r, const char *key, store_visit *v, yb_err *e);
 /* Refuse when envelope insuplc_admdvs is given and differs from the person's. */
 int api_check_insuplc(api_req *r, const store_person *p, yb_err *e);
 /* Does credential (mdtrt_cert_type 01/02/03, number, card_sn or NULL) identify this person? */

@@ -342,8 +342,11 @@ int api_visit_mine(api_req *r, const char *mdtrt_id, const char *psn_no, store_v
   return 0;
 }
 
-int api_visit_of(api_req *r, json_t *in, const char *P, store_visit *v, yb_err *e) {
-  char psn_no[32] = "", mdtrt_id[32] = "";
+int api_visit_of(api_req *r, const char *key, store_visit *v, yb_err *e) {
+  json_t *in = api_node(r, key, 1, e);
+  if (!in) return e->code;
+  char P[48], psn_no[32] = "", mdtrt_id[32] = "";
+  snprintf(P, sizeof P, "input.%s", key);
   int rc;
   if ((rc = jsonx_get_str(in, P, "mdtrt_id", true, mdtrt_id, sizeof mdtrt_id, e)) ||
       (rc = jsonx_get_str(in, P, "psn_no", true, psn_no, sizeof psn_no, e)))

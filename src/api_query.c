@@ -307,10 +307,8 @@ static void add_diag(json_t *list, json_t *rows, const char *type, const char *m
  * updated them: inout_diag_type 1) and discharge rows (2402: 2), an outpatient visit's 2203 rows
  * (1). A voided row is listed with its vali_flag 0. */
 int api_5202(api_req *r, yb_err *e) {
-  json_t *d = data(r, e);
-  if (!d) return e->code;
   store_visit v;
-  int rc = api_visit_of(r, d, P, &v, e);
+  int rc = api_visit_of(r, "data", &v, e);
   if (rc) return rc;
   char mdtrt_id[32];
   api_cpy(mdtrt_id, sizeof mdtrt_id, v.mdtrt_id);

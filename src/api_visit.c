@@ -933,10 +933,8 @@ int api_2403(api_req *r, yb_err *e) {
 }
 
 int api_2404(api_req *r, yb_err *e) {
-  json_t *in = api_node(r, "data", 1, e);
-  if (!in) return e->code;
   store_visit v;
-  int rc = api_visit_of(r, in, "input.data", &v, e);
+  int rc = api_visit_of(r, "data", &v, e);
   if (rc) return rc;
   if (strcmp(v.kind, "ipt"))
     return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "%s is not an inpatient stay", v.mdtrt_id);
@@ -951,10 +949,8 @@ int api_2404(api_req *r, yb_err *e) {
  * one once written, so every settlement is cancelled (2305) first. Refused, too, while the person
  * is in hospital elsewhere (admitted since this discharge). */
 int api_2405(api_req *r, yb_err *e) {
-  json_t *in = api_node(r, "data", 1, e);
-  if (!in) return e->code;
   store_visit v;
-  int rc = api_visit_of(r, in, "input.data", &v, e);
+  int rc = api_visit_of(r, "data", &v, e);
   if (rc) return rc;
   const char *mdtrt_id = v.mdtrt_id;
   if (strcmp(v.kind, "ipt"))
