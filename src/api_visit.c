@@ -439,6 +439,12 @@ static int stay_returns(store_conn *c, const char *mdtrt_id, stay_rets *x, const
 }
 
 /* Parse, check and store the rows of 2204 / 2301, replying with FEE-RESULT rows. */
+/* A stored line of the visit by serial; YB_ENOT_FOUND without a lookup when it has none. */
+static int stored_line(api_req *r, int64_t last_seq, const char *mdtrt_id, const char *sn, store_fee *out,
+                       yb_err *e) {
+  return last_seq ? store_fee_get(r->c, mdtrt_id, sn, out, e) : YB_ENOT_FOUND;
+}
+
 static int upload(api_req *r, int ipt, yb_err *e) {
   json_t *arr = json_object_get(r->input, "feedetail");
   json_t *owned = api_as_list(arr);
@@ -477,6 +483,8 @@ static int upload(api_req *r, int ipt, yb_err *e) {
                  "upload the visit information (2203) first: its med_type is not known");
     goto out;
   }
+  int64_t last_seq; /* 0: the visit has no stored line, so none can clash with this call's */
+  if ((rc = store_fee_last_seq(r->c, v.mdtrt_id, &last_seq, e))) goto out;
   fees = calloc(n, sizeof *fees);
   seen = calloc(n, sizeof *seen);
   again = calloc(n, 1);
@@ -496,7 +504,7 @@ static int upload(api_req *r, int ipt, yb_err *e) {
         break;
       }
     store_fee old; /* a cancelled line's serial may be sent again (2205/2302 remove lines) */
-    if (!rc && !(rc = store_fee_get(r->c, v.mdtrt_id, fees[i].feedetl_sn, &old, e)) && old.state == 1)
+    if (!rc && !(rc = stored_line(r, last_seq, v.mdtrt_id, fees[i].feedetl_sn, &old, e)) && old.state == 1)
       rc = yb_fail(e, YB_ECONFLICT, field, "%s is already uploaded for this visit", fees[i].feedetl_sn);
     else if (!rc)
       again[i] = 1;
@@ -512,7 +520,7 @@ static int upload(api_req *r, int ipt, yb_err *e) {
       if (!b) {
         b = &seen[n_seen++];
         *b = (batch_seen){.bch = bch};
-        if ((rc = store_fee_each(r->c, v.mdtrt_id, bch, STORE_FEE_VALID, see_batch_row, b, e))) break;
+        if (last_seq && (rc = store_fee_each(r->c, v.mdtrt_id, bch, STORE_FEE_VALID, see_batch_row, b, e))) break;
       }
       for (size_t k = 0; k < i && !other_dise; k++)
         if (!strcmp(fees[k].chrg_bchno, bch) && strcmp(fees[k].dise_codg, dise)) other_dise = 1;
@@ -530,7 +538,7 @@ static int upload(api_req *r, int ipt, yb_err *e) {
       for (size_t k = 0; k < i; k++)
         if (!strcmp(fees[k].feedetl_sn, fees[i].init_feedetl_sn)) orig = fees[k], found = 1;
       if (!found) {
-        rc = store_fee_get(r->c, v.mdtrt_id, fees[i].init_feedetl_sn, &orig, e);
+        rc = stored_line(r, last_seq, v.mdtrt_id, fees[i].init_feedetl_sn, &orig, e);
         if (rc == YB_ENOT_FOUND) rc = yb_fail(e, rc, field, "no line %s in this stay", fees[i].init_feedetl_sn);
         if (rc) break;
         if (orig.state != 1) rc = yb_fail(e, YB_ECONFLICT, field, "line %s is cancelled", orig.feedetl_sn);

@@ -388,29 +388,42 @@ typedef struct nonce_slot {
 
 /* Entries go to a generation by their expiry time, NONCE_SPAN seconds of expiries each, and a
  * generation is dropped whole once all it holds has expired: no pass over live entries to prune
- * them. A generation's table doubles while it fills (its entries only) and the next one starts
- * at the size the last one dropped needed, so at a steady rate nothing is rebuilt. Before, one
- * table was pruned by a rebuild whenever it was half full. A throwaway driver of this function at
- * 20 000 calls a second over 25 simulated minutes, worst call after the first 15 minutes and peak
- * memory: entries living 600 s, the old table 1.8 s and 1.05 GB, spans of 60 s 9.0 ms and
- * 777 MB; living 301 s (api_core's ts + window), 1.2 s and 531 MB against 5.9 ms and 464 MB.
- * Spans of 300 s still stalled 0.84 s (a 268 MB table freed and one allocated); 30 s took half
- * again the time in probes. */
+ * them. A throwaway driver of this function at 20 000 calls a second over 25 simulated minutes
+ * (worst call after the first 15 minutes, peak memory): entries living 600 s in one table pruned
+ * by a rebuild, 1.8 s and 1.05 GB; generations of 60 s, 9.0 ms and 777 MB; living 301 s (api_core's
+ * ts + window), 1.2 s and 531 MB against 5.9 ms and 464 MB. Spans of 300 s still stalled 0.84 s (a
+ * 268 MB table freed and one allocated); 30 s took half again the time in probes.
+ *
+ * Fresh memory is what stalls. A generation that fills does not rebuild its table into one twice
+ * the size: it adds that second table and looks in both, so no call copies what is stored. And a
+ * dropped generation's tables are kept, zeroed, for the next ones (at a steady rate the next
+ * starts at the size the last needed). On this project's VM a first touch of a page costs ~11 us
+ * (a bare-metal fault ~0.3): under bench-settle a rebuild of 4 MB held both HTTP threads on this
+ * mutex for ~11 ms, and such faults were 91 % of the server's. */
 #define NONCE_SPAN 60
 #define NONCE_GENS (2 * HSI_TS_WINDOW_API / NONCE_SPAN + 2) /* every live one: expiries run to
                                                              * now + 2 x the longest window */
 #define NONCE_MIN_CAP (1u << 14)
+#define NONCE_TABLES 12 /* a generation's tables, each twice the last: 16 K to 64 M slots */
+#define NONCE_SPARES 8  /* tables kept from dropped generations */
+
+typedef struct nonce_table {
+  nonce_slot *t;
+  size_t cap, used;
+} nonce_table;
 
 typedef struct nonce_gen {
   int64_t g; /* expiries in [g * NONCE_SPAN, (g + 1) * NONCE_SPAN) */
-  nonce_slot *t;
-  size_t cap, used; /* cap 0: unused */
+  int n;     /* tables in use, the last one taking inserts; 0: the slot is free */
+  nonce_table tab[NONCE_TABLES];
 } nonce_gen;
 
 struct hsi_nonces {
   pthread_mutex_t mu;
   nonce_gen gen[NONCE_GENS];
-  size_t next_cap; /* a new generation's table: what the last one dropped needed, or more */
+  size_t next_cap; /* a new generation's first table: what the last one dropped needed, or more */
+  int n_spare;
+  nonce_table spare[NONCE_SPARES];
 };
 
 hsi_nonces *hsi_nonces_new(void) {
@@ -424,7 +437,9 @@ hsi_nonces *hsi_nonces_new(void) {
 void hsi_nonces_free(hsi_nonces *n) {
   if (!n) return;
   pthread_mutex_destroy(&n->mu);
-  for (int i = 0; i < NONCE_GENS; i++) free(n->gen[i].t);
+  for (int i = 0; i < NONCE_GENS; i++)
+    for (int k = 0; k < n->gen[i].n; k++) free(n->gen[i].tab[k].t);
+  for (int i = 0; i < n->n_spare; i++) free(n->spare[i].t);
   free(n);
 }
 
@@ -436,39 +451,81 @@ static uint64_t fnv(const char *a, const char *b) {
   return h ? h : 1;
 }
 
-static void nonce_insert(nonce_slot *t, size_t cap, uint64_t h, int64_t expires) {
-  size_t i = (size_t)h & (cap - 1);
-  while (t[i].h) i = (i + 1) & (cap - 1);
-  t[i].h = h;
-  t[i].expires = expires;
-}
-
-/* Double a generation's table; 0, or -1 when out of memory (the table is kept). */
-static int gen_grow(hsi_nonces *n, nonce_gen *g) {
-  size_t cap = g->cap * 2;
-  nonce_slot *t = calloc(cap, sizeof *t);
-  if (!t) return -1;
-  for (size_t i = 0; i < g->cap; i++)
-    if (g->t[i].h) nonce_insert(t, cap, g->t[i].h, g->t[i].expires);
-  free(g->t);
-  g->t = t;
-  g->cap = cap;
-  if (cap > n->next_cap) n->next_cap = cap;
+/* An empty table of at least cap slots: the smallest spare that big, zeroed, else a new one. */
+static int table_take(hsi_nonces *n, size_t cap, nonce_table *out) {
+  int best = -1;
+  for (int i = 0; i < n->n_spare; i++)
+    if (n->spare[i].cap >= cap && (best < 0 || n->spare[i].cap < n->spare[best].cap)) best = i;
+  if (best >= 0) {
+    *out = n->spare[best];
+    n->spare[best] = n->spare[--n->n_spare];
+    memset(out->t, 0, out->cap * sizeof *out->t);
+    out->used = 0;
+    return 0;
+  }
+  if (!(out->t = calloc(cap, sizeof *out->t))) return -1;
+  out->cap = cap, out->used = 0;
   return 0;
 }
 
-/* The generation for an expiry time, made if need be; NULL when out of memory or every slot
- * holds a later generation. */
-static nonce_gen *gen_for(hsi_nonces *n, int64_t expires) {
-  int64_t g = expires / NONCE_SPAN;
-  nonce_gen *free_slot = NULL;
-  for (int i = 0; i < NONCE_GENS; i++) {
-    if (n->gen[i].cap && n->gen[i].g == g) return &n->gen[i];
-    if (!n->gen[i].cap && !free_slot) free_slot = &n->gen[i];
+/* A dropped table joins the spares; when they are full, the smallest of them all is freed. */
+static void table_give(hsi_nonces *n, nonce_table t) {
+  if (n->n_spare < NONCE_SPARES) {
+    n->spare[n->n_spare++] = t;
+    return;
   }
-  if (!free_slot || !(free_slot->t = calloc(n->next_cap, sizeof *free_slot->t))) return NULL;
-  free_slot->g = g, free_slot->cap = n->next_cap, free_slot->used = 0;
-  return free_slot;
+  int small = 0;
+  for (int i = 1; i < n->n_spare; i++)
+    if (n->spare[i].cap < n->spare[small].cap) small = i;
+  if (n->spare[small].cap < t.cap) {
+    nonce_table x = n->spare[small];
+    n->spare[small] = t, t = x;
+  }
+  free(t.t);
+}
+
+static void gen_drop(hsi_nonces *n, nonce_gen *g) {
+  size_t used = 0;
+  for (int k = 0; k < g->n; k++) used += g->tab[k].used, table_give(n, g->tab[k]);
+  size_t need = NONCE_MIN_CAP; /* the next one starts at this one's size, after a burst less */
+  while (need <= 2 * used) need *= 2;
+  n->next_cap = need;
+  g->n = 0;
+}
+
+static int table_has(const nonce_table *t, uint64_t h, int64_t now) {
+  for (size_t k = (size_t)h & (t->cap - 1); t->t[k].h; k = (k + 1) & (t->cap - 1))
+    if (t->t[k].h == h && t->t[k].expires >= now) return 1;
+  return 0;
+}
+
+static void table_insert(nonce_table *t, uint64_t h, int64_t expires) {
+  size_t i = (size_t)h & (t->cap - 1);
+  while (t->t[i].h) i = (i + 1) & (t->cap - 1);
+  t->t[i].h = h;
+  t->t[i].expires = expires;
+  t->used++;
+}
+
+/* The generation for an expiry time, made if need be, with room in its last table; NULL when out
+ * of memory, when every slot holds a later generation, or past NONCE_TABLES tables. */
+static nonce_gen *gen_for(hsi_nonces *n, int64_t expires) {
+  int64_t gi = expires / NONCE_SPAN;
+  nonce_gen *g = NULL;
+  for (int i = 0; i < NONCE_GENS && !g; i++)
+    if (n->gen[i].n && n->gen[i].g == gi) g = &n->gen[i];
+  for (int i = 0; i < NONCE_GENS && !g; i++)
+    if (!n->gen[i].n) {
+      if (table_take(n, n->next_cap, &n->gen[i].tab[0])) return NULL;
+      g = &n->gen[i], g->g = gi, g->n = 1;
+    }
+  if (!g) return NULL;
+  nonce_table *last = &g->tab[g->n - 1];
+  if ((last->used + 1) * 2 >= last->cap) { /* half full: a table twice its size takes the inserts */
+    if (g->n == NONCE_TABLES || table_take(n, last->cap * 2, &g->tab[g->n])) return NULL;
+    g->n++;
+  }
+  return g;
 }
 
 int hsi_nonce_seen(hsi_nonces *n, const char *who, const char *nonce, int64_t expires, int64_t now) {
@@ -476,29 +533,23 @@ int hsi_nonce_seen(hsi_nonces *n, const char *who, const char *nonce, int64_t ex
   pthread_mutex_lock(&n->mu);
   for (int i = 0; i < NONCE_GENS; i++) {
     nonce_gen *g = &n->gen[i];
-    if (!g->cap) continue;
+    if (!g->n) continue;
     if ((g->g + 1) * NONCE_SPAN <= now) { /* everything in it has expired */
-      size_t need = NONCE_MIN_CAP; /* the next one starts at this one's size, after a burst less */
-      while (need <= 2 * g->used) need *= 2;
-      n->next_cap = need;
-      free(g->t);
-      memset(g, 0, sizeof *g);
+      gen_drop(n, g);
       continue;
     }
-    for (size_t k = (size_t)h & (g->cap - 1); g->t[k].h; k = (k + 1) & (g->cap - 1))
-      if (g->t[k].h == h && g->t[k].expires >= now) {
+    for (int k = g->n - 1; k >= 0; k--)
+      if (table_has(&g->tab[k], h, now)) {
         pthread_mutex_unlock(&n->mu);
         return 1;
       }
   }
   nonce_gen *g = gen_for(n, expires);
-  /* out of memory (or expiries beyond every generation): refuse rather than forget */
-  if (!g || ((g->used + 1) * 2 >= g->cap && gen_grow(n, g) != 0)) {
+  if (!g) { /* out of memory (or expiries beyond every generation): refuse rather than forget */
     pthread_mutex_unlock(&n->mu);
     return 1;
   }
-  nonce_insert(g->t, g->cap, h, expires);
-  g->used++;
+  table_insert(&g->tab[g->n - 1], h, expires);
   pthread_mutex_unlock(&n->mu);
   return 0;
 }

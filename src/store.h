@@ -200,6 +200,8 @@ int store_visit_each(store_conn *c, const char *psn_no, const char *begn, const 
                      int (*fn)(const store_visit *, void *), void *arg, yb_err *e);
 
 int store_fee_put(store_conn *c, const store_fee *f, yb_err *e); /* YB_ECONFLICT if the sn exists */
+/* the highest seq of the visit's lines, cancelled ones included; 0: no line was ever stored */
+int store_fee_last_seq(store_conn *c, const char *mdtrt_id, int64_t *seq, yb_err *e);
 int store_fee_get(store_conn *c, const char *mdtrt_id, const char *feedetl_sn, store_fee *out,
                   yb_err *e);
 enum { STORE_FEE_ALL = 0, STORE_FEE_VALID = 1, STORE_FEE_UNSETTLED = 3 };

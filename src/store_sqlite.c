@@ -1670,22 +1670,27 @@ int store_fee_put(store_conn *c, const store_fee *f, yb_err *e) {
   bi(s, 16, 1);
   bt(s, 17, f->body ? f->body : "{}");
   bt(s, 18, f->result ? f->result : "{}");
-  /* the seq after the visit's last: known to the writer's cache after its first line, else
-   * max(seq) over the visit's lines (a scan of them) */
-  int64_t seq = cached(c) ? store_cache_fee_seq(c->cache, f->mdtrt_id) : 0;
-  if (!seq) {
-    sqlite3_stmt *m = stmt(c, ST_FEE_MAXSEQ, e);
-    if (!m) return YB_ESTORE;
-    bt(m, 1, f->mdtrt_id);
-    int rc = row1(c, m, e, "fee");
-    if (rc) return rc;
-    seq = ci(m, 0);
-    finish(m);
-  }
-  bi(s, 19, ++seq);
-  int rc = run_done(c, s, e, "fee");
+  int64_t seq;
+  int rc = store_fee_last_seq(c, f->mdtrt_id, &seq, e);
   if (rc) return rc;
+  bi(s, 19, ++seq);
+  if ((rc = run_done(c, s, e, "fee"))) return rc;
   if (cached(c)) store_cache_put_fee_seq(c->cache, f->mdtrt_id, seq); /* after the row's preupdate */
+  return 0;
+}
+
+/* The visit's last line's seq, 0 before its first: known to the writer's cache within a job once
+ * asked or once a line is stored, else max(seq) over the visit's lines (a scan of them). */
+int store_fee_last_seq(store_conn *c, const char *mdtrt_id, int64_t *seq, yb_err *e) {
+  if (cached(c) && (*seq = store_cache_fee_seq(c->cache, mdtrt_id)) >= 0) return 0;
+  sqlite3_stmt *m = stmt(c, ST_FEE_MAXSEQ, e);
+  if (!m) return YB_ESTORE;
+  bt(m, 1, mdtrt_id);
+  int rc = row1(c, m, e, "fee");
+  if (rc) return rc;
+  *seq = ci(m, 0);
+  finish(m);
+  if (cached(c)) store_cache_put_fee_seq(c->cache, mdtrt_id, *seq);
   return 0;
 }
 

@@ -268,7 +268,7 @@ void store_cache_job_begins(store_cache *c) {
 }
 
 int64_t store_cache_fee_seq(store_cache *c, const char *mdtrt_id) {
-  return c->fee_mdtrt[0] && !strcmp(c->fee_mdtrt, mdtrt_id) ? c->fee_seq : 0;
+  return c->fee_mdtrt[0] && !strcmp(c->fee_mdtrt, mdtrt_id) ? c->fee_seq : -1;
 }
 
 void store_cache_put_fee_seq(store_cache *c, const char *mdtrt_id, int64_t seq) {

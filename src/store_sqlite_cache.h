@@ -51,10 +51,10 @@ void store_cache_expect_visit(store_cache *c, const char *mdtrt_id);
 int store_cache_visit(store_cache *c, const char *mdtrt_id, store_visit *out, int want_info);
 void store_cache_put_visit(store_cache *c, const store_visit *v, const char *info);
 
-/* The last fee seq given to a visit's lines by store_fee_put in the current job (0: not known),
- * so that a call uploading many lines does not look up max(seq) over the visit's lines for
- * each. A job begins with it forgotten: then nothing but the job's own puts can have changed the
- * visit's lines since it was set. */
+/* The last fee seq of a visit's lines as the current job read it or store_fee_put gave it (-1: not
+ * known; 0: the visit has no line), so that a call uploading many lines does not look up max(seq)
+ * over the visit's lines for each. A job begins with it forgotten: then nothing but the job's own
+ * puts can have changed the visit's lines since it was set. */
 void store_cache_job_begins(store_cache *c);
 int64_t store_cache_fee_seq(store_cache *c, const char *mdtrt_id);
 void store_cache_put_fee_seq(store_cache *c, const char *mdtrt_id, int64_t seq);

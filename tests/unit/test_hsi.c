@@ -202,6 +202,10 @@ static void test_nonces(void **state) {
     assert_int_equal(hsi_nonce_seen(n, "H1", k, 5000 + i / 1000, 2000 + i / 1000), 0);
   }
   assert_int_equal(hsi_nonce_seen(n, "H1", "n99999", 9000, 2099), 1);
+  for (int i = 0; i < 100000; i += 997) { /* each generation filled four tables: all are looked in */
+    snprintf(k, sizeof k, "n%d", i);
+    assert_int_equal(hsi_nonce_seen(n, "H1", k, 9000, 2099), 1);
+  }
   hsi_nonces_free(n);
 }
 
