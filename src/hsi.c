@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -434,12 +435,16 @@ hsi_nonces *hsi_nonces_new(void) {
   return n;
 }
 
+static void table_free(nonce_table t) {
+  if (t.t) munmap(t.t, t.cap * sizeof *t.t);
+}
+
 void hsi_nonces_free(hsi_nonces *n) {
   if (!n) return;
   pthread_mutex_destroy(&n->mu);
   for (int i = 0; i < NONCE_GENS; i++)
-    for (int k = 0; k < n->gen[i].n; k++) free(n->gen[i].tab[k].t);
-  for (int i = 0; i < n->n_spare; i++) free(n->spare[i].t);
+    for (int k = 0; k < n->gen[i].n; k++) table_free(n->gen[i].tab[k]);
+  for (int i = 0; i < n->n_spare; i++) table_free(n->spare[i]);
   free(n);
 }
 
@@ -463,10 +468,14 @@ static int table_take(hsi_nonces *n, size_t cap, nonce_table *out) {
     out->used = 0;
     return 0;
   }
-  if (!(out->t = calloc(cap, sizeof *out->t))) return -1;
-  out->cap = cap, out->used = 0;
+  /* mmap, not calloc: its zero pages are touched as inserts reach them, where calloc from the heap
+   * would write the whole table here, under the lock */
+  void *t = mmap(NULL, cap * sizeof *out->t, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (t == MAP_FAILED) return -1;
+  out->t = t, out->cap = cap, out->used = 0;
   return 0;
 }
+
 
 /* A dropped table joins the spares; when they are full, the smallest of them all is freed. */
 static void table_give(hsi_nonces *n, nonce_table t) {
@@ -481,7 +490,7 @@ static void table_give(hsi_nonces *n, nonce_table t) {
     nonce_table x = n->spare[small];
     n->spare[small] = t, t = x;
   }
-  free(t.t);
+  table_free(t);
 }
 
 static void gen_drop(hsi_nonces *n, nonce_gen *g) {
