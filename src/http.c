@@ -68,15 +68,22 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const 
   return ok;
 }
 
-/* A call's reply: its JSON text, or (9102) a file's bytes as an attachment. */
-static enum MHD_Result send_call(struct MHD_Connection *conn, const api_call *c) {
-  if (!c->reply_file[0]) return send_text(conn, c->http_status, c->reply ? c->reply : "{}");
-  struct MHD_Response *r = MHD_create_response_from_buffer(c->reply_len, c->reply, MHD_RESPMEM_MUST_COPY);
+/* A call's reply: its JSON text, or (9102) a file's bytes as an attachment. The response takes
+ * the reply's buffer (MHD frees it once sent) rather than a copy. */
+static enum MHD_Result send_call(struct MHD_Connection *conn, api_call *c) {
+  if (!c->reply) return send_text(conn, c->http_status, "{}");
+  size_t n = c->reply_file[0] ? c->reply_len : strlen(c->reply);
+  struct MHD_Response *r = MHD_create_response_from_buffer(n, c->reply, MHD_RESPMEM_MUST_FREE);
   if (!r) return MHD_NO;
-  char disp[300];
-  snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", c->reply_file);
-  MHD_add_response_header(r, "Content-Type", "application/octet-stream");
-  MHD_add_response_header(r, "Content-Disposition", disp);
+  c->reply = NULL;
+  if (c->reply_file[0]) {
+    char disp[300];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", c->reply_file);
+    MHD_add_response_header(r, "Content-Type", "application/octet-stream");
+    MHD_add_response_header(r, "Content-Disposition", disp);
+  } else {
+    MHD_add_response_header(r, "Content-Type", "application/json;charset=UTF-8");
+  }
   enum MHD_Result ok = MHD_queue_response(conn, (unsigned)c->http_status, r);
   MHD_destroy_response(r);
   return ok;
