@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <malloc.h>
 #include <openssl/rand.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,14 @@ int cmd_serve(int argc, char **argv) {
     fprintf(stderr, "yibao: %s does not exist: create it with `yibao init --demo --db %s`\n", db, db);
     return 1;
   }
+  /* SCHED_BATCH for this thread and so for every thread started after it (the writer, the
+   * checkpointer, libmicrohttpd's workers): a request passes from an HTTP thread to the writer and
+   * back, and under load each wake-up of one by another preempted the waker, so the threads took
+   * turns a request at a time. A woken SCHED_BATCH thread waits for the running one's slice or
+   * sleep instead (sched(7)). The syncer stays SCHED_OTHER (store_sqlite.c): the disk's answer
+   * releases a batch's replies. See docs/operations.md, "Scheduling". */
+  struct sched_param sp = {0};
+  if (sched_setscheduler(0, SCHED_BATCH, &sp) != 0) perror("yibao: SCHED_BATCH");
   yb_err e = {0};
   store *st = NULL;
   api_server *srv = NULL;

@@ -7,6 +7,7 @@
 #include "store_sqlite_cache.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -815,6 +816,8 @@ static void run_batch(store *s, store_job *batch) {
 static void *syncer_main(void *arg) {
   store *s = arg;
   pthread_setname_np(pthread_self(), "yb-syncer"); /* names for perf and /proc */
+  struct sched_param sp = {0}; /* not SCHED_BATCH (cmd_serve): a finished fdatasync runs at once */
+  pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
   pthread_mutex_lock(&s->mu);
   for (;;) {
     while (!s->sync_head && !s->sync_stop) pthread_cond_wait(&s->sync_cv, &s->mu);
