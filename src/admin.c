@@ -114,7 +114,7 @@ static int routes_validate(yb_err *e) {
   for (size_t t = 0; t < ADMIN_NTABLES; t++)
     for (const admin_route *a = admin_tables[t]; a->path; a++) {
       if (strncmp(a->path, "/api/v1/", 8) || !method_ok(a->method) || !a->fn || !a->name ||
-          (a->roles & ~ADMIN_ANY))
+          (a->roles & ~(ADMIN_ANY | ADMIN_QUIET)) || ((a->roles & ADMIN_QUIET) && (a->roles & ADMIN_ANY)))
         return yb_fail(e, YB_EINVAL, a->path, "bad admin route (%s)", a->method ? a->method : "?");
       for (size_t u = 0; u <= t; u++)
         for (const admin_route *b = admin_tables[u]; b->path && b != a; b++)
@@ -504,7 +504,49 @@ static int route_user_password(admin_req *r, yb_err *e) {
   return 0;
 }
 
+/* For a monitor or a load balancer, no session: 200 while the writer's threads run and this
+ * thread's read connection answers, else 503. */
+static int route_health(admin_req *r, yb_err *e) {
+  store_health h;
+  store_health_get(r->st, &h);
+  char region[16];
+  const char *why = !h.running ? "the writer is not running"
+                    : store_meta_get(r->c, "region", region, sizeof region, e) ? "the database does not answer"
+                                                                               : NULL;
+  if (why) {
+    yb_err_clear(e);
+    r->status = 503;
+    r->out = json_pack("{s:s,s:s}", "status", "unavailable", "reason", why);
+    return 0;
+  }
+  r->out = json_pack("{s:s,s:s,s:I,s:I}", "status", "ok", "region", region, "queued", (json_int_t)h.queued,
+                     "unsynced", (json_int_t)h.unsynced);
+  return 0;
+}
+
+static double per(uint64_t sum, uint64_t n, double unit) { return n ? (double)sum / (double)n / unit : 0; }
+
+/* The writer since the server started (docs/operations.md, "Monitoring"). */
+static int route_stats(admin_req *r, yb_err *e) {
+  (void)e;
+  store_health h;
+  store_health_get(r->st, &h);
+  double busy = (double)(h.run_ns + h.commit_ns), all = busy + (double)h.idle_ns;
+  r->out = json_pack("{s:b,s:I,s:I,s:I,s:I,s:f,s:I,s:f,s:{s:f,s:f,s:f},s:f,s:I,s:I,s:i}",
+                     "writer_running", h.running, "queued", (json_int_t)h.queued,
+                     "unsynced", (json_int_t)h.unsynced, "writes", (json_int_t)h.jobs,
+                     "batches", (json_int_t)h.batches, "writes_per_batch", per(h.jobs, h.batches, 1),
+                     "fdatasyncs", (json_int_t)h.syncs, "fdatasync_ms", per(h.sync_ns, h.syncs, 1e6),
+                     "wait_ms", "queued", per(h.wait_queue_ns, h.wait_jobs, 1e6), "in_batch",
+                     per(h.wait_batch_ns, h.wait_jobs, 1e6), "to_durable", per(h.wait_sync_ns, h.wait_jobs, 1e6),
+                     "writer_busy", all > 0 ? busy / all : 0.0, "redos", (json_int_t)h.redos,
+                     "wal_restarts", (json_int_t)h.wal_restarts, "wal_frames", h.wal_frames);
+  return r->out ? 0 : yb_fail(e, YB_ENOMEM, "", "out of memory");
+}
+
 const admin_route admin_routes_core[] = {
+    {"GET", "/api/v1/health", route_health, ADMIN_PUBLIC | ADMIN_QUIET, "health"},
+    {"GET", "/api/v1/stats", route_stats, ADMIN_ROLE_ADMIN | ADMIN_ROLE_SUPERVISOR, "stats"},
     {"POST", "/api/v1/login", route_login, ADMIN_PUBLIC, "login"},
     {"POST", "/api/v1/logout", route_logout, ADMIN_ANY, "logout"},
     {"GET", "/api/v1/me", route_me, ADMIN_ANY, "me"},
@@ -585,7 +627,7 @@ void admin_handle(admin_server *a, admin_http *h) {
     access_log(a, NULL, h, h->status);
     return;
   }
-  if (r.route->roles != ADMIN_PUBLIC) {
+  if ((r.route->roles & ~ADMIN_QUIET) != ADMIN_PUBLIC) {
     r.session = h->cookie;
     if (session_get(a, h->cookie, &user, r.csrf)) {
       rc = yb_fail(&e, YB_EAUTH, "session", "请先登录 (log in first)");
@@ -635,7 +677,7 @@ void admin_handle(admin_server *a, admin_http *h) {
     reply_json(h, r.status ? r.status : 200, r.out);
   }
   snprintf(h->set_cookie, sizeof h->set_cookie, "%s", r.set_cookie);
-  access_log(a, r.user, h, h->status);
+  if (!(r.route->roles & ADMIN_QUIET)) access_log(a, r.user, h, h->status);
   json_decref(r.out);
   json_decref(body);
   free(r.text);

@@ -22,6 +22,7 @@ enum {
 #define ADMIN_STAFF (ADMIN_ROLE_ADMIN | ADMIN_ROLE_SUPERVISOR | ADMIN_ROLE_CLERK)
 #define ADMIN_ANY (ADMIN_STAFF | ADMIN_ROLE_INST)
 #define ADMIN_PUBLIC 0 /* no session needed (log-in) */
+#define ADMIN_QUIET 0x100 /* with ADMIN_PUBLIC: not in the access log (GET /api/v1/health, which monitors poll) */
 
 #define ADMIN_MAX_PARAMS 4
 

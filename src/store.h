@@ -64,6 +64,17 @@ uint64_t store_unkeyed_run(store *s);
 uint64_t store_unkeyed_done(store *s);
 /* Batches committed and jobs run since open (for the bench and operations). */
 void store_stats(store *s, uint64_t *batches, uint64_t *jobs);
+/* The writer since the store opened, and its queues now (GET /api/v1/stats). Sums of ns; the
+ * three waits are summed over wait_jobs, the writes made durable by the syncer. */
+typedef struct store_health {
+  int running;                  /* the writer, syncer and checkpointer threads run */
+  uint64_t queued, unsynced;    /* now: writes waiting for the writer; committed, for their fdatasync */
+  uint64_t jobs, batches, syncs, redos, wal_restarts;
+  uint64_t run_ns, commit_ns, idle_ns, sync_ns;
+  uint64_t wait_queue_ns, wait_batch_ns, wait_sync_ns, wait_jobs;
+  int wal_frames;               /* in the WAL after the last commit */
+} store_health;
+void store_health_get(store *s, store_health *out);
 /* Batches rolled back and run again because a job without its own SAVEPOINT failed after it
  * wrote (store_job.rerun). */
 uint64_t store_redos(store *s);

@@ -304,7 +304,7 @@ struct store {
   uint64_t ckpt_seen;       /* batches at the last checkpoint */
   _Atomic int wal_frames;   /* frames in the WAL after the writer's last commit (its wal hook) */
   _Atomic int ckpt_done;    /* of those, copied into the database by the checkpointer's last pass */
-  uint64_t resets;          /* WAL restarts the writer brought about */
+  _Atomic uint64_t resets;  /* WAL restarts the writer brought about */
   _Atomic uint64_t redos;   /* batches rolled back and run again for a bare job that failed */
   pthread_key_t rkey;
   store_conn *readers;
@@ -1019,6 +1019,22 @@ void store_stats(store *s, uint64_t *batches, uint64_t *jobs) {
   *batches = s->batches;
   *jobs = s->jobs;
   pthread_mutex_unlock(&s->mu);
+}
+
+void store_health_get(store *s, store_health *out) {
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&s->mu);
+  out->running = s->running;
+  for (store_job *j = s->head; j; j = j->next) out->queued++;
+  for (store_job *j = s->sync_head; j; j = j->next) out->unsynced++;
+  out->jobs = s->jobs, out->batches = s->batches, out->syncs = s->syncs;
+  out->run_ns = s->run_ns, out->commit_ns = s->commit_ns, out->idle_ns = s->idle_ns, out->sync_ns = s->sync_ns;
+  out->wait_queue_ns = s->lat_queue_ns, out->wait_batch_ns = s->lat_batch_ns;
+  out->wait_sync_ns = s->lat_sync_ns, out->wait_jobs = s->lat_jobs;
+  pthread_mutex_unlock(&s->mu);
+  out->redos = atomic_load(&s->redos);
+  out->wal_restarts = atomic_load(&s->resets);
+  out->wal_frames = atomic_load(&s->wal_frames);
 }
 
 typedef struct sync_job {

@@ -3,6 +3,7 @@ access and write logs, and the static files."""
 import requests
 
 from conftest import snapshot  # noqa: F401
+from flows import register
 from yb import Console, inst
 
 
@@ -123,3 +124,39 @@ def test_static_files(server):
     r = requests.get(server.base + "/index.html%00.js")
     assert r.headers["Content-Type"].startswith("text/html")
     assert requests.post(server.base + "/index.html").status_code == 405
+
+
+def test_health_public_and_not_logged(server):
+    for _ in range(3):
+        r = requests.get(server.base + "/api/v1/health")  # no session: a monitor's probe
+        assert r.status_code == 200
+        j = r.json()
+        assert j["status"] == "ok" and j["region"] == "411500" and j["queued"] >= 0 and j["unsynced"] >= 0
+    c = Console(server.base, "clerk")
+    assert c.get("/api/v1/me").status_code == 200
+    import time
+    for _ in range(100):  # the access log is written behind the reply, in order: /me's row, then none of health's
+        if server.sql("SELECT count(*) FROM admin_access WHERE path='/api/v1/me' AND username='clerk'")[0][0]:
+            break
+        time.sleep(0.02)
+    assert server.sql("SELECT count(*) FROM admin_access WHERE path='/api/v1/me' AND username='clerk'")[0][0] >= 1
+    assert server.sql("SELECT count(*) FROM admin_access WHERE path='/api/v1/health'")[0][0] == 0
+
+
+def test_stats_counts_the_writes(server):
+    assert requests.get(server.base + "/api/v1/stats").status_code == 401
+    assert Console(server.base, "clerk").get("/api/v1/stats").status_code == 403
+    admin = Console(server.base, "admin")
+    before = admin.get("/api/v1/stats").json()
+    c = server.client(3)
+    c.sign_in()
+    register(c, 3)  # 2201 and 2203: with 9001, three writes answered once durable
+    after = admin.get("/api/v1/stats").json()
+    assert after["writer_running"] is True
+    assert after["writes"] - before["writes"] >= 3
+    assert after["fdatasyncs"] > before["fdatasyncs"]
+    assert after["batches"] > before["batches"] and after["batches"] <= after["writes"]
+    assert abs(after["writes_per_batch"] - after["writes"] / after["batches"]) < 1e-9
+    assert after["wait_ms"]["to_durable"] > 0 and after["fdatasync_ms"] > 0
+    assert 0 < after["writer_busy"] <= 1
+    assert after["redos"] == 0 and after["queued"] >= 0
