@@ -528,7 +528,6 @@ static double per(uint64_t sum, uint64_t n, double unit) { return n ? (double)su
 
 /* The writer since the server started (docs/operations.md, "Monitoring"). */
 static int route_stats(admin_req *r, yb_err *e) {
-  (void)e;
   store_health h;
   store_health_get(r->st, &h);
   double busy = (double)(h.run_ns + h.commit_ns), all = busy + (double)h.idle_ns;

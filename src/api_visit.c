@@ -438,13 +438,13 @@ static int stay_returns(store_conn *c, const char *mdtrt_id, stay_rets *x, const
   return 0;
 }
 
-/* Parse, check and store the rows of 2204 / 2301, replying with FEE-RESULT rows. */
 /* A stored line of the visit by serial; YB_ENOT_FOUND without a lookup when it has none. */
 static int stored_line(api_req *r, int64_t last_seq, const char *mdtrt_id, const char *sn, store_fee *out,
                        yb_err *e) {
   return last_seq ? store_fee_get(r->c, mdtrt_id, sn, out, e) : YB_ENOT_FOUND;
 }
 
+/* Parse, check and store the rows of 2204 / 2301, replying with FEE-RESULT rows. */
 static int upload(api_req *r, int ipt, yb_err *e) {
   json_t *arr = json_object_get(r->input, "feedetail");
   json_t *owned = api_as_list(arr);

@@ -405,8 +405,8 @@ typedef struct nonce_slot {
 #define NONCE_GENS (2 * HSI_TS_WINDOW_API / NONCE_SPAN + 2) /* every live one: expiries run to
                                                              * now + 2 x the longest window */
 #define NONCE_MIN_CAP (1u << 14)
-#define NONCE_TABLES 12 /* a generation's tables, each twice the last: 16 K to 64 M slots */
-#define NONCE_SPARES 8  /* tables kept from dropped generations */
+#define NONCE_TABLES 12 /* a generation's tables, each twice the last: from 16 K slots to 32 M */
+#define NONCE_SPARES 4  /* tables kept from dropped generations (a steady rate needs one or two) */
 
 typedef struct nonce_table {
   nonce_slot *t;
@@ -456,11 +456,18 @@ static uint64_t fnv(const char *a, const char *b) {
   return h ? h : 1;
 }
 
-/* An empty table of at least cap slots: the smallest spare that big, zeroed, else a new one. */
+/* An empty table of at least cap slots: the smallest spare that big, zeroed, else a new one. A
+ * spare over four times that, left from a peak, is freed rather than zeroed for it. */
 static int table_take(hsi_nonces *n, size_t cap, nonce_table *out) {
   int best = -1;
-  for (int i = 0; i < n->n_spare; i++)
+  for (int i = 0; i < n->n_spare; i++) {
+    if (n->spare[i].cap > 4 * cap) {
+      table_free(n->spare[i]);
+      n->spare[i--] = n->spare[--n->n_spare];
+      continue;
+    }
     if (n->spare[i].cap >= cap && (best < 0 || n->spare[i].cap < n->spare[best].cap)) best = i;
+  }
   if (best >= 0) {
     *out = n->spare[best];
     n->spare[best] = n->spare[--n->n_spare];
@@ -475,7 +482,6 @@ static int table_take(hsi_nonces *n, size_t cap, nonce_table *out) {
   out->t = t, out->cap = cap, out->used = 0;
   return 0;
 }
-
 
 /* A dropped table joins the spares; when they are full, the smallest of them all is freed. */
 static void table_give(hsi_nonces *n, nonce_table t) {
