@@ -372,11 +372,12 @@ typedef struct batch_seen {
   int settled, stored, mixed;
 } batch_seen;
 
-static int see_batch_row(const store_fee *f, void *arg) {
-  batch_seen *b = arg;
-  if (f->setl_id[0]) b->settled = 1;
-  if (!b->stored++) snprintf(b->dise, sizeof b->dise, "%s", f->dise_codg);
-  else if (strcmp(f->dise_codg, b->dise)) b->mixed = 1;
+static int see_batch(api_req *r, const char *mdtrt_id, batch_seen *b, yb_err *e) {
+  store_fee_batch fb;
+  int rc = store_fee_batch_get(r->c, mdtrt_id, b->bch, &fb, e);
+  if (rc) return rc;
+  b->stored = fb.lines > 0, b->settled = fb.settled > 0, b->mixed = strcmp(fb.dise_min, fb.dise_max) != 0;
+  api_cpy(b->dise, sizeof b->dise, fb.dise_min);
   return 0;
 }
 
@@ -421,7 +422,7 @@ static int stay_returns(store_conn *c, const char *mdtrt_id, stay_rets *x, const
   if (!x->loaded || strcmp(x->mdtrt_id, mdtrt_id)) {
     x->n = 0, x->loaded = 0;
     api_cpy(x->mdtrt_id, sizeof x->mdtrt_id, mdtrt_id);
-    int rc = store_fee_each(c, mdtrt_id, NULL, STORE_FEE_VALID, add_stay_ret, x, e);
+    int rc = store_fee_each(c, mdtrt_id, NULL, STORE_FEE_VALID | STORE_FEE_RETURNS, add_stay_ret, x, e);
     if (rc == YB_ENOMEM) return yb_fail(e, rc, "", "out of memory");
     if (rc) return rc;
     if (x->n) qsort(x->r, x->n, sizeof *x->r, stay_ret_cmp);
@@ -520,7 +521,7 @@ static int upload(api_req *r, int ipt, yb_err *e) {
       if (!b) {
         b = &seen[n_seen++];
         *b = (batch_seen){.bch = bch};
-        if (last_seq && (rc = store_fee_each(r->c, v.mdtrt_id, bch, STORE_FEE_VALID, see_batch_row, b, e))) break;
+        if (last_seq && (rc = see_batch(r, v.mdtrt_id, b, e))) break;
       }
       for (size_t k = 0; k < i && !other_dise; k++)
         if (!strcmp(fees[k].chrg_bchno, bch) && strcmp(fees[k].dise_codg, dise)) other_dise = 1;
@@ -647,7 +648,7 @@ int api_2205(api_req *r, yb_err *e) {
   int all = !strcmp(bch, "0000");
   if (!all) { /* a batch with settled lines stays whole */
     batch_seen b = {.bch = bch};
-    if ((rc = store_fee_each(r->c, mdtrt_id, bch, STORE_FEE_VALID, see_batch_row, &b, e))) return rc;
+    if ((rc = see_batch(r, mdtrt_id, &b, e))) return rc;
     if (b.settled)
       return yb_fail(e, YB_ECONFLICT, "input.data.chrg_bchno",
                      "batch %s is settled: cancel the settlement (2208) first", bch);

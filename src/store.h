@@ -213,9 +213,17 @@ int store_visit_each(store_conn *c, const char *psn_no, const char *begn, const 
 int store_fee_put(store_conn *c, const store_fee *f, yb_err *e); /* YB_ECONFLICT if the sn exists */
 /* the highest seq of the visit's lines, cancelled ones included; 0: no line was ever stored */
 int store_fee_last_seq(store_conn *c, const char *mdtrt_id, int64_t *seq, yb_err *e);
+/* an outpatient batch's valid lines in one row: how many, how many settled, the least and the
+ * greatest dise_codg (equal when they all carry one) */
+typedef struct store_fee_batch {
+  int64_t lines, settled;
+  char dise_min[32], dise_max[32];
+} store_fee_batch;
+int store_fee_batch_get(store_conn *c, const char *mdtrt_id, const char *chrg_bchno, store_fee_batch *out,
+                        yb_err *e);
 int store_fee_get(store_conn *c, const char *mdtrt_id, const char *feedetl_sn, store_fee *out,
                   yb_err *e);
-enum { STORE_FEE_ALL = 0, STORE_FEE_VALID = 1, STORE_FEE_UNSETTLED = 3 };
+enum { STORE_FEE_ALL = 0, STORE_FEE_VALID = 1, STORE_FEE_UNSETTLED = 3, STORE_FEE_RETURNS = 4 /* cnt < 0 */ };
 /* Lines of a visit (chrg_bchno NULL = every batch), by upload order. */
 int store_fee_each(store_conn *c, const char *mdtrt_id, const char *chrg_bchno, int flags,
                    int (*fn)(const store_fee *, void *), void *arg, yb_err *e);

@@ -217,8 +217,9 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(VISIT_EACH, "SELECT " VISIT_COLS ",info FROM visit WHERE psn_no=?1 AND begntime BETWEEN ?2 AND ?3 ORDER BY begntime") \
   X(FEE_PUT, "INSERT INTO fee VALUES(?1,?2,?19,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17,?18)") \
   X(FEE_MAXSEQ, "SELECT coalesce(max(seq),0) FROM fee WHERE mdtrt_id=?1")                      \
+  X(FEE_BATCH, "SELECT count(*),count(setl_id),coalesce(min(dise_codg),''),coalesce(max(dise_codg),'') FROM fee WHERE mdtrt_id=?1 AND chrg_bchno=?2 AND state=1") \
   X(FEE_GET, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id=?1 AND feedetl_sn=?2")                \
-  X(FEE_EACH, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND (?3&1=0 OR state=1) AND (?3&2=0 OR setl_id IS NULL) ORDER BY seq") \
+  X(FEE_EACH, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND (?3&1=0 OR state=1) AND (?3&2=0 OR setl_id IS NULL) AND (?3&4=0 OR cnt<0) ORDER BY seq") \
   X(FEE_EACH_SETL, "SELECT " FEE_COLS " FROM fee WHERE setl_id=?1 ORDER BY mdtrt_id, seq")      \
   X(FEE_EACH_PSN, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id IN (SELECT mdtrt_id FROM visit WHERE psn_no=?1) AND state=1 AND (?2='' OR med_type=?2) AND fee_ocur_time BETWEEN ?3 AND ?4 ORDER BY fee_ocur_time") \
   X(FEE_CANCEL, "UPDATE fee SET state=0 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL") \
@@ -1710,6 +1711,19 @@ int store_fee_last_seq(store_conn *c, const char *mdtrt_id, int64_t *seq, yb_err
   *seq = ci(m, 0);
   finish(m);
   if (cached(c)) store_cache_put_fee_seq(c->cache, mdtrt_id, *seq);
+  return 0;
+}
+
+int store_fee_batch_get(store_conn *c, const char *mdtrt_id, const char *chrg_bchno, store_fee_batch *out,
+                        yb_err *e) {
+  PREP(s, FEE_BATCH);
+  bt(s, 1, mdtrt_id);
+  bt(s, 2, chrg_bchno);
+  int rc = row1(c, s, e, "fee");
+  if (rc) return rc;
+  out->lines = ci(s, 0), out->settled = ci(s, 1);
+  ct(s, 2, out->dise_min, sizeof out->dise_min), ct(s, 3, out->dise_max, sizeof out->dise_max);
+  finish(s);
   return 0;
 }
 
