@@ -702,6 +702,57 @@ static void test_fee_seq(void **state) {
   sqlite3_close(db);
 }
 
+/* What an upload asks of the stored lines before it writes: the visit's last seq (0 before its
+ * first line, so the per-line lookups can be skipped), and a batch in one row. */
+static int batch_checks(store_conn *w, void *arg, yb_err *e) {
+  (void)arg;
+  int64_t seq = -1;
+  store_fee_batch b;
+  assert_int_equal(store_fee_last_seq(w, "V1", &seq, e), 0);
+  assert_int_equal(seq, 0);
+  assert_int_equal(store_fee_batch_get(w, "V1", "B1", &b, e), 0);
+  assert_int_equal(b.lines, 0);
+  assert_string_equal(b.dise_min, "");
+  const char *dise[] = {"I10", "E11", "I10"};
+  for (int i = 0; i < 3; i++) {
+    store_fee f;
+    char sn[8];
+    snprintf(sn, sizeof sn, "s%d", i);
+    fee(&f, sn);
+    strcpy(f.dise_codg, dise[i]);
+    if (i == 2) strcpy(f.chrg_bchno, "B2");
+    int rc = store_fee_put(w, &f, e);
+    if (rc) return rc;
+  }
+  assert_int_equal(store_fee_last_seq(w, "V1", &seq, e), 0);
+  assert_int_equal(seq, 3);
+  assert_int_equal(store_fee_batch_get(w, "V1", "B1", &b, e), 0);
+  assert_int_equal(b.lines, 2);
+  assert_int_equal(b.settled, 0);
+  assert_string_equal(b.dise_min, "E11"); /* two codes in B1: least and greatest differ */
+  assert_string_equal(b.dise_max, "I10");
+  assert_int_equal(store_fee_cancel(w, "V1", "s1", e), 0); /* a cancelled line is not the batch's */
+  assert_int_equal(store_fee_batch_get(w, "V1", "B1", &b, e), 0);
+  assert_int_equal(b.lines, 1);
+  assert_string_equal(b.dise_min, "I10");
+  assert_string_equal(b.dise_max, "I10");
+  assert_int_equal(store_fee_last_seq(w, "V1", &seq, e), 0);
+  assert_int_equal(seq, 3); /* cancelled lines keep their numbers */
+  return 0;
+}
+
+static void test_fee_batch(void **state) {
+  (void)state;
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  assert_int_equal(store_writer_start(s, &e), 0);
+  assert_int_equal(store_write(s, batch_checks, NULL, &e), 0);
+  store_writer_stop(s);
+  store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_schema_and_records, setup, teardown),
@@ -713,6 +764,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_writer_cache, setup, teardown),
       cmocka_unit_test_setup_teardown(test_writer_cache_visits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fee_seq, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fee_batch, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
