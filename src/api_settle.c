@@ -327,7 +327,7 @@ static int settle_compute(api_req *r, int ipt, int full, settle_run *s, yb_err *
   if ((rc = ctx_load(r, v, (int)in->acct_used, &s->x, e))) return rc;
   if (in->cert_no[0] && !api_cert_matches(&s->x.psn, in->cert_type, in->cert_no, NULL))
     return yb_fail(e, YB_EMISMATCH, "input.data.mdtrt_cert_no", "does not belong to %s", in->psn_no);
-  rc = store_fee_each(r->c, v->mdtrt_id, ipt ? NULL : in->chrg_bchno, STORE_FEE_UNSETTLED, collect,
+  rc = store_fee_each(r->c, v->mdtrt_id, ipt ? NULL : in->chrg_bchno, STORE_FEE_UNSETTLED | STORE_FEE_NO_TEXT, collect,
                       &s->ls, e);
   if (rc == YB_ELIMIT || rc == YB_ENOMEM)
     return yb_fail(e, rc, "mdtrt_id", rc == YB_ELIMIT ? "too many fee lines" : "out of memory");

@@ -196,7 +196,7 @@ int api_cancel_visit(api_req *r, store_visit *v, yb_err *e) {
   if (v->state == STORE_VISIT_CANCELLED)
     return yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "visit %s is already cancelled", v->mdtrt_id);
   void *a[2] = {r->c, e};
-  if ((rc = store_fee_each(r->c, v->mdtrt_id, NULL, STORE_FEE_UNSETTLED, cancel_unsettled, a, e)))
+  if ((rc = store_fee_each(r->c, v->mdtrt_id, NULL, STORE_FEE_UNSETTLED | STORE_FEE_NO_TEXT, cancel_unsettled, a, e)))
     return rc;
   v->state = STORE_VISIT_CANCELLED;
   v->info = NULL;
@@ -422,7 +422,7 @@ static int stay_returns(store_conn *c, const char *mdtrt_id, stay_rets *x, const
   if (!x->loaded || strcmp(x->mdtrt_id, mdtrt_id)) {
     x->n = 0, x->loaded = 0;
     api_cpy(x->mdtrt_id, sizeof x->mdtrt_id, mdtrt_id);
-    int rc = store_fee_each(c, mdtrt_id, NULL, STORE_FEE_VALID | STORE_FEE_RETURNS, add_stay_ret, x, e);
+    int rc = store_fee_each(c, mdtrt_id, NULL, STORE_FEE_VALID | STORE_FEE_RETURNS | STORE_FEE_NO_TEXT, add_stay_ret, x, e);
     if (rc == YB_ENOMEM) return yb_fail(e, rc, "", "out of memory");
     if (rc) return rc;
     if (x->n) qsort(x->r, x->n, sizeof *x->r, stay_ret_cmp);
@@ -653,7 +653,7 @@ int api_2205(api_req *r, yb_err *e) {
       return yb_fail(e, YB_ECONFLICT, "input.data.chrg_bchno",
                      "batch %s is settled: cancel the settlement (2208) first", bch);
   }
-  if ((rc = store_fee_each(r->c, mdtrt_id, all ? NULL : bch, STORE_FEE_VALID, cancel_row, &x, e)))
+  if ((rc = store_fee_each(r->c, mdtrt_id, all ? NULL : bch, STORE_FEE_VALID | STORE_FEE_NO_TEXT, cancel_row, &x, e)))
     return rc;
   if (!x.n)
     return yb_fail(e, YB_ENOT_FOUND, "input.data.chrg_bchno", "no unsettled fee lines in %s",
@@ -1013,7 +1013,7 @@ int api_2302(api_req *r, yb_err *e) {
     snprintf(field, sizeof field, "%s.feedetl_sn", path);
     if (!strcmp(sn, "0000")) {
       cancel_ctx x = {r->c, e, 0, 0};
-      if ((rc = store_fee_each(r->c, mdtrt_id, NULL, STORE_FEE_VALID, cancel_row, &x, e))) break;
+      if ((rc = store_fee_each(r->c, mdtrt_id, NULL, STORE_FEE_VALID | STORE_FEE_NO_TEXT, cancel_row, &x, e))) break;
       n += x.n;
       rets.loaded = 0; /* its returns went with it */
       continue;

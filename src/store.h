@@ -223,7 +223,13 @@ int store_fee_batch_get(store_conn *c, const char *mdtrt_id, const char *chrg_bc
                         yb_err *e);
 int store_fee_get(store_conn *c, const char *mdtrt_id, const char *feedetl_sn, store_fee *out,
                   yb_err *e);
-enum { STORE_FEE_ALL = 0, STORE_FEE_VALID = 1, STORE_FEE_UNSETTLED = 3, STORE_FEE_RETURNS = 4 /* cnt < 0 */ };
+enum {
+  STORE_FEE_ALL = 0,
+  STORE_FEE_VALID = 1,
+  STORE_FEE_UNSETTLED = 3,
+  STORE_FEE_RETURNS = 4, /* cnt < 0 */
+  STORE_FEE_NO_TEXT = 8  /* body and result given as "" */
+};
 /* Lines of a visit (chrg_bchno NULL = every batch), by upload order. */
 int store_fee_each(store_conn *c, const char *mdtrt_id, const char *chrg_bchno, int flags,
                    int (*fn)(const store_fee *, void *), void *arg, yb_err *e);

@@ -163,10 +163,13 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
 #define VISIT_COLS                                                                             \
   "mdtrt_id,psn_no,fixmedins_code,kind,insutype,med_type,ipt_otp_no,begntime,endtime,dise_codg," \
   "dise_name,diag,state"
-#define FEE_COLS                                                                               \
+#define FEE_COLS_ROW                                                                           \
   "mdtrt_id,feedetl_sn,init_feedetl_sn,psn_no,fixmedins_code,chrg_bchno,med_type,med_list_codg," \
-  "medins_list_codg,fee_ocur_time,dise_codg,coalesce(setl_id,''),cnt,pric,sumamt,hosp_appr_flag," \
-  "state,body,result"
+  "medins_list_codg,fee_ocur_time,dise_codg,coalesce(setl_id,''),cnt,pric,sumamt,hosp_appr_flag,state"
+#define FEE_COLS FEE_COLS_ROW ",body,result"
+/* for store_fee_each: STORE_FEE_NO_TEXT (?3 & 8) gives body and result as '', so neither is copied
+ * into the ORDER BY's sorter (a 4 000-line stay's texts are ~4 MB) */
+#define FEE_COLS_LEAN FEE_COLS_ROW ",CASE WHEN ?3&8 THEN '' ELSE body END,CASE WHEN ?3&8 THEN '' ELSE result END"
 #define SETL_COLS                                                                              \
   "setl_id,mdtrt_id,psn_no,fixmedins_code,infno,msgid,insutype,med_type,clr_type,setl_time,"    \
   "chrg_bchno,orig_setl_id,family_psn_no,year,refd_setl_flag,state,medfee_sumamt,"             \
@@ -219,7 +222,7 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(FEE_MAXSEQ, "SELECT coalesce(max(seq),0) FROM fee WHERE mdtrt_id=?1")                      \
   X(FEE_BATCH, "SELECT count(*),count(setl_id),coalesce(min(dise_codg),''),coalesce(max(dise_codg),'') FROM fee WHERE mdtrt_id=?1 AND chrg_bchno=?2 AND state=1") \
   X(FEE_GET, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id=?1 AND feedetl_sn=?2")                \
-  X(FEE_EACH, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND (?3&1=0 OR state=1) AND (?3&2=0 OR setl_id IS NULL) AND (?3&4=0 OR cnt<0) ORDER BY seq") \
+  X(FEE_EACH, "SELECT " FEE_COLS_LEAN " FROM fee WHERE mdtrt_id=?1 AND (?2 IS NULL OR chrg_bchno=?2) AND (?3&1=0 OR state=1) AND (?3&2=0 OR setl_id IS NULL) AND (?3&4=0 OR cnt<0) ORDER BY seq") \
   X(FEE_EACH_SETL, "SELECT " FEE_COLS " FROM fee WHERE setl_id=?1 ORDER BY mdtrt_id, seq")      \
   X(FEE_EACH_PSN, "SELECT " FEE_COLS " FROM fee WHERE mdtrt_id IN (SELECT mdtrt_id FROM visit WHERE psn_no=?1) AND state=1 AND (?2='' OR med_type=?2) AND fee_ocur_time BETWEEN ?3 AND ?4 ORDER BY fee_ocur_time") \
   X(FEE_CANCEL, "UPDATE fee SET state=0 WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND state=1 AND setl_id IS NULL") \
