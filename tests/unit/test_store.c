@@ -716,7 +716,7 @@ static int batch_checks(store_conn *w, void *arg, yb_err *e) {
   const char *dise[] = {"I10", "E11", "I10"};
   for (int i = 0; i < 3; i++) {
     store_fee f;
-    char sn[8];
+    char sn[16];
     snprintf(sn, sizeof sn, "s%d", i);
     fee(&f, sn);
     strcpy(f.dise_codg, dise[i]);
