@@ -167,6 +167,8 @@ const catalog *api_catalog(api_server *srv);
 const char *api_region(api_server *srv);
 /* A fresh id: region + tag + 10 digits from sequence `tag`. */
 int api_new_id(api_req *r, const char *tag, char *out, size_t cap, yb_err *e);
+/* The same on connection c, for a write that is not the call's own job (3202's result file). */
+int api_new_id_in(api_server *srv, store_conn *c, const char *tag, char *out, size_t cap, yb_err *e);
 /* Refuse unless the visit exists and belongs to the caller (and to psn_no when given). */
 int api_visit_mine(api_req *r, const char *mdtrt_id, const char *psn_no, store_visit *v, yb_err *e);
 /* The visit the input node `key` names by mdtrt_id and psn_no (all required), as api_visit_mine

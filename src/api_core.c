@@ -321,12 +321,16 @@ json_t *api_node(api_req *r, const char *key, int required, yb_err *e) {
 
 json_t *api_as_list(json_t *v) { return json_is_object(v) ? json_pack("[O]", v) : json_incref(v); }
 
-int api_new_id(api_req *r, const char *tag, char *out, size_t cap, yb_err *e) {
+int api_new_id_in(api_server *srv, store_conn *c, const char *tag, char *out, size_t cap, yb_err *e) {
   int64_t v;
-  int rc = store_seq_next(r->c, tag, &v, e);
+  int rc = store_seq_next(c, tag, &v, e);
   if (rc) return rc;
-  snprintf(out, cap, "%s%s%010lld", r->srv->region, tag, (long long)v);
+  snprintf(out, cap, "%s%s%010lld", srv->region, tag, (long long)v);
   return 0;
+}
+
+int api_new_id(api_req *r, const char *tag, char *out, size_t cap, yb_err *e) {
+  return api_new_id_in(r->srv, r->c, tag, out, cap, e);
 }
 
 int api_visit_mine(api_req *r, const char *mdtrt_id, const char *psn_no, store_visit *v, yb_err *e) {

@@ -218,10 +218,8 @@ typedef struct result_file {
 
 static int put_result(store_conn *w, void *arg, yb_err *e) {
   result_file *x = arg;
-  int64_t v;
-  int rc = store_seq_next(w, "FL", &v, e);
+  int rc = api_new_id_in(x->r->srv, w, "FL", x->f.file_qury_no, sizeof x->f.file_qury_no, e);
   if (rc) return rc;
-  snprintf(x->f.file_qury_no, sizeof x->f.file_qury_no, "%sFL%010lld", api_region(x->r->srv), (long long)v);
   if ((rc = store_file_put(w, &x->f, e))) return rc;
   char what[120]; /* every write is in the write log: this one is a read's by-product */
   snprintf(what, sizeof what, "3202 result file %s (%zu rows)", x->f.file_qury_no, x->rows);
