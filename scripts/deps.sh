@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential pkg-config
-  libjansson-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libcmocka-dev libargon2-dev zlib1g-dev
+  libjansson-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libcmocka-dev libargon2-dev zlib1g-dev liblz4-dev
   sqlite3 curl
   python3 python3-pytest python3-requests
   chromium fonts-noto-cjk

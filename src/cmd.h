@@ -26,6 +26,7 @@ int cmd_dip(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
+int cmd_sql(int argc, char **argv);
 
 /* Value of "--name VALUE" in argv, or NULL; `flag` reports a bare "--name". */
 const char *cmd_opt(int argc, char **argv, const char *name);

@@ -35,6 +35,8 @@ static const cmd_def cmd_table[] = {
     {"console", cmd_console, "console refresh --db FILE", "rebuild the console's summary tables from the settlements"},
     {"enroll", cmd_enroll, "enroll show PSN_NO|death-import FILE|monitor LIST|OP --db FILE",
      "the enrollment side: a person's record, death registry, monitoring lists, operations"},
+    {"sql", cmd_sql, "sql --db FILE QUERY [ARG...]",
+     "one read-only query, rows as JSON arrays; unpack(x) reads packed texts (stored replies, SETLINFO)"},
     {"version", cmd_version, "version", "print the version"},
 };
 

@@ -442,6 +442,7 @@ static int conn_open(const char *path, int reader, store_conn **out, yb_err *e) 
     return rc;
   }
   sqlite3_busy_timeout(c->db, 10000);
+  store_sqlite_unpack_register(c->db);
   /* secure_delete=FAST: Debian builds SQLite with SQLITE_SECURE_DELETE on, which also writes
    * zeros over every page put on the freelist; FAST zeroes deleted content only where that
    * costs no extra I/O, inside the b-tree pages a write touches anyway (sqlite.org/pragma.html
@@ -1676,8 +1677,8 @@ static void read_fee(sqlite3_stmt *s, store_fee *f) {
   f->sumamt = ci(s, 14);
   f->hosp_appr_flag = sqlite3_column_int(s, 15);
   f->state = sqlite3_column_int(s, 16);
-  f->body = cs(s, 17);
-  f->result = cs(s, 18);
+  f->body = store_sqlite_col_packed(s, 17, 0);
+  f->result = store_sqlite_col_packed(s, 18, 1);
 }
 
 int store_fee_put(store_conn *c, const store_fee *f, yb_err *e) {
@@ -1691,8 +1692,8 @@ int store_fee_put(store_conn *c, const store_fee *f, yb_err *e) {
   bi(s, 14, f->sumamt);
   bi(s, 15, f->hosp_appr_flag);
   bi(s, 16, 1);
-  bt(s, 17, f->body ? f->body : "{}");
-  bt(s, 18, f->result ? f->result : "{}");
+  store_sqlite_bind_packed(s, 17, f->body ? f->body : "{}");
+  store_sqlite_bind_packed(s, 18, f->result ? f->result : "{}");
   int64_t seq;
   int rc = store_fee_last_seq(c, f->mdtrt_id, &seq, e);
   if (rc) return rc;
@@ -1873,14 +1874,14 @@ static void read_setl(sqlite3_stmt *s, store_setl *r, int dup) {
   r->acct_mulaid_pay = ci(s, 19);
   r->psn_cash_pay = ci(s, 20);
   if (dup) {
-    r->setlinfo = cdup(s, 21);
-    r->setldetail = cdup(s, 22);
-    r->trace = cdup(s, 23);
+    r->setlinfo = store_sqlite_dup_packed(s, 21);
+    r->setldetail = store_sqlite_dup_packed(s, 22);
+    r->trace = store_sqlite_dup_packed(s, 23);
     r->accum_delta = cdup(s, 24);
   } else { /* borrowed for the callback only */
-    r->setlinfo = (char *)cs(s, 21);
-    r->setldetail = (char *)cs(s, 22);
-    r->trace = (char *)cs(s, 23);
+    r->setlinfo = (char *)store_sqlite_col_packed(s, 21, 2);
+    r->setldetail = (char *)store_sqlite_col_packed(s, 22, 3);
+    r->trace = (char *)store_sqlite_col_packed(s, 23, 4);
     r->accum_delta = (char *)cs(s, 24);
   }
 }
@@ -1899,9 +1900,9 @@ int store_setl_put(store_conn *c, const store_setl *r, yb_err *e) {
   bi(s, 19, r->acct_pay);
   bi(s, 20, r->acct_mulaid_pay);
   bi(s, 21, r->psn_cash_pay);
-  bt(s, 22, r->setlinfo ? r->setlinfo : "{}");
-  bt(s, 23, r->setldetail ? r->setldetail : "[]");
-  bt(s, 24, r->trace ? r->trace : "[]");
+  store_sqlite_bind_packed(s, 22, r->setlinfo ? r->setlinfo : "{}");
+  store_sqlite_bind_packed(s, 23, r->setldetail ? r->setldetail : "[]");
+  store_sqlite_bind_packed(s, 24, r->trace ? r->trace : "[]");
   bt(s, 25, r->accum_delta ? r->accum_delta : "{}");
   int rc = run_done(c, s, e, "settlement");
   if (!rc) rc = console_now(c, store_console_on_setl(c, r, e), e);
@@ -2044,9 +2045,12 @@ int store_msg_get(store_conn *c, const char *fixmedins_code, const char *msgid, 
   *infno = cdup(s, 0);
   *req_hash = cdup(s, 1);
   *psn_no = cdup(s, 2);
-  *response = cdup(s, 3);
+  *response = store_sqlite_dup_packed(s, 3);
   finish(s);
-  return 0;
+  if (*infno && *req_hash && *psn_no && *response) return 0;
+  free(*infno), free(*req_hash), free(*psn_no), free(*response);
+  *infno = *req_hash = *psn_no = *response = NULL;
+  return yb_fail(e, YB_ESTORE, "msgid", "the stored reply to this msgid cannot be read");
 }
 
 /* Now in UTC as NOW_SQL prints it ("2026-12-07 06:41:23.456"), formatted here: SQLite's
@@ -2073,7 +2077,7 @@ int store_msg_put(store_conn *c, const char *fixmedins_code, const char *msgid, 
   bt(s, 3, infno);
   bt(s, 4, req_hash);
   bt(s, 5, psn_no ? psn_no : "");
-  bt(s, 6, response);
+  store_sqlite_bind_packed(s, 6, response);
   char now[24];
   now_text(now);
   bt(s, 7, now);

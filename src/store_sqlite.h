@@ -59,6 +59,19 @@ const char *store_sqlite_cs(sqlite3_stmt *s, int col);
 int64_t store_sqlite_ci(sqlite3_stmt *s, int col);
 char *store_sqlite_cdup(sqlite3_stmt *s, int col);
 
+/* Packed texts (store_sqlite_pack.c): large JSON texts stored as zstd frames against a fixed
+ * dictionary, as BLOBs; TEXT values read as they are. Bind a text packed (NULL binds NULL as
+ * text does); read a column's text borrowed, valid until the thread's next read of the same
+ * slot (0–7; "" for NULL or a damaged value), or as a malloc'd copy (NULL on a damaged value
+ * or no memory). store_pack_dict gives dictionary 1's bytes (for its test). */
+void store_sqlite_bind_packed(sqlite3_stmt *s, int i, const char *text);
+const char *store_sqlite_col_packed(sqlite3_stmt *s, int col, int slot);
+char *store_sqlite_dup_packed(sqlite3_stmt *s, int col);
+size_t store_pack_dict(const char **bytes);
+/* SQL function unpack(x) on db: a packed value's text, any other value as it is (every store
+ * connection has it; `yibao sql` and tests add it to their own handles). 0, or -1. */
+int store_sqlite_unpack_register(sqlite3 *db);
+
 /* The console's summaries kept in C (store_sqlite_console.c) instead of triggers: the core's
  * writes of settlements and of fee.setl_id add their deltas to the connection's pending sums,
  * which every commit flushes (the writer's batch before its COMMIT; a write outside a batch at

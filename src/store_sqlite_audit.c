@@ -217,7 +217,7 @@ typedef struct line_row {
   char days[16], dr[40];
 } line_row;
 static const audit_line_in *read_line(sqlite3_stmt *s, line_row *r) {
-  const char *body = cs(s, 11);
+  const char *body = store_sqlite_col_packed(s, 11, 5);
   json_field(body, "prd_days", r->days, sizeof r->days);
   json_field(body, "bilg_dr_codg", r->dr, sizeof r->dr);
   r->in = (audit_line_in){cs(s, 0), cs(s, 1), cs(s, 3), cs(s, 4), cs(s, 5), r->dr, cs(s, 10), ci(s, 2), ci(s, 6),

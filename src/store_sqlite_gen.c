@@ -130,8 +130,8 @@ int store_gen_fee_put(store_conn *c, const store_gen_fee *f, int seq, yb_err *e)
   store_sqlite_bi(s, 16, f->hosp_appr_flag);
   store_sqlite_bi(s, 17, f->state);
   store_sqlite_bt(s, 18, f->setl_id);
-  store_sqlite_bt(s, 19, f->body);
-  store_sqlite_bt(s, 20, f->result);
+  store_sqlite_bind_packed(s, 19, f->body);
+  store_sqlite_bind_packed(s, 20, f->result);
   int rc = store_sqlite_done(c, s, e, "fee");
   /* a line inserted settled counts in the console's items (nothing while a bulk chunk holds them) */
   if (!rc) rc = store_console_on_fee_insert(c, f->setl_id, f->med_list_codg, f->fee_ocur_time, f->cnt, f->sumamt, e);

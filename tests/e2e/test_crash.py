@@ -46,7 +46,7 @@ def test_kill9_under_load(fresh_db):
             assert s.sql("SELECT state, msgid FROM settlement WHERE setl_id=?", sid) == [(1, mid)]
         # nothing half-written: each settlement has its lines, details and stored reply
         for sid, mdtrt, detail, infno, mid, code in s.sql(
-                "SELECT setl_id, mdtrt_id, setldetail, infno, msgid, fixmedins_code FROM settlement"):
+                "SELECT setl_id, mdtrt_id, unpack(setldetail), infno, msgid, fixmedins_code FROM settlement"):
             assert s.sql("SELECT count(*) FROM fee WHERE setl_id=?", sid)[0][0] > 0, sid
             assert s.sql("SELECT count(*) FROM setl_detail WHERE setl_id=?", sid)[0][0] == len(json.loads(detail))
             assert s.sql("SELECT infno FROM msglog WHERE fixmedins_code=? AND msgid=?", code, mid) == [(infno,)]

@@ -194,7 +194,7 @@ def test_cancel_lines_with_returns(server):
     assert j["infcode"] == -1 and j["err_msg"].startswith("input.feedetail[0].cnt"), j  # 3 - 3 = 0 left
     assert server.sql("SELECT feedetl_sn, cnt, state FROM fee WHERE mdtrt_id=? AND feedetl_sn IN ('2','4')"
                       " ORDER BY seq", m) == [("2", 30000, 1), ("4", -30000, 1)]
-    assert server.sql("SELECT feedetl_sn, json_extract(body, '$.cnt') FROM fee_void WHERE mdtrt_id=? ORDER BY seq",
+    assert server.sql("SELECT feedetl_sn, json_extract(unpack(body), '$.cnt') FROM fee_void WHERE mdtrt_id=? ORDER BY seq",
                       m) == [("2", 4), ("4", -1)]
 
 

@@ -92,6 +92,10 @@ def test_retry_same_msgid_returns_first_answer(server):
     assert again == rep  # byte for byte the same reply, inf_refmsgid and times included
     assert snapshot(server) == snap
     assert server.sql("SELECT count(*) FROM settlement WHERE msgid=?", mid) == [(1,)]
+    # the reply is stored packed (a BLOB far smaller than its text); `yibao sql` reads it back
+    (kind, size), = server.sql("SELECT typeof(response), length(response) FROM msglog WHERE msgid=?", mid)
+    text, = server.sql("SELECT unpack(response) FROM msglog WHERE msgid=?", mid)[0]
+    assert kind == "blob" and json.loads(text) == rep and size < len(text.encode()) / 2
     # the same msgid for another input is refused, naming msgid
     other = dict(d, medfee_sumamt=1)
     j = c.call("2207", {"data": other}, msgid=mid)
@@ -247,7 +251,7 @@ def test_cancelled_serial_uploaded_again(server):
             c.ok("2205", {"data": {"mdtrt_id": m, "chrg_bchno": "0000", "psn_no": yb.psn(n)}})
     assert server.sql("SELECT feedetl_sn, cnt, state FROM fee WHERE mdtrt_id=? ORDER BY seq", m) == \
         [("1", 30000, 1), ("2", 10000, 1)]
-    void = server.sql("SELECT feedetl_sn, json_extract(body, '$.cnt'), psn_no FROM fee_void WHERE mdtrt_id=? ORDER BY seq", m)
+    void = server.sql("SELECT feedetl_sn, json_extract(unpack(body), '$.cnt'), psn_no FROM fee_void WHERE mdtrt_id=? ORDER BY seq", m)
     assert void == [("1", 2, yb.psn(n)), ("2", 1, yb.psn(n)), ("1", 1, yb.psn(n)), ("2", 1, yb.psn(n))]
     d = setl_data(m, n, 3 * 18.5 + 10)
     si = c.ok("2206", {"data": d})["setlinfo"]

@@ -50,7 +50,7 @@ def flows(server):
 
 def stored(server):
     rows = server.sql("SELECT setl_id, psn_no, refd_setl_flag, state, medfee_sumamt, fund_pay_sumamt,"
-                      " acct_pay, acct_mulaid_pay, psn_cash_pay, family_psn_no, setlinfo, setldetail, trace,"
+                      " acct_pay, acct_mulaid_pay, psn_cash_pay, family_psn_no, unpack(setlinfo), unpack(setldetail), unpack(trace),"
                       " accum_delta FROM settlement ORDER BY setl_id")
     out = []
     for r in rows:

@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "gen.h"
 #include "store.h"
+#include "store_sqlite.h"
 #include "store_console.h"
 
 static char db_a[64], db_b[64], db_c[64];
@@ -64,6 +65,7 @@ static int teardown(void **state) {
 static sqlite3 *opendb(const char *p) {
   sqlite3 *d = NULL;
   assert_int_equal(sqlite3_open_v2(p, &d, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  assert_int_equal(store_sqlite_unpack_register(d), 0); /* packed texts (store_sqlite_pack.c) */
   return d;
 }
 
@@ -176,7 +178,7 @@ static void test_consistency(void **state) {
   assert_true(q1(d, "SELECT count(*) FROM accum") > 1000);
   /* a settlement's total is its lines'; the pay identity holds on every row */
   assert_int_equal(q1(d, "SELECT count(*) FROM settlement s WHERE medfee_sumamt <> (SELECT sum(sumamt) FROM fee f WHERE f.setl_id=s.setl_id)"), 0);
-  assert_int_equal(q1(d, "SELECT count(*) FROM settlement WHERE medfee_sumamt <> fund_pay_sumamt+acct_pay+acct_mulaid_pay+psn_cash_pay+CAST(round(json_extract(setlinfo,'$.hosp_part_amt')*100) AS INT)"), 0);
+  assert_int_equal(q1(d, "SELECT count(*) FROM settlement WHERE medfee_sumamt <> fund_pay_sumamt+acct_pay+acct_mulaid_pay+psn_cash_pay+CAST(round(json_extract(unpack(setlinfo),'$.hosp_part_amt')*100) AS INT)"), 0);
   assert_int_equal(q1(d, "SELECT count(*) FROM fee WHERE setl_id IS NULL AND psn_no LIKE '4115009%'"), 0);
   /* every label names a real visit of that person at that institution; line labels a real line */
   assert_int_equal(q1(d, "SELECT count(*) FROM fraud_label l LEFT JOIN visit v USING(mdtrt_id) WHERE v.psn_no IS NOT l.psn_no OR v.fixmedins_code IS NOT l.fixmedins_code"), 0);
@@ -207,7 +209,7 @@ static void test_consistency(void **state) {
                          " = (EXISTS(SELECT 1 FROM fraud_label l WHERE l.kind='dialysis_no_checkin' AND l.mdtrt_id=f.mdtrt_id AND l.feedetl_sn=f.feedetl_sn))"), 0);
   assert_true(q1(d, "SELECT count(*) FROM fraud_label WHERE kind='dialysis_no_checkin'") > 0);
   /* doctors: every line's bilg_dr_codg is registered there, except the labelled ones */
-  assert_int_equal(q1(d, "SELECT count(*) FROM fee f WHERE NOT EXISTS(SELECT 1 FROM doctor d WHERE d.dr_code=json_extract(f.body,'$.bilg_dr_codg') AND d.fixmedins_code=f.fixmedins_code)"
+  assert_int_equal(q1(d, "SELECT count(*) FROM fee f WHERE NOT EXISTS(SELECT 1 FROM doctor d WHERE d.dr_code=json_extract(unpack(f.body),'$.bilg_dr_codg') AND d.fixmedins_code=f.fixmedins_code)"
                          " <> EXISTS(SELECT 1 FROM fraud_label l WHERE l.kind='unregistered_doctor' AND l.mdtrt_id=f.mdtrt_id AND l.feedetl_sn=f.feedetl_sn)"), 0);
   /* foreign keys hold */
   sqlite3_stmt *s = NULL;
@@ -221,8 +223,8 @@ static uint64_t checksum(const char *path) {
   sqlite3 *d = opendb(path);
   static const char *const sql[] = {
       "SELECT psn_no||certno||brdy||death_date||acct_balc FROM person ORDER BY psn_no",
-      "SELECT mdtrt_id||feedetl_sn||body||result||setl_id FROM fee ORDER BY mdtrt_id, seq",
-      "SELECT setl_id||setlinfo||setldetail||accum_delta FROM settlement ORDER BY setl_id",
+      "SELECT mdtrt_id||feedetl_sn||unpack(body)||unpack(result)||setl_id FROM fee ORDER BY mdtrt_id, seq",
+      "SELECT setl_id||unpack(setlinfo)||unpack(setldetail)||accum_delta FROM settlement ORDER BY setl_id",
       "SELECT kind||mdtrt_id||feedetl_sn||note FROM fraud_label ORDER BY label_id",
       "SELECT psn_no||year||bucket||period||value FROM accum ORDER BY 1"};
   uint64_t h = UINT64_C(14695981039346656037);

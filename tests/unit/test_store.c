@@ -753,6 +753,93 @@ static void test_fee_batch(void **state) {
   store_close(s);
 }
 
+
+/* Packed texts (store_sqlite_pack.c): long texts are stored as BLOBs far smaller than they are
+ * and read back byte for byte; short ones, and rows written before packing (TEXT), read as they
+ * are; a damaged value reads as "" or fails with a message, never as garbage. */
+static const char *PACK_BODY = "{\"feedetl_sn\":\"p1\",\"mdtrt_id\":\"V1\",\"psn_no\":\"P1\",\"chrg_bchno\":\"B1\","
+                               "\"fee_ocur_time\":\"2024-03-15 09:10:00\",\"med_list_codg\":\"X\",\"cnt\":\"1\"}";
+static const char *PACK_RESULT = "{\"feedetl_sn\":\"p1\",\"det_item_fee_sumamt\":1.0,\"cnt\":1.0,\"pric\":1.0,"
+                                 "\"memo\":\"乙类药品，个人先行自付 10%\"}";
+
+static int pack_rows(store_conn *w, void *arg, yb_err *e) {
+  (void)arg;
+  store_fee f;
+  fee(&f, "p1");
+  f.body = PACK_BODY;
+  f.result = PACK_RESULT;
+  int rc = store_fee_put(w, &f, e);
+  fee(&f, "p2");
+  f.body = "{\"cnt\":\"1\"}"; /* short: stays TEXT */
+  f.result = "{}";
+  if (!rc) rc = store_fee_put(w, &f, e);
+  if (!rc) rc = store_msg_put(w, "H1", "MP", "2204", "h", "P1", PACK_RESULT, e);
+  return rc;
+}
+
+static int pack_read(const store_fee *f, void *arg) {
+  char *out = arg;
+  strcat(out, f->feedetl_sn);
+  strcat(out, "=");
+  strcat(out, f->body);
+  strcat(out, "|");
+  strcat(out, f->result);
+  strcat(out, ";");
+  return 0;
+}
+
+static void test_packed_texts(void **state) {
+  (void)state;
+  const char *dict;
+  size_t n = store_pack_dict(&dict);
+  uint32_t h = 2166136261u; /* FNV-1a: dictionary 1 must never change (its rows need it) */
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)dict[i]) * 16777619u;
+  assert_int_equal(n, 7332);
+  assert_int_equal(h, 0x1a0d80edu);
+  store *s;
+  yb_err e = {0};
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  assert_int_equal(store_write(s, seed, NULL, &e), 0);
+  assert_int_equal(store_write(s, pack_rows, NULL, &e), 0);
+  store_conn *r = store_reader(s, &e);
+  char got[2048] = "", want[2048];
+  assert_int_equal(store_fee_each(r, "V1", NULL, 0, pack_read, got, &e), 0);
+  snprintf(want, sizeof want, "p1=%s|%s;p2={\"cnt\":\"1\"}|{};", PACK_BODY, PACK_RESULT);
+  assert_string_equal(got, want);
+  char *infno, *hash, *psn, *resp;
+  assert_int_equal(store_msg_get(r, "H1", "MP", &infno, &hash, &psn, &resp, &e), 0);
+  assert_string_equal(resp, PACK_RESULT);
+  free(infno), free(hash), free(psn), free(resp);
+  store_close(s);
+
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT feedetl_sn, typeof(body), length(body), typeof(result) FROM fee"
+                                          " WHERE mdtrt_id='V1' ORDER BY seq", -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_string_equal((const char *)sqlite3_column_text(q, 1), "blob");
+  assert_true(sqlite3_column_int(q, 2) < (int)strlen(PACK_BODY) * 2 / 3); /* 67 of 135 bytes */
+  assert_string_equal((const char *)sqlite3_column_text(q, 3), "blob");
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_string_equal((const char *)sqlite3_column_text(q, 1), "text");
+  sqlite3_finalize(q);
+  /* a row as an earlier version wrote it (TEXT), and damaged packed values */
+  assert_int_equal(sqlite3_exec(db, "UPDATE fee SET body='{\"old\":1}' WHERE feedetl_sn='p2';"
+                                    "UPDATE fee SET result=x'0105000000ffff' WHERE feedetl_sn='p1';"
+                                    "UPDATE msglog SET response=x'01ff' WHERE msgid='MP';", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open(dbpath, &s, &e), 0);
+  r = store_reader(s, &e);
+  got[0] = 0;
+  assert_int_equal(store_fee_each(r, "V1", NULL, 0, pack_read, got, &e), 0);
+  snprintf(want, sizeof want, "p1=%s|;p2={\"old\":1}|{};", PACK_BODY);
+  assert_string_equal(got, want);
+  assert_int_equal(store_msg_get(r, "H1", "MP", &infno, &hash, &psn, &resp, &e), YB_ESTORE);
+  assert_non_null(strstr(e.msg, "cannot be read"));
+  store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_schema_and_records, setup, teardown),
@@ -765,6 +852,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_writer_cache_visits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fee_seq, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fee_batch, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_packed_texts, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
