@@ -1552,7 +1552,7 @@ static void read_visit(sqlite3_stmt *s, store_visit *v) {
   ct(s, 10, v->dise_name, sizeof v->dise_name);
   diag_split(cs(s, 11), v);
   v->state = sqlite3_column_int(s, 12);
-  v->info = cs(s, 13); /* borrowed until the statement moves */
+  v->info = store_sqlite_col_packed(s, 13, 6); /* borrowed until the statement moves */
 }
 
 /* The visit as read_visit would read it back once row (its unchanged columns) was written with
@@ -1578,7 +1578,7 @@ int store_visit_put(store_conn *c, const store_visit *v, yb_err *e) {
                      v->ipt_otp_no, v->begntime, v->endtime, v->dise_codg, v->dise_name, diag};
   for (int i = 0; i < 12; i++) bt(s, i + 1, t[i]);
   bi(s, 13, v->state);
-  bt(s, 14, v->info ? v->info : "{}");
+  store_sqlite_bind_packed(s, 14, v->info ? v->info : "{}");
   store_cache_expect_visit(c->cache, v->mdtrt_id);
   int rc = run_done(c, s, e, "visit");
   store_cache_expect_visit(c->cache, NULL);
@@ -1602,7 +1602,7 @@ static int visit_update(store_conn *c, int amend, const store_visit *v, yb_err *
                      v->insutype, v->ipt_otp_no, v->begntime};
   for (int i = 0; i < 9; i++) bt(s, i + 1, t[i]);
   bi(s, 10, v->state);
-  bt(s, 11, v->info);
+  store_sqlite_bind_packed(s, 11, v->info);
   store_visit old; /* the columns the update keeps, as cached (the update drops the entry) */
   int have_old = cached(c) && store_cache_visit(c->cache, v->mdtrt_id, &old, 1);
   store_cache_expect_visit(c->cache, v->mdtrt_id);

@@ -41,13 +41,13 @@ static const char *const dip_migrations[] = {
 };
 
 #define NOW "strftime('%Y-%m-%d %H:%M:%S','now')"
-/* Procedures as 2402 / the generator leave them in visit.info. */
-#define PROCS_SQL                                                                                             \
-  "CASE WHEN json_valid(v.info) THEN coalesce(json_extract(v.info,'$.oprn_oprt_code'),"                       \
-  " json_extract(v.info,'$.discharge.dscginfo.oprn_oprt_code'),"                                              \
-  " (SELECT group_concat(json_extract(value,'$.oprn_oprt_code')) FROM json_each(v.info,'$.oprninfo')),"       \
-  " (SELECT group_concat(json_extract(value,'$.oprn_oprt_code')) FROM json_each(v.info,'$.discharge.oprninfo')),"\
-  " '') ELSE '' END"
+/* Procedures as 2402 / the generator leave them in visit.info (packed: store_sqlite_pack.c). */
+#define PROCS_SQL                                                                               \
+  "(SELECT CASE WHEN json_valid(i) THEN coalesce(json_extract(i,'$.oprn_oprt_code'),"          \
+  " json_extract(i,'$.discharge.dscginfo.oprn_oprt_code'),"                                     \
+  " (SELECT group_concat(json_extract(value,'$.oprn_oprt_code')) FROM json_each(i,'$.oprninfo')),"  \
+  " (SELECT group_concat(json_extract(value,'$.oprn_oprt_code')) FROM json_each(i,'$.discharge.oprninfo')),"\
+  " '') ELSE '' END FROM (SELECT unpack(v.info) AS i))"
 #define HIST_SQL                                                                                              \
   "SELECT v.mdtrt_id, max(s.fixmedins_code), CASE WHEN v.dise_codg<>'' THEN v.dise_codg"                     \
   " WHEN instr(v.diag,',')>0 THEN substr(v.diag,1,instr(v.diag,',')-1) ELSE v.diag END,"                     \

@@ -2,7 +2,8 @@
  * kept compressed: each write's stored reply (msglog.response), a settlement's setlinfo,
  * setldetail and trace, a fee line's uploaded body and its result. Uncompressed they were
  * ~6.4 KB of a settlement flow's rows, and since a commit writes whole 4 KiB pages, ~21 KB of
- * its ~51 KB of WAL (docs/operations.md, "Packed texts").
+ * its ~51 KB of WAL (docs/operations.md, "Packed texts"). Also a visit's info (registration,
+ * diagnoses, discharge), rewritten by each of a flow's 2201, 2203 and 2207.
  *
  * A packed value is a BLOB: byte 0 is the format, then the data. Format 1 is the text's length
  * (4 bytes, little-endian) and one LZ4 block compressed against dictionary 1 below. A TEXT

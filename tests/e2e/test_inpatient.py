@@ -274,7 +274,7 @@ def test_cancel_discharge(server):
     c.ok("2305", {"data": {"mdtrt_id": m, "setl_id": setl, "psn_no": yb.psn(n)}})
     c.ok("2405", cx)
     assert server.sql("SELECT state, endtime FROM visit WHERE mdtrt_id=?", m) == [(1, "")]
-    assert '"discharge":null' in server.sql("SELECT info FROM visit WHERE mdtrt_id=?", m)[0][0]
+    assert '"discharge":null' in server.sql("SELECT unpack(info) FROM visit WHERE mdtrt_id=?", m)[0][0]
     # open again: a second 2405 is refused, a final settlement needs a discharge, fees are taken
     j = c.call("2405", cx)
     assert j["infcode"] == -1 and "open, not discharged" in j["err_msg"]
@@ -329,7 +329,7 @@ def test_update_admission(server):
     cols = "insutype, med_type, begntime, endtime, ipt_otp_no, diag, state"
     assert server.sql("SELECT %s FROM visit WHERE mdtrt_id=?" % cols, m) == \
         [(INSUTYPE[n], "2102", "2024-09-17 20:00:00", "", "ZY-U1b", "I63.8,I10", 1)]
-    assert '"adm_bed":"7"' in server.sql("SELECT info FROM visit WHERE mdtrt_id=?", m)[0][0]
+    assert '"adm_bed":"7"' in server.sql("SELECT unpack(info) FROM visit WHERE mdtrt_id=?", m)[0][0]
     # the second row voided: its code leaves the stay's diagnoses
     c.ok("2403", dict(adm(), diseinfo=[dict(row(2, "I10"), vali_flag="0")]))
     assert server.sql("SELECT diag FROM visit WHERE mdtrt_id=?", m) == [("I63.8",)]
