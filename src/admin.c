@@ -584,7 +584,7 @@ static void access_log(admin_server *a, const admin_user *u, const admin_http *h
   snprintf(j->path, sizeof j->path, "%s", h->url);
   snprintf(j->ip, sizeof j->ip, "%s", h->ip ? h->ip : "");
   j->status = status;
-  store_submit(a->st, &j->job);
+  if (store_submit(a->st, &j->job)) free(j); /* stopping: the line is lost with the request */
 }
 
 static void reply_json(admin_http *h, int status, json_t *v) {

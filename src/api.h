@@ -122,9 +122,10 @@ void api_server_free(api_server *srv);
 store *api_server_store(api_server *srv);
 
 /* One HTTP call. The caller (http.c) fills the request part and calls api_call_start: 0 means
- * the reply is ready; 1 means the call must go to the writer: the caller parks the request,
- * then calls api_call_submit, and `resume` is called from the writer thread once the reply is
- * ready (after the commit). */
+ * the reply is ready; 1 means the call must go to the writer: the caller calls
+ * api_call_submit and parks the request, and `resume` is called from the store's threads once
+ * the reply is ready (after the commit) — possibly before the caller has parked it, so the
+ * caller must hand the request back only from the thread that parked it. */
 typedef struct api_call {
   store_job job;            /* first: the writer's queue entry */
   api_server *srv;
@@ -152,7 +153,7 @@ typedef struct api_call {
 } api_call;
 
 int api_call_start(api_call *c);
-void api_call_submit(api_call *c);
+int api_call_submit(api_call *c); /* 0, or -1 when the server is stopping (resume never comes) */
 void api_call_free(api_call *c); /* frees reply and parse state, not the struct */
 
 /* ---- helpers shared by the handlers (api_core.c) ----------------------------------------- */

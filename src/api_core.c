@@ -692,7 +692,7 @@ int api_call_start(api_call *c) {
   return 1;
 }
 
-void api_call_submit(api_call *c) { store_submit(c->srv->st, &c->job); }
+int api_call_submit(api_call *c) { return store_submit(c->srv->st, &c->job); }
 
 void api_call_free(api_call *c) {
   free(c->reply);

@@ -1,23 +1,56 @@
 /* http.c — libmicrohttpd glue: collect the body (bounded), read the signing headers, hand the
- * call to api_core, and answer; write calls are suspended until the writer resumes them.
+ * call to api_core, and answer; write calls are suspended until the writer answers them.
+ *
+ * The epoll thread pool is ours: `threads` daemons in libmicrohttpd's external-epoll mode, one
+ * thread each, sharing one listening socket (as the library's own pool does: whichever thread
+ * accepts first takes the connection).
+ * A thread waits on its daemon's epoll fd and on an eventfd of its own. The store's syncer,
+ * answering a batch, only appends each call to its thread's list and writes the eventfd once for
+ * the list; the thread then resumes the list's connections and runs the daemon. With the
+ * library's own pool every resume wrote the daemon's eventfd and could wake its thread for one
+ * connection at a time (docs/operations.md, "Session 20").
  * /api/v1/ goes to the console's admin API (admin.c); other GETs serve the console's static
  * files from web/ and its npm libraries from node_modules/ under /vendor/. */
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define HTTP_PATH "/fsi/api/rsfComIfsService/callService"
 
-struct http_server {
+#define HTTP_MAX_THREADS 16
+
+typedef struct http_req http_req;
+
+/* One daemon and its thread. `ready` holds the calls the store has answered, for the thread to
+ * resume; guarded by mu. */
+typedef struct http_loop {
+  struct http_server *h;
   struct MHD_Daemon *d;
+  pthread_t thread;
+  int ep, efd, started;
+  pthread_mutex_t mu;
+  http_req *ready;
+} http_loop;
+
+struct http_server {
+  http_loop loop[HTTP_MAX_THREADS];
+  int n;
+  atomic_int stop;
+  int listen_fd; /* shared by the daemons, which do not close it (quiesced at stop) */
   api_server *srv;
   admin_server *adm;
   char web[4096], vendor[4096]; /* folders of the static files */
@@ -25,15 +58,17 @@ struct http_server {
 
 enum { KIND_HSI = 0, KIND_ADMIN = 1, KIND_STATIC = 2 };
 
-typedef struct http_req {
+struct http_req {
   api_call call; /* first: the writer's job points here */
   struct MHD_Connection *conn;
+  http_loop *loop;
+  http_req *next_ready;
   char *buf;
   size_t len, cap;
   int fail;      /* 0, or an HTTP status to answer with */
   int kind;      /* KIND_* */
   int waiting;   /* parked on the writer */
-} http_req;
+};
 
 static void hdr(struct MHD_Connection *conn, const char *name, char *out, size_t cap) {
   const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
@@ -190,9 +225,48 @@ static enum MHD_Result send_static(http_server *h, struct MHD_Connection *conn, 
   return res;
 }
 
+/* The store answered c (its syncer's thread): queue it for its loop's thread. */
 static void resume(api_call *c) {
   http_req *q = (http_req *)c;
-  MHD_resume_connection(q->conn);
+  http_loop *l = q->loop;
+  pthread_mutex_lock(&l->mu);
+  int first = !l->ready;
+  q->next_ready = l->ready;
+  l->ready = q;
+  pthread_mutex_unlock(&l->mu);
+  uint64_t one = 1;
+  if (first && write(l->efd, &one, sizeof one) < 0) { /* a full counter is already a wake-up */
+  }
+}
+
+/* In the loop's thread (or at stop, alone): hand the answered calls back to the daemon. */
+static void resume_ready(http_loop *l) {
+  pthread_mutex_lock(&l->mu);
+  http_req *q = l->ready;
+  l->ready = NULL;
+  pthread_mutex_unlock(&l->mu);
+  for (; q; q = q->next_ready) MHD_resume_connection(q->conn);
+}
+
+static void *loop_main(void *arg) {
+  http_loop *l = arg;
+  pthread_setname_np(pthread_self(), "yb-http");
+  for (;;) {
+    MHD_UNSIGNED_LONG_LONG to = 1000;
+    if (MHD_get_timeout(l->d, &to) != MHD_YES || to > 1000) to = 1000;
+    struct epoll_event ev[4];
+    int n = epoll_wait(l->ep, ev, 4, (int)to);
+    for (int i = 0; i < n; i++)
+      if (ev[i].data.fd == l->efd) {
+        uint64_t v;
+        if (read(l->efd, &v, sizeof v) < 0) { /* EAGAIN: another read took it */
+        }
+      }
+    resume_ready(l);
+    MHD_run(l->d);
+    if (atomic_load(&l->h->stop)) break;
+  }
+  return NULL;
 }
 
 /* The path names the transaction optionally: …/callService or …/callService/{infno}. */
@@ -212,13 +286,15 @@ static int route(const char *url, char *infno, size_t cap) {
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls) {
-  http_server *h = cls;
+  http_loop *l = cls;
+  http_server *h = l->h;
   (void)version;
   http_req *q = *con_cls;
   if (!q) {
     q = calloc(1, sizeof *q);
     if (!q) return MHD_NO;
     q->conn = conn;
+    q->loop = l;
     q->call.srv = h->srv;
     q->call.resume = resume;
     *con_cls = q;
@@ -272,9 +348,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   q->call.body = q->buf ? q->buf : "";
   q->call.len = q->len;
   if (api_call_start(&q->call) == 0) return send_call(conn, &q->call);
-  q->waiting = 1;
-  MHD_suspend_connection(conn);
-  api_call_submit(&q->call);
+  q->waiting = 1; /* before the submit: the answer can come before this returns */
+  if (api_call_submit(&q->call)) {
+    q->waiting = 0;
+    return send_gateway(conn, 503, "服务正在停止，请稍后重试!");
+  }
+  MHD_suspend_connection(conn); /* its resume is queued for this thread, which is here */
   return MHD_YES;
 }
 
@@ -289,8 +368,38 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   *con_cls = NULL;
 }
 
+static void loop_close(http_loop *l) {
+  if (l->d) MHD_stop_daemon(l->d);
+  if (l->ep >= 0) close(l->ep);
+  if (l->efd >= 0) close(l->efd);
+  pthread_mutex_destroy(&l->mu);
+}
+
+static int loop_open(http_server *h, http_loop *l, int port) {
+  l->h = h;
+  l->ep = l->efd = -1;
+  pthread_mutex_init(&l->mu, NULL);
+  l->d = MHD_start_daemon(
+      MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
+      on_request, l, MHD_OPTION_LISTEN_SOCKET, h->listen_fd, MHD_OPTION_CONNECTION_LIMIT, 4096u,
+      MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+      /* the pool is zeroed after every request: keep it small (bodies are copied out anyway) */
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+      h, MHD_OPTION_END);
+  const union MHD_DaemonInfo *di = l->d ? MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+  l->ep = epoll_create1(EPOLL_CLOEXEC);
+  l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (!di || l->ep < 0 || l->efd < 0) return -1;
+  struct epoll_event ev = {.events = EPOLLIN, .data.fd = di->epoll_fd};
+  if (epoll_ctl(l->ep, EPOLL_CTL_ADD, di->epoll_fd, &ev)) return -1;
+  ev.data.fd = l->efd;
+  return epoll_ctl(l->ep, EPOLL_CTL_ADD, l->efd, &ev);
+}
+
 int http_start(api_server *srv, admin_server *adm, const char *web, const char *host, int port,
                int threads, http_server **out, yb_err *e) {
+  if (threads < 1 || threads > HTTP_MAX_THREADS)
+    return yb_fail(e, YB_EINVAL, "--threads", "must be 1 to %d", HTTP_MAX_THREADS);
   http_server *h = calloc(1, sizeof *h);
   if (!h) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   h->srv = srv;
@@ -307,16 +416,26 @@ int http_start(api_server *srv, admin_server *adm, const char *web, const char *
     free(h);
     return yb_fail(e, YB_EINVAL, "--host", "not an IPv4 address: %s", host);
   }
-  h->d = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
-          MHD_USE_ERROR_LOG,
-      (uint16_t)port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 4096u,
-      MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-      /* the pool is zeroed after every request: keep it small (bodies are copied out anyway) */
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-      h, MHD_OPTION_END);
-  if (!h->d) {
+  int one = 1, rc = 0;
+  h->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (h->listen_fd < 0 || setsockopt(h->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+      bind(h->listen_fd, (const struct sockaddr *)&sa, sizeof sa) || listen(h->listen_fd, 1024)) {
+    int err = errno;
+    if (h->listen_fd >= 0) close(h->listen_fd);
+    free(h);
+    return yb_fail(e, YB_EIO, "--port", "cannot listen on %s:%d: %s", host, port, strerror(err));
+  }
+  for (h->n = 0; h->n < threads && !rc; h->n++) rc = loop_open(h, &h->loop[h->n], port);
+  for (int i = 0; i < h->n && !rc; i++)
+    if (!(rc = pthread_create(&h->loop[i].thread, NULL, loop_main, &h->loop[i]))) h->loop[i].started = 1;
+  if (rc) {
+    atomic_store(&h->stop, 1);
+    for (int i = 0; i < h->n; i++) {
+      if (h->loop[i].started) pthread_join(h->loop[i].thread, NULL);
+      if (h->loop[i].d) MHD_quiesce_daemon(h->loop[i].d); /* the socket stays ours */
+      loop_close(&h->loop[i]);
+    }
+    close(h->listen_fd);
     free(h);
     return yb_fail(e, YB_EIO, "--port", "cannot listen on %s:%d", host, port);
   }
@@ -324,10 +443,23 @@ int http_start(api_server *srv, admin_server *adm, const char *web, const char *
   return 0;
 }
 
+/* Stop accepting; let the writer finish and answer what is queued (a write arriving meanwhile
+ * is refused with 503: store_submit); the threads hand back what was answered; stop. */
 void http_stop(http_server *h) {
   if (!h) return;
-  MHD_quiesce_daemon(h->d);
-  store_writer_stop(api_server_store(h->srv)); /* answers and resumes every parked call */
-  MHD_stop_daemon(h->d);
+  for (int i = 0; i < h->n; i++) MHD_quiesce_daemon(h->loop[i].d); /* each gives the shared socket back */
+  store_writer_stop(api_server_store(h->srv)); /* answers every queued call: resume() */
+  atomic_store(&h->stop, 1);
+  for (int i = 0; i < h->n; i++) {
+    uint64_t one = 1;
+    if (write(h->loop[i].efd, &one, sizeof one) < 0) { /* the thread wakes on its timeout */
+    }
+    pthread_join(h->loop[i].thread, NULL);
+  }
+  for (int i = 0; i < h->n; i++) {
+    resume_ready(&h->loop[i]); /* answered after the thread's last pass */
+    loop_close(&h->loop[i]);
+  }
+  close(h->listen_fd);
   free(h);
 }

@@ -51,8 +51,9 @@ struct store_job {
 };
 int store_writer_start(store *s, yb_err *e);
 void store_writer_stop(store *s);
-/* Queue a job (borrowed until done is called). Needs a started writer. */
-void store_submit(store *s, store_job *job);
+/* Queue a job (borrowed until done is called): 0, or -1 once store_writer_stop has begun (the
+ * job is not queued and done is never called). Needs a started writer. */
+int store_submit(store *s, store_job *job);
 /* Run fn in one transaction on the writer connection and wait for its commit: through the
  * queue when the writer runs, directly otherwise (init, tests). Returns fn's code or the
  * commit's. */

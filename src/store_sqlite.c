@@ -989,11 +989,15 @@ void store_writer_stop(store *s) {
                    "PRAGMA wal_checkpoint(TRUNCATE);", NULL);
 }
 
-void store_submit(store *s, store_job *job) {
+int store_submit(store *s, store_job *job) {
   job->t_submit = now_ns();
   job->next = NULL;
   job->rc = 0;
   pthread_mutex_lock(&s->mu);
+  if (s->stop) { /* stopping: the writer may be gone before it would reach this job */
+    pthread_mutex_unlock(&s->mu);
+    return -1;
+  }
   if (s->tail)
     s->tail->next = job;
   else
@@ -1001,6 +1005,7 @@ void store_submit(store *s, store_job *job) {
   s->tail = job;
   pthread_cond_signal(&s->cv);
   pthread_mutex_unlock(&s->mu);
+  return 0;
 }
 
 uint64_t store_redos(store *s) { return atomic_load(&s->redos); }
@@ -1084,7 +1089,11 @@ int store_write(store *s, int (*fn)(store_conn *w, void *arg, yb_err *e), void *
   j.job.done = sync_done;
   pthread_mutex_init(&j.mu, NULL);
   pthread_cond_init(&j.cv, NULL);
-  store_submit(s, &j.job);
+  if (store_submit(s, &j.job)) {
+    pthread_mutex_destroy(&j.mu);
+    pthread_cond_destroy(&j.cv);
+    return yb_fail(e, YB_ESTORE, "", "the server is stopping: nothing was written");
+  }
   pthread_mutex_lock(&j.mu);
   while (!j.finished) pthread_cond_wait(&j.cv, &j.mu);
   pthread_mutex_unlock(&j.mu);

@@ -750,6 +750,9 @@ static void test_fee_batch(void **state) {
   assert_int_equal(store_writer_start(s, &e), 0);
   assert_int_equal(store_write(s, batch_checks, NULL, &e), 0);
   store_writer_stop(s);
+  /* once stopping, the queue takes nothing: a job queued then would never be answered */
+  store_job late = {0};
+  assert_int_equal(store_submit(s, &late), -1);
   store_close(s);
 }
 
