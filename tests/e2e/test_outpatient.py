@@ -1,8 +1,9 @@
 """Outpatient: the whole counter flow, idempotent retries, cancellation that restores everything."""
 import json
+import subprocess
 
 import yb
-from conftest import accum_matches_settlements, snapshot
+from conftest import YIBAO, accum_matches_settlements, snapshot
 from flows import BED, CERT, CT, DRUG, VISIT_FEE, fee, outpatient, register, setl_data
 
 IDENT = ["fund_pay_sumamt", "psn_part_amt", "medfee_sumamt", "hifp_pay", "cvlserv_pay", "hifes_pay",
@@ -96,6 +97,12 @@ def test_retry_same_msgid_returns_first_answer(server):
     (kind, size), = server.sql("SELECT typeof(response), length(response) FROM msglog WHERE msgid=?", mid)
     text, = server.sql("SELECT unpack(response) FROM msglog WHERE msgid=?", mid)[0]
     assert kind == "blob" and json.loads(text) == rep and size < len(text.encode()) / 2
+    # `yibao sql` is read-only and checks its arguments
+    for args, err in ((["DELETE FROM msglog"], "readonly"), (["SELECT ?"], "1 parameter(s), 0 value(s)"),
+                      (["SELECT 1; SELECT 2"], "one statement only")):
+        out = subprocess.run([YIBAO, "sql", "--db", server.db] + args, capture_output=True, text=True)
+        assert out.returncode == 1 and err in out.stderr, (args, out.stderr)
+    assert server.sql("SELECT count(*) FROM msglog WHERE msgid=?", mid) == [(1,)]
     # the same msgid for another input is refused, naming msgid
     other = dict(d, medfee_sumamt=1)
     j = c.call("2207", {"data": other}, msgid=mid)
