@@ -231,7 +231,10 @@ enum {
   STORE_FEE_RETURNS = 4, /* cnt < 0 */
   STORE_FEE_NO_TEXT = 8  /* body and result given as "" */
 };
-/* Lines of a visit (chrg_bchno NULL = every batch), by upload order. */
+/* Lines of a visit (chrg_bchno NULL = every batch), by upload order. In these loops (and in
+ * store_visit_each, store_setl_each_inst) the row's texts are borrowed until the callback
+ * returns, from a per-thread buffer (they are stored packed: store_sqlite_pack.c), so a callback
+ * must not start another loop of the same kind; it may get single rows (store_*_get). */
 int store_fee_each(store_conn *c, const char *mdtrt_id, const char *chrg_bchno, int flags,
                    int (*fn)(const store_fee *, void *), void *arg, yb_err *e);
 int store_fee_each_setl(store_conn *c, const char *setl_id, int (*fn)(const store_fee *, void *),
