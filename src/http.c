@@ -396,6 +396,28 @@ static int loop_open(http_server *h, http_loop *l, int port) {
   return epoll_ctl(l->ep, EPOLL_CTL_ADD, l->efd, &ev);
 }
 
+/* Stop the threads (each after one more pass), hand back to its daemon what was answered since,
+ * stop the daemons and free. Each daemon is quiesced first (a second call does nothing), so the
+ * shared socket stays ours to close. */
+static void teardown(http_server *h) {
+  atomic_store(&h->stop, 1);
+  for (int i = 0; i < h->n; i++) {
+    http_loop *l = &h->loop[i];
+    if (l->d) MHD_quiesce_daemon(l->d);
+    if (!l->started) continue;
+    uint64_t one = 1;
+    if (write(l->efd, &one, sizeof one) < 0) { /* the thread wakes on its timeout */
+    }
+    pthread_join(l->thread, NULL);
+  }
+  for (int i = 0; i < h->n; i++) {
+    resume_ready(&h->loop[i]); /* answered after the thread's last pass */
+    loop_close(&h->loop[i]);
+  }
+  close(h->listen_fd);
+  free(h);
+}
+
 int http_start(api_server *srv, admin_server *adm, const char *web, const char *host, int port,
                int threads, http_server **out, yb_err *e) {
   if (threads < 1 || threads > HTTP_MAX_THREADS)
@@ -429,14 +451,7 @@ int http_start(api_server *srv, admin_server *adm, const char *web, const char *
   for (int i = 0; i < h->n && !rc; i++)
     if (!(rc = pthread_create(&h->loop[i].thread, NULL, loop_main, &h->loop[i]))) h->loop[i].started = 1;
   if (rc) {
-    atomic_store(&h->stop, 1);
-    for (int i = 0; i < h->n; i++) {
-      if (h->loop[i].started) pthread_join(h->loop[i].thread, NULL);
-      if (h->loop[i].d) MHD_quiesce_daemon(h->loop[i].d); /* the socket stays ours */
-      loop_close(&h->loop[i]);
-    }
-    close(h->listen_fd);
-    free(h);
+    teardown(h);
     return yb_fail(e, YB_EIO, "--port", "cannot listen on %s:%d", host, port);
   }
   *out = h;
@@ -449,17 +464,5 @@ void http_stop(http_server *h) {
   if (!h) return;
   for (int i = 0; i < h->n; i++) MHD_quiesce_daemon(h->loop[i].d); /* each gives the shared socket back */
   store_writer_stop(api_server_store(h->srv)); /* answers every queued call: resume() */
-  atomic_store(&h->stop, 1);
-  for (int i = 0; i < h->n; i++) {
-    uint64_t one = 1;
-    if (write(h->loop[i].efd, &one, sizeof one) < 0) { /* the thread wakes on its timeout */
-    }
-    pthread_join(h->loop[i].thread, NULL);
-  }
-  for (int i = 0; i < h->n; i++) {
-    resume_ready(&h->loop[i]); /* answered after the thread's last pass */
-    loop_close(&h->loop[i]);
-  }
-  close(h->listen_fd);
-  free(h);
+  teardown(h);
 }

@@ -59,7 +59,7 @@ const char *store_sqlite_cs(sqlite3_stmt *s, int col);
 int64_t store_sqlite_ci(sqlite3_stmt *s, int col);
 char *store_sqlite_cdup(sqlite3_stmt *s, int col);
 
-/* Packed texts (store_sqlite_pack.c): large JSON texts stored as zstd frames against a fixed
+/* Packed texts (store_sqlite_pack.c): large JSON texts stored as LZ4 blocks against a fixed
  * dictionary, as BLOBs; TEXT values read as they are. Bind a text packed (NULL binds NULL as
  * text does); read a column's text borrowed, valid until the thread's next read of the same
  * slot (0–7; "" for NULL or a damaged value), or as a malloc'd copy (NULL on a damaged value

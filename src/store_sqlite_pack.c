@@ -204,6 +204,15 @@ static char *unpack(const unsigned char *b, size_t n, char **buf, size_t *cap) {
   return *buf;
 }
 
+/* The text of a packed value as a malloc'd string, or NULL (as unpack). */
+static char *unpack_dup(const void *b, size_t n) {
+  char *buf = NULL;
+  size_t cap = 0;
+  char *r = unpack(b, n, &buf, &cap);
+  if (!r) free(buf);
+  return r;
+}
+
 const char *store_sqlite_col_packed(sqlite3_stmt *s, int col, int slot) {
   if (sqlite3_column_type(s, col) != SQLITE_BLOB) return store_sqlite_cs(s, col);
   const unsigned char *b = sqlite3_column_blob(s, col);
@@ -215,11 +224,7 @@ const char *store_sqlite_col_packed(sqlite3_stmt *s, int col, int slot) {
 
 char *store_sqlite_dup_packed(sqlite3_stmt *s, int col) {
   if (sqlite3_column_type(s, col) != SQLITE_BLOB) return store_sqlite_cdup(s, col);
-  char *buf = NULL;
-  size_t cap = 0;
-  char *r = unpack(sqlite3_column_blob(s, col), (size_t)sqlite3_column_bytes(s, col), &buf, &cap);
-  if (!r) free(buf);
-  return r;
+  return unpack_dup(sqlite3_column_blob(s, col), (size_t)sqlite3_column_bytes(s, col));
 }
 
 /* SQL unpack(x): the text of a packed value; any other value as it is. */
@@ -229,15 +234,11 @@ static void sql_unpack(sqlite3_context *cx, int argc, sqlite3_value **argv) {
     sqlite3_result_value(cx, argv[0]);
     return;
   }
-  char *buf = NULL;
-  size_t cap = 0;
-  char *r = unpack(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), &buf, &cap);
+  char *r = unpack_dup(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]));
   if (r)
     sqlite3_result_text(cx, r, -1, free);
-  else {
-    free(buf);
+  else
     sqlite3_result_error(cx, "unpack: not a packed text (or out of memory)", -1);
-  }
 }
 
 int store_sqlite_unpack_register(sqlite3 *db) {
