@@ -5,7 +5,7 @@ WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wconversion -W
            -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 PKGS    := jansson libmicrohttpd sqlite3 libcrypto libargon2 zlib liblz4
 PKGCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKGLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKGLIBS   = $(shell pkg-config --libs $(filter-out liblz4,$(PKGS)) 2>/dev/null) -l:liblz4.a
 LDLIBS   = $(PKGLIBS) -lpthread -lm
 
 B       ?= build
