@@ -6,9 +6,19 @@
  * accepts first takes the connection).
  * A thread waits on its daemon's epoll fd and on an eventfd of its own. The store's syncer,
  * answering a batch, only appends each call to its thread's list and writes the eventfd once for
- * the list; the thread then resumes the list's connections and runs the daemon. With the
+ * the list; the thread then marks the list's calls answered and runs the daemon. With the
  * library's own pool every resume wrote the daemon's eventfd and could wake its thread for one
  * connection at a time (docs/operations.md, "Session 20").
+ *
+ * A write waiting for the writer is not suspended: its final call returns without a response,
+ * which the library documents as "the callback can be called again", so the connection stays in
+ * the daemon's epoll set, and each pass of the daemon polls it again until its answer is marked.
+ * Suspending took it out of the set and put it back (two epoll_ctl calls a request) and made the
+ * library read once more for nothing after the reply (docs/operations.md, "Session 21"). Passes
+ * are ours to schedule: while the only pending work is calls that are still waiting, the thread
+ * sleeps until a socket event, an answer, or 1 ms (the daemon cannot tell us which of its
+ * connections are only waiting, so a connection that filled its read buffer mid-headers waits
+ * for that at most).
  * /api/v1/ goes to the console's admin API (admin.c); other GETs serve the console's static
  * files from web/ and its npm libraries from node_modules/ under /vendor/. */
 #include "http.h"
@@ -44,6 +54,7 @@ typedef struct http_loop {
   int ep, efd, started;
   pthread_mutex_t mu;
   http_req *ready;
+  int progress; /* the last pass did more than poll waiting calls (the loop's thread only) */
 } http_loop;
 
 struct http_server {
@@ -68,6 +79,8 @@ struct http_req {
   int fail;      /* 0, or an HTTP status to answer with */
   int kind;      /* KIND_* */
   int waiting;   /* parked on the writer */
+  int answered;  /* its answer is in `call` (set on the loop's thread) */
+  int orphan;    /* its connection ended while it waited: freed when the answer comes */
 };
 
 static void hdr(struct MHD_Connection *conn, const char *name, char *out, size_t cap) {
@@ -239,13 +252,26 @@ static void resume(api_call *c) {
   }
 }
 
-/* In the loop's thread (or at stop, alone): hand the answered calls back to the daemon. */
+static void req_free(http_req *q) {
+  api_call_free(&q->call);
+  free(q->buf);
+  free(q);
+}
+
+/* In the loop's thread (or at stop, alone): mark the answered calls for the daemon's next pass. */
 static void resume_ready(http_loop *l) {
   pthread_mutex_lock(&l->mu);
   http_req *q = l->ready;
   l->ready = NULL;
   pthread_mutex_unlock(&l->mu);
-  for (; q; q = q->next_ready) MHD_resume_connection(q->conn);
+  while (q) {
+    http_req *next = q->next_ready;
+    if (q->orphan)
+      req_free(q);
+    else
+      q->answered = 1, l->progress = 1;
+    q = next;
+  }
 }
 
 static void *loop_main(void *arg) {
@@ -254,8 +280,11 @@ static void *loop_main(void *arg) {
   for (;;) {
     MHD_UNSIGNED_LONG_LONG to = 1000;
     if (MHD_get_timeout(l->d, &to) != MHD_YES || to > 1000) to = 1000;
+    /* "now" from the daemon while nothing but waiting calls moved: those wait for an answer */
+    if (to == 0 && !l->progress) to = 1;
+    l->progress = 0;
     struct epoll_event ev[4];
-    int n = epoll_wait(l->ep, ev, 4, (int)to);
+    int n = to ? epoll_wait(l->ep, ev, 4, (int)to) : 0;
     for (int i = 0; i < n; i++)
       if (ev[i].data.fd == l->efd) {
         uint64_t v;
@@ -290,6 +319,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   http_server *h = l->h;
   (void)version;
   http_req *q = *con_cls;
+  if (q && q->waiting) { /* polled again by the daemon's pass */
+    if (!q->answered) return MHD_YES;
+    l->progress = 1;
+    return send_call(conn, &q->call);
+  }
+  l->progress = 1;
   if (!q) {
     q = calloc(1, sizeof *q);
     if (!q) return MHD_NO;
@@ -336,8 +371,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   }
   if (q->kind == KIND_ADMIN && !q->fail) return send_admin(h, q, conn, url, method);
   if (q->kind == KIND_STATIC && !q->fail) return send_static(h, conn, url);
-  if (q->waiting) /* resumed by the writer: the reply is ready */
-    return send_call(conn, &q->call);
   switch (q->fail) {
   case 404: return send_gateway(conn, 404, "没有这个服务!");
   case 405: return send_gateway(conn, 405, "只接受POST请求!");
@@ -353,19 +386,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     q->waiting = 0;
     return send_gateway(conn, 503, "服务正在停止，请稍后重试!");
   }
-  MHD_suspend_connection(conn); /* its resume is queued for this thread, which is here */
-  return MHD_YES;
+  return MHD_YES; /* no response yet: the daemon's passes poll it until resume_ready marks it */
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-  (void)cls, (void)conn, (void)toe;
+  (void)conn, (void)toe;
   http_req *q = *con_cls;
   if (!q) return;
-  api_call_free(&q->call);
-  free(q->buf);
-  free(q);
   *con_cls = NULL;
+  ((http_loop *)cls)->progress = 1;
+  if (q->waiting && !q->answered) /* the client went away: the store still holds q->call */
+    q->orphan = 1;
+  else
+    req_free(q);
 }
 
 static void loop_close(http_loop *l) {
@@ -380,12 +414,12 @@ static int loop_open(http_server *h, http_loop *l, int port) {
   l->ep = l->efd = -1;
   pthread_mutex_init(&l->mu, NULL);
   l->d = MHD_start_daemon(
-      MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
+      MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
       on_request, l, MHD_OPTION_LISTEN_SOCKET, h->listen_fd, MHD_OPTION_CONNECTION_LIMIT, 4096u,
       MHD_OPTION_CONNECTION_TIMEOUT, 60u,
       /* the pool is zeroed after every request: keep it small (bodies are copied out anyway) */
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-      h, MHD_OPTION_END);
+      l, MHD_OPTION_END);
   const union MHD_DaemonInfo *di = l->d ? MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
   l->ep = epoll_create1(EPOLL_CLOEXEC);
   l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

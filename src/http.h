@@ -1,6 +1,6 @@
 /* http.h — the HTTP front: libmicrohttpd with an epoll thread pool. Routes
  * POST /fsi/api/rsfComIfsService/callService[/{infno}] to api_call_start, parks write calls
- * (suspend) until the group commit answers them, limits body size; /api/v1/ to admin_handle;
+ * (polled, not suspended) until the group commit answers them, limits body size; /api/v1/ to admin_handle;
  * GET of other paths to the console's static files. */
 #ifndef YB_HTTP_H
 #define YB_HTTP_H
