@@ -1,10 +1,15 @@
 """Many clients settling the same persons at once: writes are serialized per person, so the
-accumulators and the accounts always equal the sum of the settlements."""
+accumulators and the accounts always equal the sum of the settlements. And clients that hang up
+while their writes wait for the writer."""
+import json
+import socket
+import struct
 import threading
+import time
 
 import yb
 from conftest import accum_matches_settlements
-from flows import DRUG, VISIT_FEE, outpatient
+from flows import DRUG, VISIT_FEE, fee, outpatient, register
 
 
 def run_threads(server, jobs):
@@ -55,13 +60,6 @@ def test_clients_hanging_up_while_their_writes_wait(server):
     """A write waits for the writer on its connection; a client that resets the connection
     meanwhile must not take the server down (the store still holds the call), and its write
     still lands whole: a retry of its msgid on a new connection gets the first answer."""
-    import json
-    import socket
-    import struct
-    import time
-
-    from flows import fee, register
-
     uploads = []
     for k, n in enumerate((3, 8, 9, 12)):  # four uploads of 1 000 lines: the writer is busy for a while
         big = server.client(1, opter="HANG%d" % k)
