@@ -84,14 +84,14 @@ def test_clients_hanging_up_while_their_writes_wait(server):
             yb.PATH, len(body)) + "".join("%s: %s\r\n" % kv for kv in h.items()) + "\r\n"
         s = socket.create_connection(("127.0.0.1", server.port))
         s.sendall(head.encode() + body)
-        sent.append((s, env, body))
+        sent.append((s, body))
     time.sleep(0.05)  # read and queued by the server, not answered yet
-    for s, _, _ in sent:  # reset, not close: the server sees an error on the waiting connection
+    for s, _ in sent:  # reset, not close: the server sees an error on the waiting connection
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.close()
     for _, t in uploads:
         t.join()
-    for _, env, body in sent:  # each retry answers from the stored reply, or runs it now if it never arrived
+    for _, body in sent:  # each retry answers from the stored reply, or runs it now if it never arrived
         r = c.post_raw(body)
         assert r.status_code == 200, r.text
         j = r.json()
