@@ -14,7 +14,7 @@
 typedef struct store store;           /* the database */
 typedef struct store_conn store_conn; /* one connection, used by one thread at a time */
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Open (creating if absent) and migrate the schema. *out is new (store_close). */
 int store_open(const char *path, store **out, yb_err *e);

@@ -18,6 +18,10 @@
 #include <unistd.h>
 
 /* ---- schema ------------------------------------------------------------------------------ */
+/* msglog.mkey in SQL, as msg_key() computes it: the msgid after a leading fixmedins_code */
+#define MSG_KEY_SQL                                                                               \
+  "CASE WHEN substr(msgid,1,length(fixmedins_code))=fixmedins_code"                               \
+  " THEN substr(msgid,length(fixmedins_code)+1) ELSE msgid END"
 static const char *const store_migrations[] = {
     /* 1: initial schema */
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -136,6 +140,22 @@ static const char *const store_migrations[] = {
     "CREATE TABLE hsi_file(file_qury_no TEXT PRIMARY KEY, fixmedins_code TEXT NOT NULL, filename TEXT NOT NULL,"
     " kind TEXT NOT NULL CHECK(kind IN ('upload','result')), body BLOB NOT NULL, created_at TEXT NOT NULL,"
     " dld_endtime TEXT NOT NULL);",
+    /* 7: msglog keyed by time. Its rows and its key index were two b-trees with one insertion
+     * point a terminal each (fixmedins_code, then a msgid that grows): ~22 of a commit's ~70 pages.
+     * Now the rows are the key's b-tree, led by `mkey`, the msgid without the leading
+     * fixmedins_code the national format puts there (institution code + yyyyMMddHHmmss + serial),
+     * so every terminal's writes go to one right edge. (mkey, fixmedins_code, msgid) is unique
+     * exactly when (fixmedins_code, msgid) is: mkey is a function of the two. The key's columns
+     * come first: with them declared after others, SQLite 3.40's integrity_check reports NOT NULL
+     * columns of every row as NULL (the rows read right; tried). */
+    "CREATE TEMP TABLE msglog_v6 AS SELECT * FROM msglog;"
+    "DROP TABLE msglog;"
+    "CREATE TABLE msglog(mkey TEXT NOT NULL, fixmedins_code TEXT NOT NULL, msgid TEXT NOT NULL,"
+    " infno TEXT NOT NULL, req_hash TEXT NOT NULL, psn_no TEXT NOT NULL DEFAULT '', response TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, PRIMARY KEY(mkey, fixmedins_code, msgid)) WITHOUT ROWID;"
+    "INSERT INTO msglog SELECT " MSG_KEY_SQL ", fixmedins_code,msgid,infno,req_hash,psn_no,response,created_at"
+    " FROM temp.msglog_v6;"
+    "DROP TABLE temp.msglog_v6;",
 };
 
 /* The areas built in (see store_sqlite.h); a new area adds its line here. */
@@ -246,8 +266,9 @@ _Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per sch
   X(SETL_EACH_INST, "SELECT " SETL_COLS " FROM settlement WHERE fixmedins_code=?1 AND setl_time BETWEEN ?2 AND ?3 ORDER BY setl_time, setl_id") \
   X(ACCUM_EACH, "SELECT bucket,period,value FROM accum WHERE psn_no=?1 AND year=?2 ORDER BY bucket,period") \
   X(ACCUM_SET, "INSERT INTO accum VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET value=excluded.value") \
-  X(MSG_GET, "SELECT infno,req_hash,psn_no,response FROM msglog WHERE fixmedins_code=?1 AND msgid=?2") \
-  X(MSG_PUT, "INSERT INTO msglog VALUES(?1,?2,?3,?4,?5,?6,?7)")                                \
+  X(MSG_GET, "SELECT infno,req_hash,psn_no,response FROM msglog WHERE mkey=?3 AND fixmedins_code=?1"  \
+             " AND msgid=?2")                                                                   \
+  X(MSG_PUT, "INSERT INTO msglog VALUES(?8,?1,?2,?3,?4,?5,?6,?7)")                             \
   X(SIGNIN_PUT, "INSERT INTO signin VALUES(?1,?2,?3,?4,?5,?6,'')")                              \
   X(SIGNIN_FIND, "SELECT sign_no FROM signin WHERE fixmedins_code=?1 AND opter_no=?2 AND signout_time='' AND substr(sign_time,1,10)=?3 ORDER BY sign_time DESC LIMIT 1") \
   X(SIGNIN_OUT, "UPDATE signin SET signout_time=?3 WHERE fixmedins_code=?1 AND opter_no=?2 AND signout_time=''") \
@@ -2044,11 +2065,18 @@ int store_accum_set(store_conn *c, const char *psn_no, int year, const char *buc
   return run_done(c, s, e, "accum");
 }
 
+/* msglog.mkey (schema 7): the msgid after a leading fixmedins_code, as MSG_KEY_SQL says */
+static const char *msg_key(const char *fixmedins_code, const char *msgid) {
+  size_t n = strlen(fixmedins_code);
+  return strncmp(msgid, fixmedins_code, n) ? msgid : msgid + n;
+}
+
 int store_msg_get(store_conn *c, const char *fixmedins_code, const char *msgid, char **infno,
                   char **req_hash, char **psn_no, char **response, yb_err *e) {
   PREP(s, MSG_GET);
   bt(s, 1, fixmedins_code);
   bt(s, 2, msgid);
+  bt(s, 3, msg_key(fixmedins_code, msgid));
   int rc = row1(c, s, e, "msgid");
   if (rc) return rc;
   *infno = cdup(s, 0);
@@ -2090,6 +2118,7 @@ int store_msg_put(store_conn *c, const char *fixmedins_code, const char *msgid, 
   char now[24];
   now_text(now);
   bt(s, 7, now);
+  bt(s, 8, msg_key(fixmedins_code, msgid));
   return run_done(c, s, e, "msglog");
 }
 

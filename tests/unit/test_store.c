@@ -341,6 +341,10 @@ static int lifecycle(store_conn *w, void *arg, yb_err *e) {
   assert_int_equal(store_acct_add(w, "P1", -20000, e), YB_ECONFLICT); /* never below zero */
   if ((rc = store_msg_put(w, "H1", "M1", "2207", "h", "P1", "{\"infcode\":0}", e))) return rc;
   assert_int_equal(store_msg_put(w, "H1", "M1", "2207", "h", "P1", "{}", e), YB_ECONFLICT);
+  /* the key by time (schema 7): "H1" + "M1" and a bare "M1" share an mkey, not a msgid */
+  if ((rc = store_msg_put(w, "H1", "H1M1", "2201", "h", "P1", "{\"infcode\":1}", e))) return rc;
+  if ((rc = store_msg_put(w, "H2", "H1M1", "2201", "h", "P1", "{\"infcode\":2}", e))) return rc;
+  assert_int_equal(store_msg_put(w, "H1", "H1M1", "2201", "h", "P1", "{}", e), YB_ECONFLICT);
   if ((rc = store_accum_set(w, "P1", 2024, "pool", 0, 500, e))) return rc;
   if ((rc = store_accum_set(w, "P1", 2024, "pool", 0, 700, e))) return rc;
   int64_t a, b;
@@ -362,6 +366,13 @@ static void test_lifecycle_and_log(void **state) {
   assert_string_equal(resp, "{\"infcode\":0}");
   free(infno), free(hash), free(psn), free(resp);
   assert_int_equal(store_msg_get(r, "H2", "M1", &infno, &hash, &psn, &resp, &e), YB_ENOT_FOUND);
+  static const char *const keyed[][3] = {{"H1", "H1M1", "{\"infcode\":1}"}, {"H2", "H1M1", "{\"infcode\":2}"}};
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(store_msg_get(r, keyed[i][0], keyed[i][1], &infno, &hash, &psn, &resp, &e), 0);
+    assert_string_equal(resp, keyed[i][2]);
+    free(infno), free(hash), free(psn), free(resp);
+  }
+  assert_int_equal(store_msg_get(r, "H2", "H2M1", &infno, &hash, &psn, &resp, &e), YB_ENOT_FOUND);
   int64_t sum = 0;
   assert_int_equal(store_accum_each(r, "P1", 2024, accum_sum, &sum, &e), 0);
   assert_int_equal(sum, 700);
@@ -437,8 +448,11 @@ static void test_migration(void **state) {
                                     " infno TEXT NOT NULL, req_hash TEXT NOT NULL, psn_no TEXT NOT NULL DEFAULT '',"
                                     " response TEXT NOT NULL, created_at TEXT NOT NULL,"
                                     " PRIMARY KEY(fixmedins_code, msgid)) WITHOUT ROWID;"
-                                    "INSERT INTO msglog SELECT * FROM m1; DROP TABLE m1;"
-                                    "INSERT OR REPLACE INTO msglog VALUES('H1','M1','2207','h','P1','{\"infcode\":0}','t');", NULL, NULL, NULL),
+                                    "INSERT INTO msglog SELECT fixmedins_code, msgid, infno, req_hash, psn_no, response, created_at"
+                                    " FROM m1; DROP TABLE m1;"
+                                    "INSERT OR REPLACE INTO msglog VALUES('H1','M1','2207','h','P1','{\"infcode\":0}','t');"
+                                    "INSERT INTO msglog VALUES('H1','H1202401010000000001','2201','h','P1','{}','t');",
+                   NULL, NULL, NULL),
                    SQLITE_OK);
   assert_int_equal(sqlite3_exec(db, "CREATE INDEX fee_psn ON fee(psn_no, fee_ocur_time);"
                                     "CREATE INDEX setl_psn ON settlement(psn_no, year);"
@@ -454,6 +468,10 @@ static void test_migration(void **state) {
   assert_string_equal(infno, "2207");
   assert_string_equal(resp, "{\"infcode\":0}");
   free(infno), free(hash), free(psn), free(resp);
+  /* a national-format msgid's key, made by the migration's SQL, is the one the C lookup computes */
+  assert_int_equal(store_msg_get(r, "H1", "H1202401010000000001", &infno, &hash, &psn, &resp, &e), 0);
+  assert_string_equal(infno, "2201");
+  free(infno), free(hash), free(psn), free(resp);
   store_close(s);
   assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
   sqlite3_stmt *q;
@@ -461,10 +479,20 @@ static void test_migration(void **state) {
   assert_int_equal(sqlite3_step(q), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(q, 0), 0);
   sqlite3_finalize(q);
-  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name='msglog' AND sql LIKE '%WITHOUT ROWID%'",
-                     -1, &q, NULL);
+  /* schema 7: keyed by time, the stored row's mkey the msgid after its institution code */
+  sqlite3_prepare_v2(db, "SELECT group_concat(mkey, ' ') FROM (SELECT mkey FROM msglog WHERE fixmedins_code='H1'"
+                     " ORDER BY msgid)", -1, &q, NULL);
   assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-  assert_int_equal(sqlite3_column_int(q, 0), 0); /* a rowid table since schema 4 */
+  assert_string_equal((const char *)sqlite3_column_text(q, 0), "202401010000000001 M1");
+  sqlite3_finalize(q);
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name='msglog' AND sql LIKE '%WITHOUT ROWID%'"
+                     " AND sql LIKE '%PRIMARY KEY(mkey, fixmedins_code, msgid)%'", -1, &q, NULL);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(q, 0), 1);
+  sqlite3_finalize(q);
+  sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL); /* the key's columns first (schema 7) */
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_string_equal((const char *)sqlite3_column_text(q, 0), "ok");
   sqlite3_finalize(q);
   /* a database newer than the binary is refused */
   assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99;", NULL, NULL, NULL), SQLITE_OK);
