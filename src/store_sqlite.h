@@ -80,8 +80,8 @@ typedef struct store_console_sums store_console_sums;
 store_console_sums **store_sqlite_console_sums(store_conn *c);
 /* A settlement row was inserted: console_month and (its visit known) console_dise. */
 int store_console_on_setl(store_conn *c, const store_setl *s, yb_err *e);
-/* Step an UPDATE of fee.setl_id RETURNING med_list_codg, cnt>0, sumamt and
- * substr(fee_ocur_time,1,4) of the lines it changes: they go to console_item, sign +1 (settled by
+/* Step a SELECT of med_list_codg, cnt>0, sumamt and substr(fee_ocur_time,1,4) of the lines an
+ * UPDATE of fee.setl_id is about to change: they go to console_item, sign +1 (settled by
  * setl_id) or -1 (setl_id's lines unsettled), in the year of settlement setl_id, or the line's
  * own year while that settlement is not written. *n gets the lines. */
 int store_console_on_fees(store_conn *c, sqlite3_stmt *s, const char *setl_id, int sign, int64_t *n,
