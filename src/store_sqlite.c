@@ -141,7 +141,7 @@ static const char *const store_migrations[] = {
     " kind TEXT NOT NULL CHECK(kind IN ('upload','result')), body BLOB NOT NULL, created_at TEXT NOT NULL,"
     " dld_endtime TEXT NOT NULL);",
     /* 7: msglog keyed by time. Its rows and its key index were two b-trees with one insertion
-     * point a terminal each (fixmedins_code, then a msgid that grows): ~22 of a commit's ~70 pages.
+     * point a terminal each (fixmedins_code, then a msgid that grows): 15-22 of a commit's ~70 pages.
      * Now the rows are the key's b-tree, led by `mkey`, the msgid without the leading
      * fixmedins_code the national format puts there (institution code + yyyyMMddHHmmss + serial),
      * so every terminal's writes go to one right edge. (mkey, fixmedins_code, msgid) is unique
@@ -1851,10 +1851,9 @@ static int console_now(store_conn *c, int rc, yb_err *e) {
 }
 
 /* Settling and unsettling lines: the lines the UPDATE will change are read first (same WHERE,
- * same transaction, nothing between) and add to the console's sums; *n the lines changed. */
-/* The console sums read the lines with a SELECT before the UPDATE changes them. One UPDATE …
- * RETURNING the same columns instead cost more, not less: 41 K -> 99 K instructions a settlement
- * flow (callgrind; SQLite buffers RETURNING rows in an ephemeral table). */
+ * same transaction, nothing between) and add to the console's sums; *n the lines changed. One
+ * UPDATE … RETURNING those columns instead cost more, not less: 41 K -> 99 K writer instructions
+ * a settlement flow (callgrind; SQLite buffers RETURNING rows in an ephemeral table). */
 static int fee_setl_update(store_conn *c, int sums_id, int update_id, const char *a1, const char *a2,
                            const char *setl_id, int sign, int64_t *n, yb_err *e) {
   sqlite3_stmt *q = stmt(c, sums_id, e), *u = q ? stmt(c, update_id, e) : NULL;
