@@ -3,8 +3,9 @@
  * read-only, the ?s are bound to the ARGs as text, and SQL unpack(x) gives a packed column's
  * text (store_sqlite_pack.c): msglog.response, settlement setlinfo/setldetail/trace, fee and
  * fee_void body/result. So an operator can read a stored reply, e.g.
- *   yibao sql --db region.db "SELECT unpack(response) FROM msglog WHERE fixmedins_code=? AND msgid=?" H41… 4115…
- * while `serve` runs (WAL readers do not block the writer). */
+ *   yibao sql --db region.db "SELECT unpack(response) FROM msglog WHERE mkey=substr(?2, length(?1)+1)
+ *     AND fixmedins_code=?1 AND msgid=?2" H41… H41…2026…
+ * while `serve` runs (WAL readers do not block the writer; mkey leads msglog's key, docs/operations.md). */
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
