@@ -148,14 +148,13 @@ static const char *const store_migrations[] = {
      * exactly when (fixmedins_code, msgid) is: mkey is a function of the two. The key's columns
      * come first: with them declared after others, SQLite 3.40's integrity_check reports NOT NULL
      * columns of every row as NULL (the rows read right; tried). */
-    "CREATE TEMP TABLE msglog_v6 AS SELECT * FROM msglog;"
-    "DROP TABLE msglog;"
+    "ALTER TABLE msglog RENAME TO msglog_v6;" /* copied once, not through a temporary table */
     "CREATE TABLE msglog(mkey TEXT NOT NULL, fixmedins_code TEXT NOT NULL, msgid TEXT NOT NULL,"
     " infno TEXT NOT NULL, req_hash TEXT NOT NULL, psn_no TEXT NOT NULL DEFAULT '', response TEXT NOT NULL,"
     " created_at TEXT NOT NULL, PRIMARY KEY(mkey, fixmedins_code, msgid)) WITHOUT ROWID;"
     "INSERT INTO msglog SELECT " MSG_KEY_SQL ", fixmedins_code,msgid,infno,req_hash,psn_no,response,created_at"
-    " FROM temp.msglog_v6;"
-    "DROP TABLE temp.msglog_v6;",
+    " FROM msglog_v6;"
+    "DROP TABLE msglog_v6;",
 };
 
 /* The areas built in (see store_sqlite.h); a new area adds its line here. */
