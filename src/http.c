@@ -57,8 +57,21 @@ typedef struct http_loop {
   int progress; /* the last pass did more than poll waiting calls (the loop's thread only) */
 } http_loop;
 
+/* The console's calls (/api/v1/) run on a thread of their own: a page can take 10-200 ms on a large
+ * county (docs/console.md) and a log-in hashes its password with Argon2id, and on an HTTP thread
+ * that time would hold every other connection of that thread, hospitals' settlements included.
+ * The call waits like a write (polled by its daemon) until this thread answers it. */
+typedef struct admin_pool {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  http_req *head, *tail;
+  int stop, started;
+} admin_pool;
+
 struct http_server {
   http_loop loop[HTTP_MAX_THREADS];
+  admin_pool admin;
   int n;
   atomic_int stop;
   int listen_fd; /* shared by the daemons, which do not close it (quiesced at stop) */
@@ -81,6 +94,14 @@ struct http_req {
   int waiting;   /* parked on the writer */
   int answered;  /* its answer is in `call` (set on the loop's thread) */
   int orphan;    /* its connection ended while it waited: freed when the answer comes */
+  /* KIND_ADMIN: the call as admin_handle sees it, with its reply; `args` holds the method, URL,
+   * headers, address and query arguments it points at (NUL-separated), copied off the
+   * connection for the admin thread */
+  admin_http a;
+  char *args;
+  size_t n_args, args_len, args_cap;
+  int args_oom;
+  http_req *next_admin;
 };
 
 static void hdr(struct MHD_Connection *conn, const char *name, char *out, size_t cap) {
@@ -144,10 +165,6 @@ static enum MHD_Result send_gateway(struct MHD_Connection *conn, int status, con
   return ok;
 }
 
-static const char *query_arg(const void *ctx, const char *key) {
-  return MHD_lookup_connection_value((struct MHD_Connection *)ctx, MHD_GET_ARGUMENT_KIND, key);
-}
-
 static void security_headers(struct MHD_Response *r) {
   MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(r, "X-Frame-Options", "DENY");
@@ -155,36 +172,137 @@ static void security_headers(struct MHD_Response *r) {
   MHD_add_response_header(r, "Cache-Control", "no-store");
 }
 
-static enum MHD_Result send_admin(http_server *h, http_req *q, struct MHD_Connection *conn,
-                                  const char *url, const char *method) {
-  admin_http a;
-  memset(&a, 0, sizeof a);
+/* Append a NUL-terminated copy of v ("" for NULL) to q->args: its offset, or -1 on OOM. */
+static long arg_put(http_req *q, const char *v) {
+  size_t n = strlen(v ? v : "") + 1;
+  if (q->args_len + n > q->args_cap) {
+    size_t cap = q->args_cap ? q->args_cap : 512;
+    while (cap < q->args_len + n) cap *= 2;
+    char *b = realloc(q->args, cap);
+    if (!b) return -1;
+    q->args = b, q->args_cap = cap;
+  }
+  memcpy(q->args + q->args_len, v ? v : "", n);
+  q->args_len += n;
+  return (long)(q->args_len - n);
+}
+
+static enum MHD_Result query_copy(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+  (void)kind;
+  http_req *q = cls;
+  if (arg_put(q, key) < 0 || arg_put(q, value) < 0) {
+    q->args_oom = 1;
+    return MHD_NO;
+  }
+  q->n_args++;
+  return MHD_YES;
+}
+
+/* The first query argument named key, like MHD_lookup_connection_value: after the six texts
+ * admin_copy puts first, n_args key/value pairs. */
+static const char *query_arg(const void *ctx, const char *key) {
+  const http_req *q = ctx;
+  const char *p = q->args;
+  for (int i = 0; i < 6; i++) p += strlen(p) + 1;
+  for (size_t i = 0; i < q->n_args; i++) {
+    const char *v = p + strlen(p) + 1;
+    if (!strcmp(p, key)) return v;
+    p = v + strlen(v) + 1;
+  }
+  return NULL;
+}
+
+/* Copy what admin_handle reads off the connection into q->a: 0, or -1 on OOM. */
+static int admin_copy(http_req *q, struct MHD_Connection *conn, const char *url, const char *method) {
   char ip[48] = "";
   const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
     inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, ip, sizeof ip);
-  a.method = method;
-  a.url = url;
-  a.body = q->buf ? q->buf : "";
-  a.len = q->len;
-  a.cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "yb_session");
-  a.csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
-  a.content_type_in = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-  a.ip = ip;
-  a.query_ctx = conn;
-  a.query_fn = query_arg;
-  admin_handle(h->adm, &a);
-  struct MHD_Response *r =
-      MHD_create_response_from_buffer(a.reply_len, a.reply, MHD_RESPMEM_MUST_FREE);
-  if (!r) {
-    free(a.reply);
-    return MHD_NO;
+  const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "yb_session");
+  const char *csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
+  const char *ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+  long at[6] = {arg_put(q, method), arg_put(q, url), arg_put(q, ip), arg_put(q, cookie),
+                arg_put(q, csrf), arg_put(q, ctype)};
+  for (int i = 0; i < 6; i++)
+    if (at[i] < 0) return -1;
+  q->n_args = 0;
+  MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_copy, q);
+  if (q->args_oom) return -1;
+  admin_http *a = &q->a;
+  memset(a, 0, sizeof *a);
+  a->method = q->args + at[0];
+  a->url = q->args + at[1];
+  a->ip = q->args + at[2];
+  a->cookie = cookie ? q->args + at[3] : NULL; /* absent and empty differ */
+  a->csrf = csrf ? q->args + at[4] : NULL;
+  a->content_type_in = ctype ? q->args + at[5] : NULL;
+  a->body = q->buf ? q->buf : "";
+  a->len = q->len;
+  a->query_ctx = q;
+  a->query_fn = query_arg;
+  return 0;
+}
+
+static void *admin_main(void *arg) {
+  http_server *h = arg;
+  admin_pool *p = &h->admin;
+  pthread_setname_np(pthread_self(), "yb-admin");
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (!p->head && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+    http_req *q = p->head;
+    if (!q) break; /* stopping, and every queued call answered */
+    p->head = q->next_admin;
+    if (!p->head) p->tail = NULL;
+    pthread_mutex_unlock(&p->mu);
+    admin_handle(h->adm, &q->a);
+    q->call.resume(&q->call); /* to its loop, like a write the syncer answers */
+    pthread_mutex_lock(&p->mu);
   }
-  MHD_add_response_header(r, "Content-Type", a.content_type);
-  if (a.set_cookie[0]) MHD_add_response_header(r, "Set-Cookie", a.set_cookie);
-  if (a.disposition[0]) MHD_add_response_header(r, "Content-Disposition", a.disposition);
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+/* Queue q for the admin thread: 0, or -1 when it is stopping. */
+static int admin_submit(http_server *h, http_req *q) {
+  admin_pool *p = &h->admin;
+  pthread_mutex_lock(&p->mu);
+  int stopping = p->stop || !p->started;
+  if (!stopping) {
+    q->next_admin = NULL;
+    if (p->tail)
+      p->tail->next_admin = q;
+    else
+      p->head = q;
+    p->tail = q;
+    pthread_cond_signal(&p->cv);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return stopping ? -1 : 0;
+}
+
+/* Answer what is queued, then end the admin thread (a second call does nothing). */
+static void admin_stop(http_server *h) {
+  admin_pool *p = &h->admin;
+  pthread_mutex_lock(&p->mu);
+  int started = p->started;
+  p->stop = 1, p->started = 0;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  if (started) pthread_join(p->thread, NULL);
+}
+
+/* The admin thread's answer (q->a) as the connection's response. */
+static enum MHD_Result send_admin(struct MHD_Connection *conn, http_req *q) {
+  admin_http *a = &q->a;
+  struct MHD_Response *r = MHD_create_response_from_buffer(a->reply_len, a->reply, MHD_RESPMEM_MUST_FREE);
+  if (!r) return MHD_NO; /* req_free frees a->reply */
+  a->reply = NULL;
+  MHD_add_response_header(r, "Content-Type", a->content_type);
+  if (a->set_cookie[0]) MHD_add_response_header(r, "Set-Cookie", a->set_cookie);
+  if (a->disposition[0]) MHD_add_response_header(r, "Content-Disposition", a->disposition);
   security_headers(r);
-  enum MHD_Result ok = MHD_queue_response(conn, (unsigned)a.status, r);
+  enum MHD_Result ok = MHD_queue_response(conn, (unsigned)a->status, r);
   MHD_destroy_response(r);
   return ok;
 }
@@ -254,6 +372,8 @@ static void resume(api_call *c) {
 
 static void req_free(http_req *q) {
   api_call_free(&q->call);
+  free(q->a.reply);
+  free(q->args);
   free(q->buf);
   free(q);
 }
@@ -322,7 +442,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   if (q && q->waiting) { /* polled again by the daemon's pass */
     if (!q->answered) return MHD_YES;
     l->progress = 1;
-    return send_call(conn, &q->call);
+    return q->kind == KIND_ADMIN ? send_admin(conn, q) : send_call(conn, &q->call);
   }
   l->progress = 1;
   if (!q) {
@@ -369,7 +489,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     *upload_size = 0;
     return MHD_YES;
   }
-  if (q->kind == KIND_ADMIN && !q->fail) return send_admin(h, q, conn, url, method);
+  if (q->kind == KIND_ADMIN && !q->fail) {
+    if (admin_copy(q, conn, url, method)) return MHD_NO;
+    q->waiting = 1; /* before the submit: the answer can come before this returns */
+    if (admin_submit(h, q)) {
+      q->waiting = 0;
+      return send_gateway(conn, 503, "服务正在停止，请稍后重试!");
+    }
+    return MHD_YES;
+  }
   if (q->kind == KIND_STATIC && !q->fail) return send_static(h, conn, url);
   switch (q->fail) {
   case 404: return send_gateway(conn, 404, "没有这个服务!");
@@ -434,6 +562,7 @@ static int loop_open(http_server *h, http_loop *l, int port) {
  * stop the daemons and free. Each daemon is quiesced first (a second call does nothing), so the
  * shared socket stays ours to close. */
 static void teardown(http_server *h) {
+  admin_stop(h);
   atomic_store(&h->stop, 1);
   for (int i = 0; i < h->n; i++) {
     http_loop *l = &h->loop[i];
@@ -449,6 +578,8 @@ static void teardown(http_server *h) {
     loop_close(&h->loop[i]);
   }
   close(h->listen_fd);
+  pthread_mutex_destroy(&h->admin.mu);
+  pthread_cond_destroy(&h->admin.cv);
   free(h);
 }
 
@@ -460,6 +591,8 @@ int http_start(api_server *srv, admin_server *adm, const char *web, const char *
   if (!h) return yb_fail(e, YB_ENOMEM, "", "out of memory");
   h->srv = srv;
   h->adm = adm;
+  pthread_mutex_init(&h->admin.mu, NULL);
+  pthread_cond_init(&h->admin.cv, NULL);
   if (web) {
     snprintf(h->web, sizeof h->web, "%s", web);
     snprintf(h->vendor, sizeof h->vendor, "%s/../node_modules", web);
@@ -482,6 +615,8 @@ int http_start(api_server *srv, admin_server *adm, const char *web, const char *
     return yb_fail(e, YB_EIO, "--port", "cannot listen on %s:%d: %s", host, port, strerror(err));
   }
   for (h->n = 0; h->n < threads && !rc; h->n++) rc = loop_open(h, &h->loop[h->n], port);
+  /* the admin thread first: a loop may take a console call at once */
+  if (!rc && !(rc = pthread_create(&h->admin.thread, NULL, admin_main, h))) h->admin.started = 1;
   for (int i = 0; i < h->n && !rc; i++)
     if (!(rc = pthread_create(&h->loop[i].thread, NULL, loop_main, &h->loop[i]))) h->loop[i].started = 1;
   if (rc) {
@@ -497,6 +632,7 @@ int http_start(api_server *srv, admin_server *adm, const char *web, const char *
 void http_stop(http_server *h) {
   if (!h) return;
   for (int i = 0; i < h->n; i++) MHD_quiesce_daemon(h->loop[i].d); /* each gives the shared socket back */
+  admin_stop(h); /* its calls may write: before the writer stops */
   store_writer_stop(api_server_store(h->srv)); /* answers every queued call: resume() */
   teardown(h);
 }

@@ -160,3 +160,32 @@ def test_stats_counts_the_writes(server):
     assert after["wait_ms"]["to_durable"] > 0 and after["fdatasync_ms"] > 0
     assert 0 < after["writer_busy"] <= 1
     assert after["redos"] == 0 and after["queued"] >= 0
+
+
+def test_console_calls_do_not_hold_the_hospitals(server):
+    """Console calls run on their own thread (yb-admin): while log-ins queue there (each hashes its
+    password with Argon2id), a hospital's calls on the HTTP thread are answered at once. On the HTTP
+    thread, as before, the hospital's call waited for the log-ins of its pass."""
+    import threading
+    import time
+    from yb import Client
+    c = Client(server.base)
+    c.sign_in()
+    done = []
+
+    def login():
+        assert Console(server.base).login("clerk", "demo-clerk").status_code == 200
+        done.append(time.monotonic())
+
+    logins = [threading.Thread(target=login) for _ in range(8)]
+    t0 = time.monotonic()
+    for t in logins:
+        t.start()
+    time.sleep(0.02)
+    out = c.ok("1101", {"data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": "C4115000004", "card_sn": "SN0004"}})
+    hsi = time.monotonic()
+    for t in logins:
+        t.join()
+    assert out["baseinfo"]["psn_no"] and len(done) == 8
+    # the hospital's answer came in the first half of the log-ins' time, not after them
+    assert hsi - t0 < (max(done) - t0) / 2, (hsi - t0, sorted(d - t0 for d in done))
