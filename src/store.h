@@ -64,7 +64,7 @@ int store_write(store *s, int (*fn)(store_conn *w, void *arg, yb_err *e), void *
 uint64_t store_unkeyed_run(store *s);
 uint64_t store_unkeyed_done(store *s);
 /* A batch that has run this many jobs commits between two of them once the syncer is idle, the
- * rest starting the next batch (STORE_BATCH_CUT, 24, by default; 0: never, for a test that needs
+ * rest starting the next batch (STORE_BATCH_CUT, 32, by default; 0: never, for a test that needs
  * a queue in one batch). Call before store_writer_start. */
 void store_batch_cut(store *s, int jobs);
 /* Batches committed and jobs run since open (for the bench and operations). */

@@ -322,10 +322,12 @@ struct store_conn {
  * back together, and the writer and the disk took turns: over 1 s of bench-settle (a throwaway
  * trace of batch and sync times) the writer ran 56-61 % of the time and the syncer 32 %, both
  * at once only 11-12 %. With the cut, the next batch runs while the last one syncs (both at once
- * 28 %, the writer 79 %). Smaller cuts cost more than they give: every commit writes each page it
- * touched, so 1-4 jobs a commit (tried in sessions 17 and 23) wrote more bytes and CPU a write. */
+ * ~30 %, the writer 79-90 %). Smaller cuts cost more than they give: every commit writes each page
+ * it touched, so 1-4 jobs a commit (tried in sessions 17 and 23) wrote more bytes and CPU a write.
+ * With one HTTP worker, 32 settled more than 24 in 10 of 12 alternated pairs (~4 %); 16, 28, 36
+ * and 40 no better. */
 #ifndef STORE_BATCH_CUT
-#define STORE_BATCH_CUT 24
+#define STORE_BATCH_CUT 32
 #endif
 struct store {
   char *path;
