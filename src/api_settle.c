@@ -472,9 +472,11 @@ static int texts_make(api_req *r, settle_run *s, const char *setl_id, setl_texts
 }
 
 /* Write a computed settlement: its row, details, the lines it settles, the accumulators (from
- * s->x.acc, the current ones) and the account payments; the reply's output is the stored texts. */
+ * s->x.acc, the current ones) and the account payments; the reply's output is the stored texts.
+ * read: the lines as settle_compute read them in this job (their console sums need no second
+ * read), or NULL (prepared on another connection). */
 static int settle_write(api_req *r, int ipt, settle_run *s, const char *setl_id, const setl_texts *t,
-                        yb_err *e) {
+                        const line_set *read, yb_err *e) {
   benefit_result *res = &s->res;
   store_setl row;
   memset(&row, 0, sizeof row);
@@ -507,7 +509,8 @@ static int settle_write(api_req *r, int ipt, settle_run *s, const char *setl_id,
   }
   if (!rc) { /* every line read above, returns included: the same rows, in one statement */
     int64_t n = 0;
-    rc = store_fee_settle_all(r->c, s->v.mdtrt_id, ipt ? NULL : s->in.chrg_bchno, setl_id, &n, e);
+    rc = store_fee_settle_all(r->c, s->v.mdtrt_id, ipt ? NULL : s->in.chrg_bchno, setl_id, read ? read->f : NULL,
+                              read ? read->n : 0, &n, e);
     if (!rc && n != s->ls.n)
       rc = yb_fail(e, YB_ECONFLICT, "input.data.mdtrt_id", "the fee lines changed while settling");
   }
@@ -537,7 +540,7 @@ static int settle(api_req *r, int ipt, yb_err *e) {
   setl_texts t = {{0}};
   if (!rc) rc = api_new_id(r, "JS", setl_id, sizeof setl_id, e);
   if (!rc) rc = texts_make(r, s, setl_id, &t, e);
-  if (!rc) rc = settle_write(r, ipt, s, setl_id, &t, e);
+  if (!rc) rc = settle_write(r, ipt, s, setl_id, &t, &s->ls, e);
   texts_free(&t);
   run_free(s);
   return rc;
@@ -644,7 +647,7 @@ static int settle_apply(api_req *r, int ipt, yb_err *e) {
   } else {
     memcpy(at + strlen("\"setl_id\":\""), setl_id, n);
   }
-  return settle_write(r, ipt, s, setl_id, &p->t, e);
+  return settle_write(r, ipt, s, setl_id, &p->t, NULL, e);
 }
 
 /* audit hooks (api_audit_hsi.c): warnings at pre-settlement, blocking rules before a settlement */

@@ -266,9 +266,10 @@ int store_file_get(store_conn *c, const char *file_qury_no, store_file *out, yb_
 int store_fee_settle(store_conn *c, const char *mdtrt_id, const char *feedetl_sn,
                      const char *setl_id, yb_err *e);
 /* Settle every valid unsettled line of a visit (of batch chrg_bchno; NULL = every batch) in one
- * statement; *n receives how many. */
+ * statement; *n receives how many. `read`: those very lines (n_read, from store_fee_each with
+ * STORE_FEE_UNSETTLED in the same job), whose console sums then need no second read; or NULL. */
 int store_fee_settle_all(store_conn *c, const char *mdtrt_id, const char *chrg_bchno,
-                         const char *setl_id, int64_t *n, yb_err *e);
+                         const char *setl_id, const store_fee *read, int n_read, int64_t *n, yb_err *e);
 int store_fee_unsettle(store_conn *c, const char *setl_id, yb_err *e);
 
 int store_setl_put(store_conn *c, const store_setl *s, yb_err *e);

@@ -1890,8 +1890,11 @@ static int console_now(store_conn *c, int rc, yb_err *e) {
  * same transaction, nothing between) and add to the console's sums; *n the lines changed. One
  * UPDATE … RETURNING those columns instead cost more, not less: 41 K -> 99 K writer instructions
  * a settlement flow (callgrind; SQLite buffers RETURNING rows in an ephemeral table). */
+/* The console's sums of the lines the UPDATE is about to change: from `read` when the caller has
+ * just read exactly those lines (n_read of them), else from the SELECT sums_id. */
 static int fee_setl_update(store_conn *c, int sums_id, int update_id, const char *a1, const char *a2,
-                           const char *setl_id, int sign, int64_t *n, yb_err *e) {
+                           const char *setl_id, int sign, const store_fee *read, int n_read, int64_t *n,
+                           yb_err *e) {
   sqlite3_stmt *q = stmt(c, sums_id, e), *u = q ? stmt(c, update_id, e) : NULL;
   if (!u) return YB_ESTORE;
   if (sign > 0) { /* (mdtrt_id, feedetl_sn or chrg_bchno) and, for the UPDATE, setl_id */
@@ -1900,8 +1903,9 @@ static int fee_setl_update(store_conn *c, int sums_id, int update_id, const char
   } else {
     bt(q, 1, setl_id), bt(u, 1, setl_id);
   }
-  int64_t lines = 0;
-  int rc = store_console_on_fees(c, q, setl_id, sign, &lines, e);
+  int64_t lines = n_read;
+  int rc = read ? (finish(q), store_console_on_lines(c, read, n_read, setl_id, sign, e))
+                : store_console_on_fees(c, q, setl_id, sign, &lines, e);
   if (!rc) rc = run_done(c, u, e, "fee");
   else finish(u);
   *n = rc ? 0 : sqlite3_changes64(c->db);
@@ -1911,17 +1915,18 @@ static int fee_setl_update(store_conn *c, int sums_id, int update_id, const char
 int store_fee_settle(store_conn *c, const char *mdtrt_id, const char *feedetl_sn,
                      const char *setl_id, yb_err *e) {
   int64_t n = 0;
-  int rc = fee_setl_update(c, ST_FEE_SETTLE_SUMS, ST_FEE_SETTLE, mdtrt_id, feedetl_sn, setl_id, +1, &n, e);
+  int rc = fee_setl_update(c, ST_FEE_SETTLE_SUMS, ST_FEE_SETTLE, mdtrt_id, feedetl_sn, setl_id, +1, NULL, 0, &n, e);
   if (!rc && n < 1) rc = yb_fail(e, YB_ECONFLICT, "feedetl_sn", "line is already settled or cancelled");
   return rc;
 }
 int store_fee_settle_all(store_conn *c, const char *mdtrt_id, const char *chrg_bchno,
-                         const char *setl_id, int64_t *n, yb_err *e) {
-  return fee_setl_update(c, ST_FEE_SETTLE_ALL_SUMS, ST_FEE_SETTLE_ALL, mdtrt_id, chrg_bchno, setl_id, +1, n, e);
+                         const char *setl_id, const store_fee *read, int n_read, int64_t *n, yb_err *e) {
+  return fee_setl_update(c, ST_FEE_SETTLE_ALL_SUMS, ST_FEE_SETTLE_ALL, mdtrt_id, chrg_bchno, setl_id, +1, read,
+                         n_read, n, e);
 }
 int store_fee_unsettle(store_conn *c, const char *setl_id, yb_err *e) {
   int64_t n = 0;
-  return fee_setl_update(c, ST_FEE_UNSETTLE_SUMS, ST_FEE_UNSETTLE, NULL, NULL, setl_id, -1, &n, e);
+  return fee_setl_update(c, ST_FEE_UNSETTLE_SUMS, ST_FEE_UNSETTLE, NULL, NULL, setl_id, -1, NULL, 0, &n, e);
 }
 
 /* ---- settlements ------------------------------------------------------------------------- */

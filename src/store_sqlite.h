@@ -86,6 +86,8 @@ int store_console_on_setl(store_conn *c, const store_setl *s, yb_err *e);
  * own year while that settlement is not written. *n gets the lines. */
 int store_console_on_fees(store_conn *c, sqlite3_stmt *s, const char *setl_id, int sign, int64_t *n,
                           yb_err *e);
+/* The same from lines already read (store_fee rows: med_list_codg, cnt, sumamt, fee_ocur_time). */
+int store_console_on_lines(store_conn *c, const store_fee *f, int n, const char *setl_id, int sign, yb_err *e);
 /* A fee line inserted already settled (setl_id not NULL), as console_fee_insert did. */
 int store_console_on_fee_insert(store_conn *c, const char *setl_id, const char *med_list_codg,
                                 const char *fee_ocur_time, int64_t cnt, int64_t sumamt, yb_err *e);

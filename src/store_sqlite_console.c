@@ -380,6 +380,18 @@ int store_console_on_fees(store_conn *c, sqlite3_stmt *s, const char *setl_id, i
   return rc;
 }
 
+int store_console_on_lines(store_conn *c, const store_fee *f, int n, const char *setl_id, int sign, yb_err *e) {
+  char year[16];
+  int have = -1, rc = 0;
+  for (int i = 0; i < n && !rc; i++) {
+    if (have < 0 && (have = setl_year(c, setl_id, year, sizeof year, e)) < 0) return have;
+    rc = have ? item_add(c, year, -1, f[i].med_list_codg, sign * (f[i].cnt > 0), sign * f[i].sumamt, e)
+              : item_add(c, f[i].fee_ocur_time, (int)prefix_chars(f[i].fee_ocur_time, 4), f[i].med_list_codg,
+                         sign * (f[i].cnt > 0), sign * f[i].sumamt, e);
+  }
+  return rc;
+}
+
 int store_console_on_fee_insert(store_conn *c, const char *setl_id, const char *med_list_codg,
                                 const char *fee_ocur_time, int64_t cnt, int64_t sumamt, yb_err *e) {
   store_console_sums *p = sums(c);

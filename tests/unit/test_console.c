@@ -287,7 +287,7 @@ static int tjob_run(store_conn *w, store_job *job) {
   int64_t n = 0, medfee = 1100 + 1001 * t->i;
   if (t->op == 0) {
     rc = setl(w, sid, id, t->i % 2 ? "C1" : "H1", when, 0, medfee, medfee / 2, &e);
-    if (!rc) rc = store_fee_settle_all(w, id, NULL, sid, &n, &e);
+    if (!rc) rc = store_fee_settle_all(w, id, NULL, sid, NULL, 0, &n, &e);
     if (!rc && n != 2) rc = YB_ECONFLICT;
   } else if (t->op == 1) {
     rc = store_fee_unsettle(w, sid, &e);
@@ -381,7 +381,7 @@ static int settle_more(store_conn *w, void *arg, yb_err *e) {
   int64_t n = 0;
   int rc = setl(w, "S9", "W1", "C1", "2026-03-01 08:00:00", 0, 3100, 1000, e);
   if (!rc) rc = store_fee_settle(w, "W1", "1", "S9", e);
-  if (!rc) rc = store_fee_settle_all(w, "W1", NULL, "S9", &n, e);
+  if (!rc) rc = store_fee_settle_all(w, "W1", NULL, "S9", NULL, 0, &n, e);
   if (!rc && n != 1) rc = YB_ECONFLICT;
   return rc;
 }

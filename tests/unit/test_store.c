@@ -331,7 +331,7 @@ static int lifecycle(store_conn *w, void *arg, yb_err *e) {
   if ((rc = store_fee_settle(w, "V1", "1", "S1", e))) return rc;
   assert_int_equal(store_fee_settle(w, "V1", "1", "S1", e), YB_ECONFLICT);
   int64_t n_settled = -1; /* every line is settled now: the batch form finds none */
-  if ((rc = store_fee_settle_all(w, "V1", NULL, "S1", &n_settled, e))) return rc;
+  if ((rc = store_fee_settle_all(w, "V1", NULL, "S1", NULL, 0, &n_settled, e))) return rc;
   assert_int_equal(n_settled, 0);
   assert_int_equal(store_fee_cancel(w, "V1", "1", e), YB_ECONFLICT); /* settled */
   if ((rc = store_setl_cancel(w, "S1", e))) return rc;
