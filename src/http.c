@@ -187,6 +187,8 @@ static long arg_put(http_req *q, const char *v) {
   return (long)(q->args_len - n);
 }
 
+/* A query argument: key, then value ("" for "?k", which MHD gives as NULL: admin_query takes
+ * both as absent). */
 static enum MHD_Result query_copy(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
   (void)kind;
   http_req *q = cls;
