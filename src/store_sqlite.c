@@ -1886,25 +1886,26 @@ static int console_now(store_conn *c, int rc, yb_err *e) {
   return rc;
 }
 
-/* Settling and unsettling lines: the lines the UPDATE will change are read first (same WHERE,
- * same transaction, nothing between) and add to the console's sums; *n the lines changed. One
- * UPDATE … RETURNING those columns instead cost more, not less: 41 K -> 99 K writer instructions
- * a settlement flow (callgrind; SQLite buffers RETURNING rows in an ephemeral table). */
-/* The console's sums of the lines the UPDATE is about to change: from `read` when the caller has
- * just read exactly those lines (n_read of them), else from the SELECT sums_id. */
+/* Settling and unsettling lines: the lines the UPDATE will change add to the console's sums,
+ * either `read` (n_read lines the caller has just read with the same WHERE in the same job) or,
+ * without them, the SELECT sums_id run first (same WHERE, same transaction, nothing between); *n
+ * the lines changed. One UPDATE … RETURNING those columns instead cost more, not less: 41 K ->
+ * 99 K writer instructions a settlement flow (callgrind; SQLite buffers RETURNING rows in an
+ * ephemeral table). */
 static int fee_setl_update(store_conn *c, int sums_id, int update_id, const char *a1, const char *a2,
                            const char *setl_id, int sign, const store_fee *read, int n_read, int64_t *n,
                            yb_err *e) {
-  sqlite3_stmt *q = stmt(c, sums_id, e), *u = q ? stmt(c, update_id, e) : NULL;
-  if (!u) return YB_ESTORE;
+  sqlite3_stmt *q = read ? NULL : stmt(c, sums_id, e), *u = stmt(c, update_id, e);
+  if (!u || (!read && !q)) return YB_ESTORE;
   if (sign > 0) { /* (mdtrt_id, feedetl_sn or chrg_bchno) and, for the UPDATE, setl_id */
-    bt(q, 1, a1), bt(q, 2, a2);
+    if (q) bt(q, 1, a1), bt(q, 2, a2);
     bt(u, 1, a1), bt(u, 2, a2), bt(u, 3, setl_id);
   } else {
-    bt(q, 1, setl_id), bt(u, 1, setl_id);
+    if (q) bt(q, 1, setl_id);
+    bt(u, 1, setl_id);
   }
   int64_t lines = n_read;
-  int rc = read ? (finish(q), store_console_on_lines(c, read, n_read, setl_id, sign, e))
+  int rc = read ? store_console_on_lines(c, read, n_read, setl_id, sign, e)
                 : store_console_on_fees(c, q, setl_id, sign, &lines, e);
   if (!rc) rc = run_done(c, u, e, "fee");
   else finish(u);

@@ -357,6 +357,16 @@ static int item_add(store_conn *c, const char *year, int ylen, const char *code,
   return rec_add(c, T_ITEM, f, l, 2, NULL, v, 2, e);
 }
 
+/* A line settled (sign +1) or unsettled (-1) by setl_id into console_item: in that settlement's
+ * year (looked up at the first line: *have < 0 until then), or, while it is not written, in the
+ * line's own (the first ocur_len bytes of ocur; -1: all). */
+static int line_add(store_conn *c, const char *setl_id, char year[16], int *have, const char *code,
+                    const char *ocur, int ocur_len, int64_t lines, int64_t sumamt, int sign, yb_err *e) {
+  if (*have < 0 && (*have = setl_year(c, setl_id, year, 16, e)) < 0) return *have;
+  return *have ? item_add(c, year, -1, code, sign * lines, sign * sumamt, e)
+               : item_add(c, ocur, ocur_len, code, sign * lines, sign * sumamt, e);
+}
+
 int store_console_on_fees(store_conn *c, sqlite3_stmt *s, const char *setl_id, int sign, int64_t *n,
                           yb_err *e) {
   char year[16];
@@ -364,14 +374,9 @@ int store_console_on_fees(store_conn *c, sqlite3_stmt *s, const char *setl_id, i
   *n = 0;
   while ((step = sqlite3_step(s)) == SQLITE_ROW) {
     (*n)++;
-    if (rc) continue;
-    if (have < 0 && (have = setl_year(c, setl_id, year, sizeof year, e)) < 0) {
-      rc = have;
-      continue;
-    }
-    rc = have ? item_add(c, year, -1, store_sqlite_cs(s, 0), sign * store_sqlite_ci(s, 1), sign * store_sqlite_ci(s, 2), e)
-              : item_add(c, store_sqlite_cs(s, 3), -1, store_sqlite_cs(s, 0), sign * store_sqlite_ci(s, 1),
-                         sign * store_sqlite_ci(s, 2), e);
+    if (!rc)
+      rc = line_add(c, setl_id, year, &have, store_sqlite_cs(s, 0), store_sqlite_cs(s, 3), -1, store_sqlite_ci(s, 1),
+                    store_sqlite_ci(s, 2), sign, e);
   }
   if (step != SQLITE_DONE && !rc)
     rc = (step & 0xff) == SQLITE_CONSTRAINT ? yb_fail(e, YB_ECONFLICT, "", "fee: %s", sqlite3_errmsg(store_sqlite_db(c)))
@@ -383,12 +388,9 @@ int store_console_on_fees(store_conn *c, sqlite3_stmt *s, const char *setl_id, i
 int store_console_on_lines(store_conn *c, const store_fee *f, int n, const char *setl_id, int sign, yb_err *e) {
   char year[16];
   int have = -1, rc = 0;
-  for (int i = 0; i < n && !rc; i++) {
-    if (have < 0 && (have = setl_year(c, setl_id, year, sizeof year, e)) < 0) return have;
-    rc = have ? item_add(c, year, -1, f[i].med_list_codg, sign * (f[i].cnt > 0), sign * f[i].sumamt, e)
-              : item_add(c, f[i].fee_ocur_time, (int)prefix_chars(f[i].fee_ocur_time, 4), f[i].med_list_codg,
-                         sign * (f[i].cnt > 0), sign * f[i].sumamt, e);
-  }
+  for (int i = 0; i < n && !rc; i++)
+    rc = line_add(c, setl_id, year, &have, f[i].med_list_codg, f[i].fee_ocur_time,
+                  (int)prefix_chars(f[i].fee_ocur_time, 4), f[i].cnt > 0, f[i].sumamt, sign, e);
   return rc;
 }
 
